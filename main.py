@@ -1,0 +1,363 @@
+"""Workdiary's composition root and command line: builds the clock, store and engine, and runs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from tracker import __version__
+from tracker.activity import ActivityCounter
+from tracker.clock import Clock, SystemClock
+from tracker.datadir import TrackerLock, prepare_data_dir, resolve_data_dir
+from tracker.diary import day_range, diary_text, duration_text, segment_json
+from tracker.engine import Engine, validate_memo
+from tracker.errors import InternalError, InvalidInput, TrackerError
+from tracker.events import (
+    ActivityUnavailable,
+    ClockJumped,
+    EngineEvent,
+    IdleResolved,
+    IdleStarted,
+    LimitReached,
+    ScreenshotTaken,
+    SegmentClosed,
+    TrackingStarted,
+    TrackingStopped,
+)
+from tracker.headless import run_until_stopped
+from tracker.platform import detect_platform
+from tracker.records import IdlePolicy
+from tracker.screenshots import ScreenshotTaker
+from tracker.settings import load_settings, save_setting, settings_table
+from tracker.store import DATABASE_FILE, Store
+from tracker.timeline import day_start
+from tracker.week import week_billable_seconds
+
+log = logging.getLogger("workdiary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workdiary", description="Time tracker and work diary for hourly contracts."
+    )
+    parser.add_argument("--version", action="version", version=f"workdiary {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the diary lives (default: $WORKDIARY_DATA_DIR, else the user data dir)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    contract = commands.add_parser("contract", help="add or list contracts")
+    contract_commands = contract.add_subparsers(
+        dest="contract_command", metavar="ACTION", required=True
+    )
+    add = contract_commands.add_parser("add", help="add a contract and print its id")
+    add.add_argument("--title", required=True)
+    add.add_argument("--client", required=True)
+    add.add_argument("--rate", required=True, help="hourly rate, e.g. 45.00")
+    add.add_argument("--weekly-limit", default="0", help="hours a week, 0 for no limit")
+    add.add_argument("--manual-allowed", action="store_true", help="the client accepts manual time")
+    listing = contract_commands.add_parser("list", help="list contracts")
+    listing.add_argument("--json", action="store_true")
+
+    track = commands.add_parser("track", help="track time headless until Ctrl+C")
+    track.add_argument("--contract", required=True, type=int, metavar="ID")
+    track.add_argument("--memo", required=True, help="what you are working on")
+    track.add_argument(
+        "--for", dest="minutes", type=float, metavar="MINUTES", help="stop after this many minutes"
+    )
+
+    diary = commands.add_parser("diary", help="show the work diary of a day")
+    diary.add_argument("--date", help="YYYY-MM-DD (UTC); default today")
+    diary.add_argument("--contract", type=int, metavar="ID")
+    diary.add_argument("--json", action="store_true")
+
+    settings = commands.add_parser("settings", help="show settings, or set one: settings KEY VALUE")
+    settings.add_argument("key", nargs="?")
+    settings.add_argument("value", nargs="?")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    clock = clock or SystemClock()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command is None:
+            return cmd_track_hint()
+        data_dir = prepare_data_dir(resolve_data_dir(args.data_dir))
+        _log_to_file(data_dir)
+        handler = {
+            "contract": cmd_contract,
+            "track": cmd_track,
+            "diary": cmd_diary,
+            "settings": cmd_settings,
+        }[args.command]
+        return handler(args, data_dir, clock)
+    except TrackerError as error:
+        print(f"workdiary: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception as error:  # a bug of ours: say so, with where the details are
+        log.exception("unexpected error")
+        problem = InternalError(
+            f"Something went wrong inside Workdiary ({type(error).__name__}: {error}). "
+            "Nothing recorded so far is lost. Please report this with the log file."
+        )
+        print(f"workdiary: {problem}", file=sys.stderr)
+        return problem.exit_code
+
+
+def _log_to_file(data_dir: Path) -> None:
+    handler = logging.FileHandler(data_dir / "workdiary.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for existing in root.handlers:
+        if existing is not handler:
+            existing.setLevel(logging.WARNING)
+
+
+def cmd_track_hint() -> int:
+    print(
+        "The desktop window is not built yet. Track headless with:\n"
+        "  python main.py contract add --title T --client C --rate 45.00\n"
+        '  python main.py track --contract ID --memo "what you are working on"\n'
+        "See python main.py --help for every command."
+    )
+    return 0
+
+
+def open_store(data_dir: Path, clock: Clock) -> Store:
+    return Store(data_dir / DATABASE_FILE, clock)
+
+
+# contract -----------------------------------------------------------------------------------
+
+
+def parse_money(text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"The rate must be a number like 45.00, not {text!r}.") from None
+    if not value.is_finite() or value < 0:
+        raise InvalidInput(f"The rate must be zero or more, not {text}.")
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(f"The rate has at most two decimals (cents), not {text}.")
+    return int(value * 100)
+
+
+def parse_limit_hours(text: str) -> int:
+    try:
+        hours = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"The weekly limit must be a number of hours, not {text!r}.") from None
+    if not hours.is_finite() or hours < 0 or hours > 168:
+        raise InvalidInput(f"The weekly limit must be 0 (no limit) to 168 hours, not {text}.")
+    minutes = hours * 60
+    if minutes != minutes.to_integral_value():
+        raise InvalidInput(f"The weekly limit must be a whole number of minutes, not {text} h.")
+    return int(minutes)
+
+
+def cmd_contract(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    store = open_store(data_dir, clock)
+    if args.contract_command == "add":
+        title, client = args.title.strip(), args.client.strip()
+        if not title or not client:
+            raise InvalidInput("A contract needs a title and a client.")
+        contract = store.add_contract(
+            title,
+            client,
+            parse_money(args.rate),
+            parse_limit_hours(args.weekly_limit),
+            args.manual_allowed,
+        )
+        print(contract.id)
+        return 0
+    now = clock.now()
+    rows: list[dict[str, Any]] = []
+    for contract in store.contracts():
+        used = week_billable_seconds(store, contract.id, now)
+        rows.append(
+            {
+                "id": contract.id,
+                "title": contract.title,
+                "client": contract.client,
+                "rate": f"{contract.rate:.2f}",
+                "weekly_limit_hours": contract.weekly_limit_minutes / 60,
+                "manual_allowed": contract.manual_allowed,
+                "this_week_seconds": used,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(
+            "No contracts yet. Add one: python main.py contract add --title T --client C --rate 45.00"
+        )
+        return 0
+    print(f"{'ID':>4}  {'Title':<24} {'Client':<20} {'Rate/h':>8}  {'Limit':>6}  This week")
+    for row in rows:
+        limit = f"{row['weekly_limit_hours']:g} h" if row["weekly_limit_hours"] else "none"
+        print(
+            f"{row['id']:>4}  {row['title'][:24]:<24} {row['client'][:20]:<20} "
+            f"{row['rate']:>8}  {limit:>6}  {duration_text(row['this_week_seconds'])}"
+        )
+    return 0
+
+
+# track --------------------------------------------------------------------------------------
+
+
+def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    settings = load_settings(data_dir)
+    memo = validate_memo(args.memo)
+    if args.minutes is not None and args.minutes <= 0:
+        raise InvalidInput("--for takes a positive number of minutes.")
+    with TrackerLock(data_dir):
+        store = open_store(data_dir, clock)
+        store.contract(args.contract)  # an unknown contract is refused before anything starts
+        counter = ActivityCounter()
+        platform = detect_platform()
+        engine = Engine(
+            clock,
+            store,
+            settings,
+            counter,
+            screenshots=ScreenshotTaker(data_dir, platform.screen),
+            idle=platform.idle,
+            input_source=platform.input,
+        )
+        engine.subscribe(print_event)
+        for segment in engine.recover():
+            print(
+                f"Closed a segment left open by an unexpected stop at {segment.end:%H:%M:%S} UTC."
+            )
+        if settings.idle_policy_value is IdlePolicy.ASK:
+            print(
+                "Idle policy is 'ask', but nobody can be asked when tracking headless: "
+                "idle time will be discarded. Change it with: python main.py settings idle_policy keep"
+            )
+        platform.input.start(counter)
+        try:
+            started = engine.start(args.contract, memo)
+            until = started.start + timedelta(minutes=args.minutes) if args.minutes else None
+            stop = threading.Event()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stop.set())
+            print("Counting input now.", flush=True)
+            run_until_stopped(engine, clock, stop, until)
+        finally:
+            platform.input.stop()
+            platform.screen.close()
+            store.close()
+    return 0
+
+
+def _clock(when: datetime) -> str:
+    return f"{when:%H:%M:%S}"
+
+
+def print_event(event: EngineEvent) -> None:
+    """Headless mode's view of the engine: one line a happening."""
+    match event:
+        case TrackingStarted(contract_id=contract_id, at=at, segment=segment):
+            line = (
+                f"Tracking contract {contract_id} from {_clock(at)} UTC. Memo: {segment.memo}\n"
+                "Stop with Ctrl+C."
+            )
+        case SegmentClosed(segment=segment, reason=reason) if segment.end is not None:
+            line = f"{_clock(segment.end)} Segment {_clock(segment.start)}-{_clock(segment.end)} closed ({reason})."
+        case ScreenshotTaken(screenshot=shot) if shot.missing_reason:
+            line = f"{_clock(shot.taken_at)} Screenshot missing: {shot.missing_reason}."
+        case ScreenshotTaken(screenshot=shot):
+            line = f"{_clock(shot.taken_at)} Screenshot taken ({shot.width}x{shot.height}, {shot.path})."
+        case IdleStarted(since=since):
+            line = f"No input since {_clock(since)}: this time is idle until you are back."
+        case IdleResolved(start=start, end=end, kept=kept, why=why):
+            minutes = int((end - start).total_seconds() // 60)
+            verdict = "kept" if kept else "discarded (not billed)"
+            line = f"Idle time {start:%H:%M}-{end:%H:%M} ({minutes} min) {verdict}: {why}."
+        case LimitReached(at=at, limit_minutes=limit):
+            line = f"{_clock(at)} The weekly limit of {limit / 60:g} h is reached: tracking stops."
+        case ClockJumped(kind="forward", at=at, resumes_at=resumes):
+            line = (
+                f"The computer slept or its clock jumped forward: nothing was tracked from "
+                f"{_clock(at)} to {_clock(resumes) if resumes else 'now'} UTC."
+            )
+        case ClockJumped(kind="backward", seconds=seconds, resumes_at=resumes):
+            line = (
+                f"The system clock moved back {abs(seconds) / 60:.0f} min. So that no time is "
+                f"counted twice, tracking resumes at {resumes:%Y-%m-%d %H:%M:%S} UTC; "
+                "correct the clock to resume sooner."
+            )
+        case ActivityUnavailable(reason=reason):
+            line = f"Activity can no longer be counted ({reason}); time is still tracked."
+        case TrackingStopped(at=at, reason=reason):
+            line = f"{_clock(at)} Stopped ({reason})."
+        case _:
+            return
+    print(line, flush=True)
+
+
+# diary and settings -------------------------------------------------------------------------
+
+
+def parse_day(text: str | None, clock: Clock) -> datetime:
+    if text is None:
+        return day_start(clock.now())
+    try:
+        parsed = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise InvalidInput(f"--date takes a day as YYYY-MM-DD, not {text!r}.") from None
+    return day_start(parsed.replace(tzinfo=clock.now().tzinfo))
+
+
+def cmd_diary(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    store = open_store(data_dir, clock)
+    day = parse_day(args.date, clock)
+    if args.contract is not None:
+        store.contract(args.contract)
+    start, end = day_range(day)
+    views = store.views(store.segments_between(start, end, args.contract))
+    if args.json:
+        print(json.dumps([segment_json(v, data_dir) for v in views], indent=2))
+    else:
+        contracts = {c.id: c for c in store.contracts()}
+        print(diary_text(views, contracts, day), end="")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    if args.key is not None and args.value is None:
+        raise InvalidInput(f"Give a value too: python main.py settings {args.key} VALUE")
+    if args.key is not None:
+        settings = save_setting(data_dir, args.key, args.value)
+        print(f"{args.key} = {getattr(settings, args.key)}")
+        return 0
+    for key, value, meaning in settings_table(load_settings(data_dir)):
+        print(
+            f"{key:<24} {str(value).lower() if isinstance(value, bool) else value!s:<8} {meaning}"
+        )
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

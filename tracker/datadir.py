@@ -1,0 +1,80 @@
+"""Where Workdiary keeps its files, and the lock that allows one tracker per data dir."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from pathlib import Path
+
+import platformdirs
+
+from .errors import AlreadyRunning, DataDirUnusable
+
+ENV_VAR = "WORKDIARY_DATA_DIR"
+LOCK_FILE = "tracker.lock"
+
+
+def resolve_data_dir(explicit: str | None) -> Path:
+    """--data-dir wins, then $WORKDIARY_DATA_DIR, then the platform's user data dir."""
+    if explicit:
+        return Path(explicit).expanduser().absolute()
+    from_env = os.environ.get(ENV_VAR)
+    if from_env:
+        return Path(from_env).expanduser().absolute()
+    return Path(platformdirs.user_data_dir("workdiary", appauthor=False))
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """Create the data dir if needed and prove it is writable."""
+    hint = f"Choose another with --data-dir or ${ENV_VAR}."
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise DataDirUnusable(
+            f"The data dir {path} cannot be written ({reason}). {hint}"
+        ) from error
+    return path
+
+
+class TrackerLock:
+    """An exclusive flock on the data dir's lock file; the OS drops it if the process dies."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            owner = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            if error.errno in (errno.EWOULDBLOCK, errno.EACCES):
+                raise AlreadyRunning(
+                    f"Another tracker is already running for {self.path.parent} (pid {owner}). "
+                    "Stop it first (Ctrl+C in its terminal, or quit the app), "
+                    "or use another --data-dir."
+                ) from error
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> TrackerLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

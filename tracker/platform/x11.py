@@ -1,0 +1,173 @@
+"""X11: input counts through pynput, idle time from MIT-SCREEN-SAVER, screen grabs through mss."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from ..activity import ActivityCounter
+from ..errors import SessionUnsupported
+from . import Frame, Platform, ScreenUnavailable
+
+LISTENER_READY_SECONDS = 5.0
+log = logging.getLogger(__name__)
+
+
+def platform(display_name: str) -> Platform:
+    """Connect to the X server once, to fail early and plainly if it is not there."""
+    try:
+        import Xlib.display
+        import Xlib.error
+    except ImportError as error:  # pragma: no cover - python-xlib comes with pynput
+        raise SessionUnsupported(
+            f"python-xlib is missing ({error}); reinstall Workdiary."
+        ) from error
+    try:
+        display = Xlib.display.Display(display_name)
+    except (Xlib.error.DisplayError, OSError) as error:
+        raise SessionUnsupported(
+            f"Cannot connect to the X display {display_name!r} ({error}). "
+            "Check that your desktop session is running and DISPLAY is right."
+        ) from error
+    return Platform("x11", PynputInput(), ScreenSaverIdle(display), MssScreen(display))
+
+
+class PynputInput:
+    """Keyboard and mouse listeners whose callbacks only bump the counter."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Any] = []
+        self._stopping = False
+
+    def start(self, counter: ActivityCounter) -> None:
+        try:
+            from pynput import keyboard, mouse
+        except ImportError as error:
+            raise SessionUnsupported(f"Input cannot be counted here: {error}.") from error
+
+        def on_press(_key: object, injected: bool = False) -> None:
+            counter.key_pressed(injected)
+
+        def on_click(
+            _x: int, _y: int, _button: object, pressed: bool, injected: bool = False
+        ) -> None:
+            if pressed:
+                counter.clicked(injected)
+
+        def on_scroll(_x: int, _y: int, dx: int, dy: int, injected: bool = False) -> None:
+            counter.scrolled(abs(dx) + abs(dy) or 1, injected)
+
+        def on_move(_x: int, _y: int, injected: bool = False) -> None:
+            counter.moved(injected)
+
+        self._listeners = [
+            keyboard.Listener(on_press=on_press),
+            mouse.Listener(on_click=on_click, on_scroll=on_scroll, on_move=on_move),
+        ]
+        for listener in self._listeners:
+            listener.start()
+        for listener in self._listeners:
+            _wait_ready(listener)
+
+    def stop(self) -> None:
+        self._stopping = True
+        for listener in self._listeners:
+            listener.stop()
+
+    def problem(self) -> str | None:
+        if self._stopping:
+            return None
+        for listener in self._listeners:
+            if not listener.is_alive():
+                return f"the input listener stopped ({_listener_error(listener)})"
+        return None
+
+
+def _wait_ready(listener: Any) -> None:
+    # pynput's Listener.wait() has no timeout and blocks forever if the listener thread dies
+    # before it is ready (for example when the X server goes away), so poll its flag instead.
+    deadline = time.monotonic() + LISTENER_READY_SECONDS
+    ready = threading.Event()
+    while time.monotonic() < deadline:
+        if getattr(listener, "_ready", True):
+            return
+        if not listener.is_alive():
+            break
+        ready.wait(0.01)
+    raise SessionUnsupported(
+        f"The input listener could not start ({_listener_error(listener)}). "
+        "Activity cannot be counted in this session."
+    )
+
+
+def _listener_error(listener: Any) -> str:
+    try:
+        listener.join(0)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return "no reason given"
+
+
+class ScreenSaverIdle:
+    """Milliseconds since the last input, from the X server's MIT-SCREEN-SAVER extension."""
+
+    def __init__(self, display: Any) -> None:
+        self._display = display
+        self._available = bool(display.has_extension("MIT-SCREEN-SAVER"))
+
+    def seconds_idle(self) -> float | None:
+        if not self._available:
+            return None
+        try:
+            info = self._display.screen().root.screensaver_query_info()
+        except Exception:
+            log.warning("X idle time is no longer available", exc_info=True)
+            self._available = False
+            return None
+        return float(info.idle) / 1000.0
+
+
+class MssScreen:
+    """Screen grabs through mss; the mss object is made in the thread that first grabs."""
+
+    def __init__(self, display: Any) -> None:
+        self._display = display
+        self._mss: Any = None
+
+    def grab(self, monitors: str) -> Frame:
+        try:
+            import mss
+            import mss.exception
+
+            if self._mss is None:
+                self._mss = mss.MSS()
+            screens = self._mss.monitors
+            target = screens[0] if monitors == "all" else self._monitor_under_pointer(screens)
+            shot = self._mss.grab(target)
+            count = len(screens) - 1 if monitors == "all" else 1
+            return Frame(shot.width, shot.height, bytes(shot.bgra), max(1, count))
+        except ScreenUnavailable:
+            raise
+        except Exception as error:
+            self.close()
+            raise ScreenUnavailable(f"the screen could not be captured ({error})") from error
+
+    def _monitor_under_pointer(self, screens: list[dict[str, int]]) -> dict[str, int]:
+        pointer = self._display.screen().root.query_pointer()
+        x, y = pointer.root_x, pointer.root_y
+        for screen in screens[1:]:
+            if screen["left"] <= x < screen["left"] + screen["width"] and (
+                screen["top"] <= y < screen["top"] + screen["height"]
+            ):
+                return screen
+        return screens[1] if len(screens) > 1 else screens[0]
+
+    def close(self) -> None:
+        if self._mss is not None:
+            try:
+                self._mss.close()
+            except Exception:
+                log.debug("closing the screen grabber failed", exc_info=True)
+            self._mss = None

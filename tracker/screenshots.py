@@ -1,0 +1,134 @@
+"""Turning a screen grab into a stored screenshot: downscale, optional blur, JPEG, SHA-256 names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image, ImageFilter
+
+from .platform import Frame, ScreenSource, ScreenUnavailable
+from .records import Screenshot
+
+MAX_SIDE = 1280
+THUMB_SIDE = 320
+JPEG_QUALITY = 70
+BLUR_RADIUS = 8
+SCREENSHOT_DIR = "screenshots"
+THUMBNAIL_DIR = "thumbnails"
+
+log = logging.getLogger(__name__)
+Writer = Callable[[Path, bytes], None]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target, flush it to disk, then rename it in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def encode_frame(frame: Frame, blur: bool) -> tuple[bytes, bytes, tuple[int, int]]:
+    """The screenshot and its thumbnail as JPEG bytes, and the screenshot's size.
+
+    Blurring happens here, before any byte is written, so an unblurred image never touches disk.
+    """
+    image = Image.frombuffer("RGB", (frame.width, frame.height), frame.bgrx, "raw", "BGRX", 0, 1)
+    scale = min(1.0, MAX_SIDE / max(frame.width, frame.height))
+    size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
+    if size != image.size:
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(BLUR_RADIUS))
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BILINEAR)
+    return _jpeg(image), _jpeg(thumb), size
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=False)
+    return buffer.getvalue()
+
+
+class ScreenshotTaker:
+    """Grabs the screen and stores the result; never raises for a grab or disk failure."""
+
+    def __init__(
+        self, data_dir: Path, screen: ScreenSource, write: Writer = write_atomically
+    ) -> None:
+        self._data_dir = data_dir
+        self._screen = screen
+        self._write = write
+
+    def take(self, segment_id: str, at: datetime, blur: bool, monitors: str) -> Screenshot:
+        try:
+            frame = self._screen.grab(monitors)
+        except ScreenUnavailable as error:
+            return _missing(segment_id, at, blur, str(error))
+        jpeg, thumb, (width, height) = encode_frame(frame, blur)
+        sha256 = hashlib.sha256(jpeg).hexdigest()
+        relative = Path(SCREENSHOT_DIR, sha256[:2], f"{sha256}.jpg")
+        thumb_relative = Path(THUMBNAIL_DIR, sha256[:2], f"{sha256}.jpg")
+        try:
+            self._write(self._data_dir / relative, jpeg)
+            self._write(self._data_dir / thumb_relative, thumb)
+        except OSError as error:
+            (self._data_dir / relative).unlink(missing_ok=True)
+            log.warning("screenshot not saved: %s", error)
+            return _missing(segment_id, at, blur, _disk_reason(error))
+        return Screenshot(
+            id=0,
+            segment_id=segment_id,
+            taken_at=at,
+            sha256=sha256,
+            path=str(relative),
+            thumb_path=str(thumb_relative),
+            width=width,
+            height=height,
+            monitors=frame.monitors,
+            size_bytes=len(jpeg),
+            blurred=blur,
+            missing_reason=None,
+        )
+
+    def close(self) -> None:
+        self._screen.close()
+
+
+def _disk_reason(error: OSError) -> str:
+    import errno
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full: the screenshot could not be saved"
+    return f"the screenshot could not be saved ({error.strerror or error})"
+
+
+def _missing(segment_id: str, at: datetime, blur: bool, reason: str) -> Screenshot:
+    return Screenshot(
+        id=0,
+        segment_id=segment_id,
+        taken_at=at,
+        sha256=None,
+        path=None,
+        thumb_path=None,
+        width=0,
+        height=0,
+        monitors=0,
+        size_bytes=0,
+        blurred=blur,
+        missing_reason=reason,
+    )

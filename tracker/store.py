@@ -1,0 +1,485 @@
+"""The local SQLite store (WAL): contracts, segments, minutes, screenshots, amendments, idle periods."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .clock import Clock
+from .errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput
+from .migrations import MIGRATIONS
+from .records import (
+    Amendment,
+    AmendmentKind,
+    Contract,
+    IdlePeriod,
+    MinuteActivity,
+    Screenshot,
+    Segment,
+    SegmentKind,
+)
+from .timeline import SegmentView, from_epoch, to_epoch, view_segment
+
+DATABASE_FILE = "workdiary.db"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _maybe(value: int | None) -> datetime | None:
+    return None if value is None else from_epoch(value)
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return None if value is None else to_epoch(value)
+
+
+class Store:
+    """All reads and writes of the database. Writes group in ``atomic()`` transactions."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self.path = path
+        self._clock = clock
+        check_database(path, clock)
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+        except sqlite3.Error as error:
+            raise EnvironmentProblem(f"Cannot open the database {path}: {error}.") from error
+        self.db = sqlite_utils.Database(connection)
+        self._depth = 0
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction; nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                self.db.execute("ROLLBACK")
+                raise _write_problem(self.path, error) from error
+        finally:
+            self._depth = 0
+
+    def _migrate(self) -> None:
+        with self.atomic():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"
+            )
+            applied = {row["name"] for row in self.db.query("SELECT name FROM migrations")}
+            for name, script in MIGRATIONS:
+                if name in applied:
+                    continue
+                for statement in _statements(script):
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    [name, to_epoch(self._clock.now())],
+                )
+
+    def applied_migrations(self) -> list[str]:
+        return [row["name"] for row in self.db.query("SELECT name FROM migrations ORDER BY name")]
+
+    # Contracts ---------------------------------------------------------------------------
+
+    def add_contract(
+        self,
+        title: str,
+        client: str,
+        rate_cents: int,
+        weekly_limit_minutes: int,
+        manual_allowed: bool,
+    ) -> Contract:
+        with self.atomic():
+            cursor = self.db.execute(
+                "INSERT INTO contracts (title, client, rate_cents, weekly_limit_minutes,"
+                " manual_allowed, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    title,
+                    client,
+                    rate_cents,
+                    weekly_limit_minutes,
+                    int(manual_allowed),
+                    to_epoch(self._clock.now()),
+                ],
+            )
+        return self.contract(int(cursor.lastrowid or 0))
+
+    def contract(self, contract_id: int) -> Contract:
+        rows = list(self.db.query("SELECT * FROM contracts WHERE id = ?", [contract_id]))
+        if not rows:
+            raise InvalidInput(
+                f"There is no contract {contract_id}. See them with: python main.py contract list"
+            )
+        return _contract(rows[0])
+
+    def contracts(self) -> list[Contract]:
+        return [_contract(row) for row in self.db.query("SELECT * FROM contracts ORDER BY id")]
+
+    # Segments ----------------------------------------------------------------------------
+
+    def open_segment(self, segment: Segment) -> None:
+        with self.atomic():
+            self.db.execute(
+                "INSERT INTO segments (id, contract_id, kind, start_at, end_at, memo, created_at,"
+                " closed_at, close_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    segment.id,
+                    segment.contract_id,
+                    segment.kind.value,
+                    to_epoch(segment.start),
+                    _epoch(segment.end),
+                    segment.memo,
+                    to_epoch(segment.created_at),
+                    _epoch(segment.closed_at),
+                    segment.close_reason,
+                ],
+            )
+
+    def close_segment(self, segment_id: str, end: datetime, reason: str) -> None:
+        with self.atomic():
+            self.db.execute(
+                "UPDATE segments SET end_at = ?, closed_at = ?, close_reason = ? WHERE id = ?",
+                [to_epoch(end), to_epoch(self._clock.now()), reason, segment_id],
+            )
+
+    def set_open_memo(self, segment_id: str, memo: str) -> None:
+        """Only an open segment's memo changes in place; a closed one takes a memo amendment."""
+        with self.atomic():
+            self.db.execute(
+                "UPDATE segments SET memo = ? WHERE id = ? AND closed_at IS NULL",
+                [memo, segment_id],
+            )
+
+    def add_minute(self, segment_id: str, minute: MinuteActivity) -> None:
+        with self.atomic():
+            self.db.execute(
+                "INSERT INTO minutes (segment_id, start_at, keys, clicks, scrolls, moves, injected,"
+                " unavailable) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    segment_id,
+                    to_epoch(minute.start),
+                    minute.keys,
+                    minute.clicks,
+                    minute.scrolls,
+                    minute.moves,
+                    minute.injected,
+                    minute.unavailable,
+                ],
+            )
+
+    def add_screenshot(self, shot: Screenshot) -> Screenshot:
+        with self.atomic():
+            cursor = self.db.execute(
+                "INSERT INTO screenshots (segment_id, taken_at, sha256, path, thumb_path, width,"
+                " height, monitors, size_bytes, blurred, missing_reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    shot.segment_id,
+                    to_epoch(shot.taken_at),
+                    shot.sha256,
+                    shot.path,
+                    shot.thumb_path,
+                    shot.width,
+                    shot.height,
+                    shot.monitors,
+                    shot.size_bytes,
+                    int(shot.blurred),
+                    shot.missing_reason,
+                ],
+            )
+        return Screenshot(**{**shot.__dict__, "id": int(cursor.lastrowid or 0)})
+
+    def add_amendment(
+        self,
+        segment_id: str,
+        kind: AmendmentKind,
+        *,
+        memo: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        reason: str | None = None,
+    ) -> None:
+        with self.atomic():
+            self.db.execute(
+                "INSERT INTO amendments (segment_id, made_at, kind, memo, start_at, end_at, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    segment_id,
+                    to_epoch(self._clock.now()),
+                    kind.value,
+                    memo,
+                    _epoch(start),
+                    _epoch(end),
+                    reason,
+                ],
+            )
+
+    def open_segments(self) -> list[Segment]:
+        return [
+            _segment(r) for r in self.db.query("SELECT * FROM segments WHERE closed_at IS NULL")
+        ]
+
+    def segments_between(
+        self, start: datetime, end: datetime, contract_id: int | None = None
+    ) -> list[Segment]:
+        # A segment lies inside one 10-minute slot, and days and weeks are made of whole
+        # slots, so a segment belongs to the range that holds its start.
+        sql = "SELECT * FROM segments WHERE start_at >= ? AND start_at < ?"
+        args: list[Any] = [to_epoch(start), to_epoch(end)]
+        if contract_id is not None:
+            sql += " AND contract_id = ?"
+            args.append(contract_id)
+        return [_segment(r) for r in self.db.query(sql + " ORDER BY start_at, created_at", args)]
+
+    def last_segment_end(self) -> datetime | None:
+        """The latest moment any segment reaches: new time must never start before it."""
+        rows = list(self.db.query("SELECT MAX(COALESCE(end_at, start_at)) AS last FROM segments"))
+        return _maybe(rows[0]["last"])
+
+    def minutes(self, segment_ids: Iterable[str]) -> dict[str, list[MinuteActivity]]:
+        found: dict[str, list[MinuteActivity]] = {}
+        for row in self._rows_for("minutes", segment_ids, "start_at"):
+            found.setdefault(row["segment_id"], []).append(_minute(row))
+        return found
+
+    def screenshots(self, segment_ids: Iterable[str]) -> dict[str, list[Screenshot]]:
+        found: dict[str, list[Screenshot]] = {}
+        for row in self._rows_for("screenshots", segment_ids, "taken_at, id"):
+            found.setdefault(row["segment_id"], []).append(_screenshot(row))
+        return found
+
+    def amendments(self, segment_ids: Iterable[str]) -> dict[str, list[Amendment]]:
+        found: dict[str, list[Amendment]] = {}
+        for row in self._rows_for("amendments", segment_ids, "made_at, id"):
+            found.setdefault(row["segment_id"], []).append(_amendment(row))
+        return found
+
+    def _rows_for(self, table: str, segment_ids: Iterable[str], order: str) -> list[dict[str, Any]]:
+        ids = list(segment_ids)
+        rows: list[dict[str, Any]] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows.extend(
+                self.db.query(
+                    f"SELECT * FROM {table} WHERE segment_id IN ({marks}) ORDER BY {order}", chunk
+                )
+            )
+        return rows
+
+    def views(self, segments: list[Segment], with_minutes: bool = True) -> list[SegmentView]:
+        """Segments with their minutes, screenshots and amendments folded in.
+
+        Billable time needs only the amendments; ``with_minutes=False`` skips the rest.
+        """
+        ids = [s.id for s in segments]
+        amendments = self.amendments(ids)
+        minutes = self.minutes(ids) if with_minutes else {}
+        shots = self.screenshots(ids) if with_minutes else {}
+        return [
+            view_segment(s, minutes.get(s.id, ()), shots.get(s.id, ()), amendments.get(s.id, ()))
+            for s in segments
+        ]
+
+    # Idle periods ------------------------------------------------------------------------
+
+    def add_idle_period(self, contract_id: int, start: datetime) -> int:
+        with self.atomic():
+            cursor = self.db.execute(
+                "INSERT INTO idle_periods (contract_id, start_at, detected_at) VALUES (?, ?, ?)",
+                [contract_id, to_epoch(start), to_epoch(self._clock.now())],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def end_idle_period(self, period_id: int, end: datetime) -> None:
+        """Record where a pending idle period ends while the user has not yet decided."""
+        with self.atomic():
+            self.db.execute(
+                "UPDATE idle_periods SET end_at = ? WHERE id = ?", [to_epoch(end), period_id]
+            )
+
+    def resolve_idle_period(self, period_id: int, end: datetime, resolution: str) -> None:
+        with self.atomic():
+            self.db.execute(
+                "UPDATE idle_periods SET end_at = ?, resolution = ?, resolved_at = ? WHERE id = ?",
+                [to_epoch(end), resolution, to_epoch(self._clock.now()), period_id],
+            )
+
+    def pending_idle_periods(self) -> list[IdlePeriod]:
+        return [
+            _idle(row)
+            for row in self.db.query(
+                "SELECT * FROM idle_periods WHERE resolution IS NULL ORDER BY id"
+            )
+        ]
+
+    def idle_periods(self) -> list[IdlePeriod]:
+        return [_idle(row) for row in self.db.query("SELECT * FROM idle_periods ORDER BY id")]
+
+
+def check_database(path: Path, clock: Clock) -> None:
+    """Refuse a damaged database without touching it, and keep a copy of it beside it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    problem: str | None = None
+    with path.open("rb") as handle:
+        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            problem = "it is not an SQLite database"
+    if problem is None:
+        try:
+            reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            try:
+                result = [row[0] for row in reader.execute("PRAGMA quick_check")]
+            finally:
+                reader.close()
+            if result != ["ok"]:
+                problem = "; ".join(result[:3])
+        except sqlite3.DatabaseError as error:
+            problem = str(error)
+    if problem is None:
+        return
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    copy = path.with_name(f"{path.name}.corrupt-{stamp}")
+    try:
+        shutil.copy2(path, copy)
+        kept = f"A copy is at {copy}."
+    except OSError as error:
+        kept = f"Making a copy failed too ({error.strerror})."
+    raise DatabaseCorrupt(
+        f"The database {path} is damaged ({problem}). It was left untouched. {kept} "
+        "Restore it from a backup, or move it away to start with an empty diary."
+    )
+
+
+def _write_problem(path: Path, error: sqlite3.OperationalError) -> EnvironmentProblem:
+    if "full" in str(error).lower():
+        return EnvironmentProblem(f"The disk holding {path} is full. Free some space.")
+    return EnvironmentProblem(f"Cannot write the database {path}: {error}.")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+def _contract(row: dict[str, Any]) -> Contract:
+    return Contract(
+        id=row["id"],
+        title=row["title"],
+        client=row["client"],
+        rate_cents=row["rate_cents"],
+        weekly_limit_minutes=row["weekly_limit_minutes"],
+        manual_allowed=bool(row["manual_allowed"]),
+        created_at=from_epoch(row["created_at"]),
+    )
+
+
+def _segment(row: dict[str, Any]) -> Segment:
+    return Segment(
+        id=row["id"],
+        contract_id=row["contract_id"],
+        kind=SegmentKind(row["kind"]),
+        start=from_epoch(row["start_at"]),
+        end=_maybe(row["end_at"]),
+        memo=row["memo"],
+        created_at=from_epoch(row["created_at"]),
+        closed_at=_maybe(row["closed_at"]),
+        close_reason=row["close_reason"],
+    )
+
+
+def _minute(row: dict[str, Any]) -> MinuteActivity:
+    return MinuteActivity(
+        start=from_epoch(row["start_at"]),
+        keys=row["keys"],
+        clicks=row["clicks"],
+        scrolls=row["scrolls"],
+        moves=row["moves"],
+        injected=row["injected"],
+        unavailable=row["unavailable"],
+    )
+
+
+def _screenshot(row: dict[str, Any]) -> Screenshot:
+    return Screenshot(
+        id=row["id"],
+        segment_id=row["segment_id"],
+        taken_at=from_epoch(row["taken_at"]),
+        sha256=row["sha256"],
+        path=row["path"],
+        thumb_path=row["thumb_path"],
+        width=row["width"],
+        height=row["height"],
+        monitors=row["monitors"],
+        size_bytes=row["size_bytes"],
+        blurred=bool(row["blurred"]),
+        missing_reason=row["missing_reason"],
+    )
+
+
+def _amendment(row: dict[str, Any]) -> Amendment:
+    return Amendment(
+        id=row["id"],
+        segment_id=row["segment_id"],
+        made_at=from_epoch(row["made_at"]),
+        kind=AmendmentKind(row["kind"]),
+        memo=row["memo"],
+        start=_maybe(row["start_at"]),
+        end=_maybe(row["end_at"]),
+        reason=row["reason"],
+    )
+
+
+def _idle(row: dict[str, Any]) -> IdlePeriod:
+    return IdlePeriod(
+        id=row["id"],
+        contract_id=row["contract_id"],
+        start=from_epoch(row["start_at"]),
+        end=_maybe(row["end_at"]),
+        detected_at=from_epoch(row["detected_at"]),
+        resolution=row["resolution"],
+        resolved_at=_maybe(row["resolved_at"]),
+    )
+
+
+def is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(error, sqlite3.OperationalError) and "full" in str(error).lower()
