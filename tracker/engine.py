@@ -89,6 +89,9 @@ class _Session:
     last_mono: float
     last_input: datetime
     segment: Segment | None = None
+    #: A segment is written to the store with its first minute or screenshot, so that
+    #: stopping right at a slot boundary leaves no empty segment behind.
+    stored: bool = False
     minute: datetime | None = None
     counts: Counts = field(default_factory=Counts)
     shots: list[datetime] = field(default_factory=list)
@@ -240,8 +243,9 @@ class Engine:
             raise InvalidInput("Not tracking: the memo is set when tracking starts.")
         session.memo = memo
         if session.segment is not None:
-            self._store.set_open_memo(session.segment.id, memo)
             session.segment = replace(session.segment, memo=memo)
+            if session.stored:
+                self._store.set_open_memo(session.segment.id, memo)
 
     # The tick ----------------------------------------------------------------------------
 
@@ -310,9 +314,16 @@ class Engine:
                 if not self._open_segment(boundary, first=False):
                     return
 
+    def _store_segment(self, session: _Session) -> None:
+        assert session.segment is not None
+        if not session.stored:
+            self._store.open_segment(session.segment)
+            session.stored = True
+
     def _commit_minute(self, session: _Session) -> None:
         assert session.segment is not None and session.minute is not None
         counts = session.counts
+        self._store_segment(session)
         self._store.add_minute(
             session.segment.id,
             MinuteActivity(
@@ -345,8 +356,8 @@ class Engine:
             session.segment = None
             self._stop_at_limit(session, at)
             return None
-        self._store.open_segment(segment)
         session.segment, session.minute, session.counts = segment, minute_floor(at), Counts()
+        session.stored = False
         session.shots = self._schedule_shots(at, first)
         session.limit_at = limit_at
         return segment
@@ -357,7 +368,11 @@ class Engine:
         assert session is not None and session.segment is not None and session.minute is not None
         segment = session.segment
         end = max(end, segment.start)
+        if end == segment.start and not session.stored:
+            session.segment, session.shots = None, []
+            return  # not a second of it was tracked: nothing to keep
         with self._store.atomic():
+            self._store_segment(session)
             if end > session.minute:
                 self._commit_minute(session)
             self._store.close_segment(segment.id, end, reason)
@@ -487,6 +502,7 @@ class Engine:
         # Shots missed while the process was held up are not made up later: one is enough.
         session.shots = [s for s in session.shots if s > now]
         at = whole_second(now)
+        self._store_segment(session)
         if self._screenshots is None:
             shot = _missing_shot(session.segment.id, at, "screenshots are not available here")
         else:

@@ -1,0 +1,56 @@
+"""Start and stop real Xvfb servers for tests, each on a free display number."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+SOCKET_DIR = Path("/tmp/.X11-unix")
+
+
+class Xvfb:
+    """A real X server with one 1920x1080 screen and a black background."""
+
+    def __init__(self, width: int = 1920, height: int = 1080) -> None:
+        if shutil.which("Xvfb") is None:
+            raise RuntimeError("Xvfb is not installed: run the tests through scripts/test")
+        self.number = _free_display()
+        self.display = f":{self.number}"
+        self.process = subprocess.Popen(
+            ["Xvfb", self.display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
+             "-br", "-noreset"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not (SOCKET_DIR / f"X{self.number}").exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Xvfb {self.display} did not start")
+            time.sleep(0.02)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY",)}
+        env.update(DISPLAY=self.display, XDG_SESSION_TYPE="x11", **extra)
+        return env
+
+    def xdotool(self, *args: str) -> None:
+        subprocess.run(["xdotool", *args], env=self.env(), check=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _free_display() -> int:
+    for number in range(120, 400):
+        if not (SOCKET_DIR / f"X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display number")
