@@ -20,8 +20,17 @@ class Xvfb:
         self.number = _free_display()
         self.display = f":{self.number}"
         self.process = subprocess.Popen(
-            ["Xvfb", self.display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
-             "-br", "-noreset"],
+            [
+                "Xvfb",
+                self.display,
+                "-screen",
+                "0",
+                f"{width}x{height}x24",
+                "-nolisten",
+                "tcp",
+                "-br",
+                "-noreset",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

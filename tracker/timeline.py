@@ -158,3 +158,8 @@ def seconds_left_in_week(limit_minutes: int, used_seconds: int) -> int | None:
     if limit_minutes <= 0:
         return None
     return max(0, limit_minutes * 60 - used_seconds)
+
+
+def at_utc_now() -> datetime:
+    """The current time in whole seconds (for callers outside the engine's injected clock)."""
+    return whole_second(datetime.now(UTC))

@@ -32,5 +32,7 @@ def at(hour: int, minute: int, second: int = 0, day: int = 25) -> datetime:
 
 
 def all_views(store: Store) -> list[SegmentView]:
-    segments = store.segments_between(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    segments = store.segments_between(
+        datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    )
     return store.views(segments)

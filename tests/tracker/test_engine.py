@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 
@@ -30,12 +31,17 @@ from tracker.timeline import MINUTE, slot_start
 
 def spans(store: Store) -> list[tuple[str, str]]:
     return [
-        (f"{v.segment.start:%d %H:%M:%S}", f"{v.segment.end:%d %H:%M:%S}" if v.segment.end else "open")
+        (
+            f"{v.segment.start:%d %H:%M:%S}",
+            f"{v.segment.end:%d %H:%M:%S}" if v.segment.end else "open",
+        )
         for v in all_views(store)
     ]
 
 
-def test_segments_align_to_ten_minute_slots(engine: Engine, fake_clock: FakeClock, store: Store, contract_id: int) -> None:
+def test_segments_align_to_ten_minute_slots(
+    engine: Engine, fake_clock: FakeClock, store: Store, contract_id: int
+) -> None:
     engine.start(contract_id, "Landing page")
     run_until(engine, fake_clock, at(10, 25, 30))
     engine.stop()
@@ -122,7 +128,9 @@ def test_unknown_contract_is_refused(engine: Engine) -> None:
         engine.start(42, "memo")
 
 
-def test_memo_change_while_tracking(engine: Engine, fake_clock: FakeClock, store: Store, contract_id: int) -> None:
+def test_memo_change_while_tracking(
+    engine: Engine, fake_clock: FakeClock, store: Store, contract_id: int
+) -> None:
     engine.start(contract_id, "First")
     run_until(engine, fake_clock, at(10, 12))
     engine.set_memo("Second")
@@ -134,7 +142,9 @@ def test_memo_change_while_tracking(engine: Engine, fake_clock: FakeClock, store
 # Idle ----------------------------------------------------------------------------------------
 
 
-def _idle_then_return(engine: Engine, clock: FakeClock, counter: ActivityCounter, contract_id: int) -> None:
+def _idle_then_return(
+    engine: Engine, clock: FakeClock, counter: ActivityCounter, contract_id: int
+) -> None:
     """Input at 10:05:30, nothing until 10:31:15, input again, stop at 10:33."""
     engine.start(contract_id, "Reading")
     run_until(engine, clock, at(10, 5, 30))
@@ -147,8 +157,12 @@ def _idle_then_return(engine: Engine, clock: FakeClock, counter: ActivityCounter
 
 @pytest.mark.parametrize("settings", [Settings(idle_policy="discard")])
 def test_idle_discard_removes_exactly_the_idle_minutes(
-    engine: Engine, fake_clock: FakeClock, store: Store, counter: ActivityCounter,
-    events: list[EngineEvent], contract_id: int,
+    engine: Engine,
+    fake_clock: FakeClock,
+    store: Store,
+    counter: ActivityCounter,
+    events: list[EngineEvent],
+    contract_id: int,
 ) -> None:
     _idle_then_return(engine, fake_clock, counter, contract_id)
     started = [e for e in events if isinstance(e, IdleStarted)]
@@ -159,7 +173,9 @@ def test_idle_discard_removes_exactly_the_idle_minutes(
     assert [(r.start, r.end, r.kept) for r in resolved] == [(at(10, 6), at(10, 31), False)]
     views = all_views(store)
     assert [v.state for v in views] == [
-        SegmentState.TRACKED, SegmentState.IDLE_DISCARDED, SegmentState.IDLE_DISCARDED,
+        SegmentState.TRACKED,
+        SegmentState.IDLE_DISCARDED,
+        SegmentState.IDLE_DISCARDED,
         SegmentState.TRACKED,
     ]
     # 10:03:27-10:06 and 10:31-10:33 stay billable.
@@ -169,8 +185,12 @@ def test_idle_discard_removes_exactly_the_idle_minutes(
 
 @pytest.mark.parametrize("settings", [Settings(idle_policy="keep")])
 def test_idle_keep_keeps_every_minute(
-    engine: Engine, fake_clock: FakeClock, store: Store, counter: ActivityCounter,
-    events: list[EngineEvent], contract_id: int,
+    engine: Engine,
+    fake_clock: FakeClock,
+    store: Store,
+    counter: ActivityCounter,
+    events: list[EngineEvent],
+    contract_id: int,
 ) -> None:
     _idle_then_return(engine, fake_clock, counter, contract_id)
     assert [e.kept for e in events if isinstance(e, IdleResolved)] == [True]
@@ -182,7 +202,10 @@ def test_idle_keep_keeps_every_minute(
 
 @pytest.mark.parametrize("settings", [Settings(idle_policy="ask")])
 def test_idle_ask_headless_discards(
-    engine: Engine, fake_clock: FakeClock, counter: ActivityCounter, events: list[EngineEvent],
+    engine: Engine,
+    fake_clock: FakeClock,
+    counter: ActivityCounter,
+    events: list[EngineEvent],
     contract_id: int,
 ) -> None:
     _idle_then_return(engine, fake_clock, counter, contract_id)
@@ -244,7 +267,9 @@ def test_idle_from_the_os_idle_time(
 # Weekly limit -------------------------------------------------------------------------------
 
 
-def test_weekly_limit_reached_mid_segment(fake_clock: FakeClock, store: Store, counter: ActivityCounter) -> None:
+def test_weekly_limit_reached_mid_segment(
+    fake_clock: FakeClock, store: Store, counter: ActivityCounter
+) -> None:
     contract = store.add_contract("Capped", "Acme", 4500, 60, False)
     events: list[EngineEvent] = []
     engine = Engine(fake_clock, store, Settings(idle_policy="keep"), counter)
@@ -266,7 +291,9 @@ def test_weekly_limit_reached_mid_segment(fake_clock: FakeClock, store: Store, c
         engine.start(contract.id, "Even more")
 
 
-def test_weekly_limit_resets_on_monday(fake_clock: FakeClock, store: Store, counter: ActivityCounter) -> None:
+def test_weekly_limit_resets_on_monday(
+    fake_clock: FakeClock, store: Store, counter: ActivityCounter
+) -> None:
     contract = store.add_contract("Capped", "Acme", 4500, 30, False)
     engine = Engine(fake_clock, store, Settings(idle_policy="keep"), counter)
     fake_clock.set_wall(at(23, 40, day=29))  # Sunday: 20 of the week's 30 minutes
@@ -315,7 +342,7 @@ def test_clock_set_back_an_hour_never_overlaps(
     run_for(engine, fake_clock, 3600 + 5 * 60)  # the clock passes 10:30 again at real time +1 h
     engine.stop()
     views = all_views(store)
-    for before, after in zip(views, views[1:], strict=False):
+    for before, after in itertools.pairwise(views):
         assert before.segment.end is not None and before.segment.end <= after.segment.start
     for view in views:
         assert view.duration_seconds >= 0
@@ -350,7 +377,9 @@ def test_crash_recovery_closes_at_the_last_committed_minute(
     recovered = engine.recover()
     assert [s.end for s in recovered] == [at(10, 14)]
     assert spans(store) == [("25 10:03:27", "25 10:10:00"), ("25 10:10:00", "25 10:14:00")]
-    assert [m.start for m in all_views(store)[1].minutes] == [at(10, 10) + i * MINUTE for i in range(4)]
+    assert [m.start for m in all_views(store)[1].minutes] == [
+        at(10, 10) + i * MINUTE for i in range(4)
+    ]
     assert [type(e) for e in events] == [SegmentClosed, IdleResolved]  # idle since 10:03:27
     assert store.open_segments() == []
     engine.start(contract_id, "After the crash")
@@ -373,7 +402,10 @@ def test_screenshots_are_scheduled_inside_each_segment(
     fake_clock: FakeClock, store: Store, counter: ActivityCounter, contract_id: int
 ) -> None:
     engine = Engine(
-        fake_clock, store, Settings(screenshots_per_segment=3, idle_policy="keep"), counter,
+        fake_clock,
+        store,
+        Settings(screenshots_per_segment=3, idle_policy="keep"),
+        counter,
         rng=random.Random(1),
     )
     engine.start(contract_id, "Shots")

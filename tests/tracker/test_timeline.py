@@ -35,7 +35,9 @@ def test_slot_of_a_non_utc_time_is_the_utc_slot() -> None:
 
 def test_billing_week_starts_monday_midnight_utc() -> None:
     assert week_start(at(10, 0, day=25)) == datetime(2026, 11, 23, tzinfo=UTC)
-    assert week_start(datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC)) == datetime(2026, 11, 23, tzinfo=UTC)
+    assert week_start(datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC)) == datetime(
+        2026, 11, 23, tzinfo=UTC
+    )
     assert week_start(datetime(2026, 11, 30, tzinfo=UTC)) == datetime(2026, 11, 30, tzinfo=UTC)
 
 
@@ -60,7 +62,10 @@ def _amend(kind: AmendmentKind, n: int, **kwargs: object) -> Amendment:
 def test_fold_memo_edits_in_order() -> None:
     view = view_segment(
         _segment(at(10, 0), at(10, 10)),
-        amendments=[_amend(AmendmentKind.MEMO, 2, memo="second"), _amend(AmendmentKind.MEMO, 1, memo="first")],
+        amendments=[
+            _amend(AmendmentKind.MEMO, 2, memo="second"),
+            _amend(AmendmentKind.MEMO, 1, memo="first"),
+        ],
     )
     assert view.memo == "second"
     assert view.state is SegmentState.TRACKED
@@ -97,6 +102,8 @@ def test_deleting_the_screenshot_deletes_the_segments_time() -> None:
 def test_manual_and_over_limit_states() -> None:
     manual = Segment("s1", 1, SegmentKind.MANUAL, at(10, 0), at(10, 10), "memo", at(10, 0))
     assert view_segment(manual).state is SegmentState.MANUAL
-    over = view_segment(_segment(at(10, 0), at(10, 10)), amendments=[_amend(AmendmentKind.OVER_LIMIT, 1)])
+    over = view_segment(
+        _segment(at(10, 0), at(10, 10)), amendments=[_amend(AmendmentKind.OVER_LIMIT, 1)]
+    )
     assert over.state is SegmentState.OVER_LIMIT
     assert over.billable_seconds == 0

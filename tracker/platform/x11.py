@@ -39,6 +39,7 @@ class PynputInput:
 
     def __init__(self) -> None:
         self._listeners: list[Any] = []
+        self._failures: dict[int, str] = {}
         self._stopping = False
 
     def start(self, counter: ActivityCounter) -> None:
@@ -66,22 +67,41 @@ class PynputInput:
             keyboard.Listener(on_press=on_press),
             mouse.Listener(on_click=on_click, on_scroll=on_scroll, on_move=on_move),
         ]
+        self._failures.clear()
         for listener in self._listeners:
+            self._guard(listener)
             listener.start()
         for listener in self._listeners:
             _wait_ready(listener)
 
+    def _guard(self, listener: Any) -> None:
+        """Keep a listener thread's fatal error (e.g. the X server went away) as its reason."""
+        run = listener.run
+
+        def guarded_run() -> None:
+            try:
+                run()
+            except Exception as error:
+                self._failures[id(listener)] = f"{type(error).__name__}: {error}"
+                log.warning("input listener stopped: %s", error)
+
+        listener.run = guarded_run
+
     def stop(self) -> None:
         self._stopping = True
         for listener in self._listeners:
-            listener.stop()
+            try:
+                listener.stop()
+            except Exception:
+                log.info("stopping an input listener failed", exc_info=True)
 
     def problem(self) -> str | None:
         if self._stopping:
             return None
         for listener in self._listeners:
             if not listener.is_alive():
-                return f"the input listener stopped ({_listener_error(listener)})"
+                reason = self._failures.get(id(listener)) or _listener_error(listener)
+                return f"the input listener stopped ({reason})"
         return None
 
 

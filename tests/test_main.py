@@ -1,0 +1,179 @@
+"""The command line, in process: contracts, settings, the diary, and clear refusals."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from main import main
+from tests.tracker.helpers import at, run_until
+from tracker.activity import ActivityCounter
+from tracker.clock import FakeClock
+from tracker.engine import Engine
+from tracker.records import AmendmentKind
+from tracker.settings import Settings
+from tracker.store import DATABASE_FILE, Store
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str, clock: FakeClock | None = None
+) -> tuple[int, str, str]:
+    code = main(["--data-dir", str(data_dir), *args], clock=clock)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_contract_add_and_list(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    code, out, _ = run(
+        capsys,
+        data_dir,
+        "contract",
+        "add",
+        "--title",
+        "Website",
+        "--client",
+        "Acme",
+        "--rate",
+        "45.00",
+        "--weekly-limit",
+        "40",
+    )
+    assert (code, out) == (0, "1\n")
+    code, out, _ = run(capsys, data_dir, "contract", "list", "--json")
+    (row,) = json.loads(out)
+    assert row == {
+        "id": 1,
+        "title": "Website",
+        "client": "Acme",
+        "rate": "45.00",
+        "weekly_limit_hours": 40,
+        "manual_allowed": False,
+        "this_week_seconds": 0,
+    }
+    code, out, _ = run(capsys, data_dir, "contract", "list")
+    assert "Website" in out and "40 h" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--rate", "-1"), "The rate must be zero or more"),
+        (("--rate", "abc"), "The rate must be a number"),
+        (("--rate", "1.001"), "at most two decimals"),
+        (("--rate", "10", "--weekly-limit", "-2"), "weekly limit must be 0"),
+        (("--rate", "10", "--weekly-limit", "x"), "weekly limit must be a number"),
+    ],
+)
+def test_bad_contract_values_are_refused(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(
+        capsys, data_dir, "contract", "add", "--title", "T", "--client", "C", *args
+    )
+    assert code == 2 and out == ""
+    assert message in err
+    assert json.loads(run(capsys, data_dir, "contract", "list", "--json")[1]) == []
+
+
+def test_track_refuses_a_long_memo_and_an_unknown_contract(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    code, _, err = run(capsys, data_dir, "track", "--contract", "1", "--memo", "x" * 1001)
+    assert code == 2 and "at most 1000 are allowed" in err
+    code, _, err = run(capsys, data_dir, "track", "--contract", "7", "--memo", "fine")
+    assert code == 2 and "There is no contract 7" in err
+
+
+def test_unwritable_data_dir(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run(capsys, blocker / "data", "diary")
+    assert code == 3 and "cannot be written" in err and "--data-dir" in err
+
+
+def test_data_dir_from_the_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKDIARY_DATA_DIR", str(tmp_path / "env"))
+    assert main(["contract", "add", "--title", "T", "--client", "C", "--rate", "1"]) == 0
+    assert (tmp_path / "env" / DATABASE_FILE).exists()
+
+
+def test_settings_show_set_and_refuse(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    code, out, _ = run(capsys, data_dir, "settings")
+    assert code == 0 and "idle_policy" in out and "ask" in out
+    assert run(capsys, data_dir, "settings", "idle_minutes", "20")[:2] == (0, "idle_minutes = 20\n")
+    code, _, err = run(capsys, data_dir, "settings", "idle_minutes", "zero")
+    assert code == 2 and "idle_minutes must be a whole number" in err
+    code, _, err = run(capsys, data_dir, "settings", "nonsense", "1")
+    assert code == 2 and "Unknown setting 'nonsense'" in err
+
+
+def _seed_day(data_dir: Path, clock: FakeClock) -> None:
+    store = Store(data_dir / DATABASE_FILE, clock)
+    contract = store.add_contract("Website", "Acme", 4500, 0, False)
+    counter = ActivityCounter()
+    engine = Engine(clock, store, Settings(idle_policy="keep"), counter, rng=random.Random(3))
+    engine.start(contract.id, "Checkout page")
+    run_until(engine, clock, at(10, 4, 30))
+    for _ in range(9):
+        counter.key_pressed()
+    run_until(engine, clock, at(10, 21, 10))
+    engine.stop()
+    middle = store.segments_between(at(10, 10), at(10, 20))[0]
+    store.add_amendment(middle.id, AmendmentKind.DELETE_SEGMENT, reason="private")
+    store.close()
+
+
+def test_diary_json_and_table(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, fake_clock: FakeClock
+) -> None:
+    _seed_day(data_dir, fake_clock)
+    code, out, _ = run(
+        capsys, data_dir, "diary", "--date", "2026-11-25", "--json", clock=fake_clock
+    )
+    segments = json.loads(out)
+    assert [(s["start"], s["end"], s["state"]) for s in segments] == [
+        ("2026-11-25T10:03:27Z", "2026-11-25T10:10:00Z", "tracked"),
+        ("2026-11-25T10:10:00Z", "2026-11-25T10:20:00Z", "deleted"),
+        ("2026-11-25T10:20:00Z", "2026-11-25T10:21:10Z", "tracked"),
+    ]
+    first = segments[0]
+    assert first["active_minutes"] == 1 and first["memo"] == "Checkout page"
+    assert first["minutes"][1] == {
+        "start": "2026-11-25T10:04:00Z",
+        "keys": 9,
+        "clicks": 0,
+        "scrolls": 0,
+        "moves": 0,
+        "injected": 0,
+        "active": True,
+        "discarded": False,
+        "unavailable": None,
+    }
+    assert set(first["screenshot"]) >= {
+        "sha256",
+        "path",
+        "thumb_path",
+        "taken_at",
+        "width",
+        "height",
+    }
+    assert segments[1]["billable_seconds"] == 0
+    out = run(capsys, data_dir, "diary", "--date", "2026-11-25", clock=fake_clock)[1]
+    assert "10:00  ...-#----- xxxxxxxxxx --........ .........." in out
+    assert "Total: 17 min recorded, 7 min billable." in out
+    out = run(capsys, data_dir, "diary", "--date", "2026-11-24", clock=fake_clock)[1]
+    assert "Nothing recorded" in out
+
+
+def test_diary_refuses_a_bad_date_and_contract(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    code, _, err = run(capsys, data_dir, "diary", "--date", "25/11/2026")
+    assert code == 2 and "YYYY-MM-DD" in err
+    code, _, err = run(capsys, data_dir, "diary", "--contract", "3")
+    assert code == 2 and "no contract 3" in err

@@ -1,0 +1,123 @@
+"""The SQLite store: migrations, WAL, append-only history, and refusing a damaged file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.tracker.helpers import at
+from tracker.clock import FakeClock
+from tracker.errors import DatabaseCorrupt, InvalidInput
+from tracker.records import AmendmentKind, MinuteActivity, Segment, SegmentKind
+from tracker.store import DATABASE_FILE, Store
+
+
+def _segment(store: Store, contract_id: int, closed: bool = True) -> Segment:
+    segment = Segment("seg-1", contract_id, SegmentKind.TRACKED, at(10, 0), None, "memo", at(10, 0))
+    store.open_segment(segment)
+    store.add_minute(segment.id, MinuteActivity(at(10, 0), keys=3))
+    if closed:
+        store.close_segment(segment.id, at(10, 1), "segment ended")
+    return segment
+
+
+def test_migrations_are_recorded_and_wal_is_on(store: Store) -> None:
+    assert store.applied_migrations() == ["0001_initial"]
+    assert next(store.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
+
+
+def test_reopening_applies_nothing_twice(
+    store: Store, data_dir: Path, fake_clock: FakeClock
+) -> None:
+    again = Store(data_dir / DATABASE_FILE, fake_clock)
+    assert again.applied_migrations() == ["0001_initial"]
+    again.close()
+
+
+def test_contracts_round_trip(store: Store) -> None:
+    contract = store.add_contract("Website", "Acme", 4550, 2400, True)
+    assert store.contract(contract.id) == contract
+    assert str(contract.rate) == "45.5"
+    with pytest.raises(InvalidInput, match="no contract 99"):
+        store.contract(99)
+
+
+def test_negative_rate_is_refused_by_the_schema_too(store: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_contract("Website", "Acme", -1, 0, False)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE segments SET memo = 'changed'",
+        "UPDATE segments SET end_at = end_at + 60",
+        "DELETE FROM segments",
+        "UPDATE minutes SET keys = 99",
+        "DELETE FROM minutes",
+    ],
+)
+def test_closed_history_cannot_be_rewritten(store: Store, contract_id: int, statement: str) -> None:
+    _segment(store, contract_id)
+    with pytest.raises(sqlite3.IntegrityError, match="append"):
+        store.db.execute(statement)
+
+
+def test_amendments_are_append_only(store: Store, contract_id: int) -> None:
+    segment = _segment(store, contract_id)
+    store.add_amendment(segment.id, AmendmentKind.MEMO, memo="better memo")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute("UPDATE amendments SET memo = 'sneaky'")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute("DELETE FROM amendments")
+    (view,) = store.views(store.open_segments() or [store.segments_between(at(0, 0), at(23, 0))[0]])
+    assert view.memo == "better memo"
+
+
+def test_a_segment_cannot_leave_its_slot(store: Store, contract_id: int) -> None:
+    segment = _segment(store, contract_id, closed=False)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.close_segment(segment.id, at(10, 10, 1), "too far")
+
+
+def test_an_open_segment_is_found_and_closed_once(store: Store, contract_id: int) -> None:
+    segment = _segment(store, contract_id, closed=False)
+    assert [s.id for s in store.open_segments()] == [segment.id]
+    store.close_segment(segment.id, at(10, 1), "segment ended")
+    assert store.open_segments() == []
+
+
+def test_garbage_database_is_refused_untouched_with_a_copy(
+    data_dir: Path, fake_clock: FakeClock
+) -> None:
+    path = data_dir / DATABASE_FILE
+    garbage = b"this is not a database at all " * 200
+    path.write_bytes(garbage)
+    with pytest.raises(DatabaseCorrupt) as caught:
+        Store(path, fake_clock)
+    message = str(caught.value)
+    assert str(path) in message and "left untouched" in message
+    assert path.read_bytes() == garbage
+    copies = list(data_dir.glob(f"{DATABASE_FILE}.corrupt-*"))
+    assert len(copies) == 1 and copies[0].read_bytes() == garbage
+    assert str(copies[0]) in message
+    assert not (data_dir / f"{DATABASE_FILE}-wal").exists()
+
+
+def test_damaged_pages_are_refused(
+    data_dir: Path, fake_clock: FakeClock, store: Store, contract_id: int
+) -> None:
+    for n in range(300):
+        store.add_contract(f"Contract {n}", "Client " * 20, 100, 0, False)
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    path = data_dir / DATABASE_FILE
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[2 * page : 2 * page + 300] = b"\xff" * 300  # scribble over a page header
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseCorrupt, match="damaged"):
+        Store(path, fake_clock)
+    assert path.read_bytes() == bytes(data)

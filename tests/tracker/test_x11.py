@@ -1,0 +1,179 @@
+"""The X11 platform on a real Xvfb: pynput counts xdotool input, X idle time, mss grabs, faults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.waiting import wait_until
+from tests.xvfb import Xvfb
+from tracker.activity import ActivityCounter, Counts
+from tracker.platform import ScreenUnavailable, detect_platform, session_problem
+from tracker.platform.x11 import PynputInput, platform
+from tracker.screenshots import ScreenshotTaker
+from tracker.timeline import at_utc_now
+
+COLOUR = (208, 48, 111)
+pytestmark = pytest.mark.x11
+
+
+@pytest.fixture
+def x_env(xserver: Xvfb, monkeypatch: pytest.MonkeyPatch) -> Xvfb:
+    monkeypatch.setenv("DISPLAY", xserver.display)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    return xserver
+
+
+@pytest.fixture
+def colour_window(x_env: Xvfb) -> Iterator[None]:
+    window = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).parent.parent / "colour_window.py"),
+            "200",
+            "150",
+            "800",
+            "600",
+            "#d0306f",
+        ],
+        env=x_env.env(QT_QPA_PLATFORM="xcb"),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert window.stdout is not None and window.stdout.readline().strip() == "shown"
+    yield
+    window.kill()
+    window.wait()
+
+
+def test_pynput_counts_xdotool_input_exactly(x_env: Xvfb) -> None:
+    counter = ActivityCounter()
+    source = PynputInput()
+    source.start(counter)
+    try:
+        x_env.xdotool("type", "--delay", "5", "abcdefghijklmnopqrstuvwxyzabcd")
+        x_env.xdotool("click", "--repeat", "4", "--delay", "5", "1")
+        x_env.xdotool("click", "--repeat", "3", "--delay", "5", "5")
+        for i in range(12):
+            x_env.xdotool("mousemove", str(300 + 7 * i), str(400 + 3 * i))
+        total = Counts()
+
+        def complete() -> bool:
+            nonlocal total
+            total = total + counter.drain()
+            return total.keys >= 30 and total.moves >= 12 and total.scrolls >= 3
+
+        wait_until(complete, what="pynput to see the input")
+        total = total + counter.drain()
+        assert total == Counts(keys=30, clicks=4, scrolls=3, moves=12, injected=0)
+        assert source.problem() is None
+    finally:
+        source.stop()
+
+
+def test_x_idle_time_resets_on_input(x_env: Xvfb) -> None:
+    idle = platform(x_env.display).idle
+    x_env.xdotool("mousemove", "10", "10")
+    first = idle.seconds_idle()
+    assert first is not None and first < 1.0
+    wait_until(lambda: (idle.seconds_idle() or 0) > first + 0.2, what="idle time to grow")
+    x_env.xdotool("mousemove", "20", "20")
+    again = idle.seconds_idle()
+    assert again is not None and again < 0.5
+
+
+def test_screenshot_shows_the_screen(x_env: Xvfb, colour_window: None, data_dir: Path) -> None:
+    screen = platform(x_env.display).screen
+    shot = ScreenshotTaker(data_dir, screen).take("seg", at_utc_now(), blur=False, monitors="all")
+    assert shot.missing_reason is None and shot.path is not None and shot.sha256 is not None
+    image = Image.open(data_dir / shot.path)
+    assert image.format == "JPEG" and image.size == (1280, 720) == (shot.width, shot.height)
+    scale = 1280 / 1920
+    inside = image.getpixel((int(600 * scale), int(450 * scale)))
+    outside = image.getpixel((int(1500 * scale), int(900 * scale)))
+    assert all(abs(a - b) <= 12 for a, b in zip(inside, COLOUR, strict=True)), inside  # type: ignore[arg-type]
+    assert sum(outside) < 30, outside  # type: ignore[arg-type]
+    assert shot.path.endswith(f"{shot.sha256}.jpg")
+    import hashlib
+
+    assert hashlib.sha256((data_dir / shot.path).read_bytes()).hexdigest() == shot.sha256
+    assert shot.thumb_path is not None and Image.open(data_dir / shot.thumb_path).size == (320, 180)
+
+
+def test_blur_is_applied_before_writing(x_env: Xvfb, colour_window: None, data_dir: Path) -> None:
+    screen = platform(x_env.display).screen
+    sharp = ScreenshotTaker(data_dir, screen).take("seg", at_utc_now(), blur=False, monitors="all")
+    blurred = ScreenshotTaker(data_dir, screen).take("seg", at_utc_now(), blur=True, monitors="all")
+    assert blurred.blurred and blurred.path and sharp.path
+
+    def edge_jump(path: str) -> int:
+        image = Image.open(data_dir / path).convert("L")
+        y, x = int(450 * 2 / 3), int(1000 * 2 / 3)  # the window's right edge
+        return abs(int(image.getpixel((x - 3, y))) - int(image.getpixel((x + 3, y))))  # type: ignore[arg-type]
+
+    assert edge_jump(sharp.path) > 40
+    assert edge_jump(blurred.path) < edge_jump(sharp.path) / 2
+
+
+def test_monitor_under_the_pointer(x_env: Xvfb, data_dir: Path) -> None:
+    screen = platform(x_env.display).screen
+    frame = screen.grab("pointer")
+    assert (frame.width, frame.height, frame.monitors) == (1920, 1080, 1)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny tmpfs to fill the disk needs root")
+def test_disk_full_marks_the_screenshot_missing(x_env: Xvfb, data_dir: Path) -> None:
+    target = data_dir / "screenshots"
+    target.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(target)], check=True)
+    try:
+        (target / "filler").write_bytes(b"x" * 4096)
+        shot = ScreenshotTaker(data_dir, platform(x_env.display).screen).take(
+            "seg", at_utc_now(), blur=False, monitors="all"
+        )
+        assert shot.sha256 is None
+        assert shot.missing_reason == "the disk is full: the screenshot could not be saved"
+        assert [p.name for p in target.rglob("*") if p.is_file()] == ["filler"]
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+
+
+def test_x_server_gone_is_reported_not_raised(own_xserver: Xvfb, data_dir: Path) -> None:
+    found = platform(own_xserver.display)
+    counter = ActivityCounter()
+    os.environ["DISPLAY"] = own_xserver.display
+    try:
+        found.input.start(counter)
+        assert found.input.problem() is None
+        own_xserver.stop()
+        wait_until(lambda: found.input.problem() is not None, what="the listener to notice")
+        assert "input listener stopped" in (found.input.problem() or "")
+        with pytest.raises(ScreenUnavailable, match="could not be captured"):
+            found.screen.grab("all")
+        assert found.idle.seconds_idle() is None
+    finally:
+        found.input.stop()
+
+
+def test_no_display_and_wayland_are_explained() -> None:
+    assert "DISPLAY is not set" in (session_problem({}) or "")
+    wayland = session_problem({"XDG_SESSION_TYPE": "wayland", "DISPLAY": ":0"}) or ""
+    assert "Wayland" in wayland and "black" in wayland
+    assert session_problem({"DISPLAY": ":0", "XDG_SESSION_TYPE": "x11"}) is None
+
+
+def test_unreachable_display_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":399")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    from tracker.errors import SessionUnsupported
+
+    with pytest.raises(SessionUnsupported, match="Cannot connect to the X display ':399'"):
+        detect_platform()
