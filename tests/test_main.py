@@ -135,6 +135,7 @@ def test_diary_json_and_table(
     code, out, _ = run(
         capsys, data_dir, "diary", "--date", "2026-11-25", "--json", clock=fake_clock
     )
+    assert code == 0
     segments = json.loads(out)
     assert [(s["start"], s["end"], s["state"]) for s in segments] == [
         ("2026-11-25T10:03:27Z", "2026-11-25T10:10:00Z", "tracked"),
