@@ -5,13 +5,11 @@ from __future__ import annotations
 import errno
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from .clock import Clock
 from .errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput
@@ -40,6 +38,25 @@ def _epoch(value: datetime | None) -> int | None:
     return None if value is None else to_epoch(value)
 
 
+class Database:
+    """The little the store needs from a connection: statements, and rows as dicts.
+
+    (sqlite-utils offers this and much more, but importing it costs about 14 MB of memory
+    in a process that runs all day; see docs/performance.md.)
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.conn = connection
+        connection.row_factory = sqlite3.Row
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        for row in self.conn.execute(sql, params):
+            yield dict(row)
+
+
 class Store:
     """All reads and writes of the database. Writes group in ``atomic()`` transactions."""
 
@@ -51,11 +68,11 @@ class Store:
             connection = sqlite3.connect(path, isolation_level=None, timeout=10)
         except sqlite3.Error as error:
             raise EnvironmentProblem(f"Cannot open the database {path}: {error}.") from error
-        self.db = sqlite_utils.Database(connection)
+        self.db = Database(connection)
         self._depth = 0
         self.db.execute("PRAGMA busy_timeout = 10000")
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.enable_wal()
+        self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self._migrate()
 

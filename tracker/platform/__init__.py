@@ -17,7 +17,7 @@ class Frame:
 
     width: int
     height: int
-    bgrx: bytes
+    bgrx: bytes | bytearray
     monitors: int
 
 

@@ -12,6 +12,11 @@ from ..errors import SessionUnsupported
 from . import Frame, Platform, ScreenUnavailable
 
 LISTENER_READY_SECONDS = 5.0
+#: After an event, a listener thread pauses this long at most once per BATCH_PERIOD_SECONDS, so
+#: that events queued meanwhile are read in one go: every wake-up of pynput's X record thread
+#: costs about 0.3 ms of CPU, far more than handling one more event (see docs/performance.md).
+BATCH_PAUSE_SECONDS = 0.2
+BATCH_PERIOD_SECONDS = 0.25
 log = logging.getLogger(__name__)
 
 
@@ -48,23 +53,32 @@ class PynputInput:
         except ImportError as error:
             raise SessionUnsupported(f"Input cannot be counted here: {error}.") from error
 
+        keys, pointer = Batcher(), Batcher()
+
         def on_press(_key: object, injected: bool = False) -> None:
             counter.key_pressed(injected)
+            keys.after_event()
+
+        def on_release(_key: object, _injected: bool = False) -> None:
+            keys.after_event()
 
         def on_click(
             _x: int, _y: int, _button: object, pressed: bool, injected: bool = False
         ) -> None:
             if pressed:
                 counter.clicked(injected)
+            pointer.after_event()
 
         def on_scroll(_x: int, _y: int, dx: int, dy: int, injected: bool = False) -> None:
             counter.scrolled(abs(dx) + abs(dy) or 1, injected)
+            pointer.after_event()
 
         def on_move(_x: int, _y: int, injected: bool = False) -> None:
             counter.moved(injected)
+            pointer.after_event()
 
         self._listeners = [
-            keyboard.Listener(on_press=on_press),
+            keyboard.Listener(on_press=on_press, on_release=on_release),
             mouse.Listener(on_click=on_click, on_scroll=on_scroll, on_move=on_move),
         ]
         self._failures.clear()
@@ -103,6 +117,27 @@ class PynputInput:
                 reason = self._failures.get(id(listener)) or _listener_error(listener)
                 return f"the input listener stopped ({reason})"
         return None
+
+
+class Batcher:
+    """Lets one listener thread pause briefly after an event, at most once per period.
+
+    Nothing is lost or reordered: events that arrive during the pause wait in the X
+    connection and are delivered together afterwards. Only the listener's own thread pauses,
+    and it holds no lock while it does.
+    """
+
+    def __init__(
+        self, pause: float = BATCH_PAUSE_SECONDS, period: float = BATCH_PERIOD_SECONDS
+    ) -> None:
+        self._pause, self._period = pause, period
+        self._next = 0.0
+
+    def after_event(self) -> None:
+        now = time.monotonic()
+        if now >= self._next:
+            self._next = now + self._period
+            time.sleep(self._pause)
 
 
 def _wait_ready(listener: Any) -> None:
@@ -150,28 +185,28 @@ class ScreenSaverIdle:
 
 
 class MssScreen:
-    """Screen grabs through mss; the mss object is made in the thread that first grabs."""
+    """Screen grabs through mss.
+
+    Each grab opens and closes its own mss object: one shot every few minutes does not justify
+    keeping mss's shared-memory buffer (8 MB for one full-HD screen) mapped all day, and an
+    object made in the grabbing thread suits mss, whose X connection belongs to one thread.
+    """
 
     def __init__(self, display: Any) -> None:
         self._display = display
-        self._mss: Any = None
 
     def grab(self, monitors: str) -> Frame:
         try:
             import mss
-            import mss.exception
 
-            if self._mss is None:
-                self._mss = mss.MSS()
-            screens = self._mss.monitors
-            target = screens[0] if monitors == "all" else self._monitor_under_pointer(screens)
-            shot = self._mss.grab(target)
-            count = len(screens) - 1 if monitors == "all" else 1
-            return Frame(shot.width, shot.height, bytes(shot.bgra), max(1, count))
-        except ScreenUnavailable:
-            raise
-        except Exception as error:
-            self.close()
+            with mss.MSS() as grabber:
+                screens = grabber.monitors
+                target = screens[0] if monitors == "all" else self._monitor_under_pointer(screens)
+                shot = grabber.grab(target)
+                count = len(screens) - 1 if monitors == "all" else 1
+            # shot.raw is already a copy out of the shared memory: no second copy is made.
+            return Frame(shot.width, shot.height, shot.raw, max(1, count))
+        except Exception as error:  # mss and Xlib raise several types; all mean "no shot"
             raise ScreenUnavailable(f"the screen could not be captured ({error})") from error
 
     def _monitor_under_pointer(self, screens: list[dict[str, int]]) -> dict[str, int]:
@@ -185,9 +220,4 @@ class MssScreen:
         return screens[1] if len(screens) > 1 else screens[0]
 
     def close(self) -> None:
-        if self._mss is not None:
-            try:
-                self._mss.close()
-            except Exception:
-                log.debug("closing the screen grabber failed", exc_info=True)
-            self._mss = None
+        """Nothing stays open between grabs."""
