@@ -71,7 +71,7 @@ def send_events(display: str, seconds: float) -> int:
     x = Xlib.display.Display(display)
     keycode = x.keysym_to_keycode(ord("a"))
     plan: list[tuple[int, int, int, int]] = []
-    for i in range(8):
+    for _ in range(8):
         plan += [(Xlib.X.KeyPress, keycode, 0, 0), (Xlib.X.KeyRelease, keycode, 0, 0)]
     for i in range(24):
         plan.append((Xlib.X.MotionNotify, 0, 200 + (i * 37) % 900, 200 + (i * 53) % 600))
@@ -182,8 +182,8 @@ def main() -> int:
     for n in range(args.rounds):
         print(f"round {n + 1} of {args.rounds}", flush=True)
         rounds.append(one_round(args.seconds, args.settle))
-        for name, (cpu, rss) in rounds[-1].items():
-            print(f"  {name:<22} cpu {cpu:6.3f} s  peak rss {rss:6.1f} MB", flush=True)
+        for name, (used, peak) in rounds[-1].items():
+            print(f"  {name:<22} cpu {used:6.3f} s  peak rss {peak:6.1f} MB", flush=True)
     names = list(rounds[0])
     cpu = {name: statistics.median(r[name][0] for r in rounds) for name in names}
     rss = {name: statistics.median(r[name][1] for r in rounds) for name in names}
