@@ -269,7 +269,8 @@ class Engine:
                 return  # input while the clock is behind recorded time is not tracked time
             session.waiting_until = None
             session.last_input = now
-            self._open_segment(whole_second(now), first=False)
+            if self._open_segment(whole_second(now), first=False) is None:
+                return  # the weekly limit was reached while waiting
         if counts.any_input:
             session.last_input = now
         session.counts += counts
@@ -539,14 +540,16 @@ class Engine:
             self._close_open_segment(gap_start, "the computer slept or the clock jumped forward")
         self._counter.drain()
         session.last_wall, session.last_mono = now, mono
+        # Something woke the machine, usually its user: idle time is counted afresh from here.
         session.last_input = max(session.last_input, now)
         resume = whole_second(now)
-        if session.waiting_until is not None and resume < session.waiting_until:
+        still_behind = session.waiting_until is not None and resume < session.waiting_until
+        if still_behind and session.waiting_until is not None:
             resume = session.waiting_until
-        else:
+        self._emit(ClockJumped("forward", drift, gap_start, resume))
+        if not still_behind:
             session.waiting_until = None
             self._open_segment(resume, first=False)
-        self._emit(ClockJumped("forward", drift, gap_start, resume))
 
     def _clock_jumped_back(
         self, session: _Session, now: datetime, mono: float, drift: float

@@ -420,3 +420,23 @@ def test_screenshots_are_scheduled_inside_each_segment(
             assert view.segment.start <= shot.taken_at < (view.segment.end or at(23, 59))
             # no screen source was given: each one says so instead of silently missing
             assert shot.missing_reason == "screenshots are not available here"
+
+
+@pytest.mark.parametrize("settings", [Settings(idle_policy="discard")])
+def test_idle_before_a_suspend_is_settled_on_waking(
+    engine: Engine, fake_clock: FakeClock, store: Store, events: list[EngineEvent], contract_id: int
+) -> None:
+    engine.start(contract_id, "Walked away")
+    run_until(engine, fake_clock, at(10, 20))  # idle since 10:03:27
+    fake_clock.suspend(2 * 3600)
+    run_until(engine, fake_clock, at(12, 25))
+    engine.stop()
+    resolved = [e for e in events if isinstance(e, IdleResolved)]
+    assert [(r.start, r.end, r.kept) for r in resolved] == [(at(10, 4), at(12, 20), False)]
+    views = all_views(store)
+    assert [v.state for v in views] == [
+        SegmentState.TRACKED,
+        SegmentState.IDLE_DISCARDED,
+        SegmentState.TRACKED,
+    ]
+    assert [v.billable_seconds for v in views] == [33, 0, 300]
