@@ -35,7 +35,7 @@ from tracker.events import (
 )
 from tracker.headless import run_until_stopped
 from tracker.platform import detect_platform
-from tracker.records import IdlePolicy
+from tracker.records import IdlePolicy, Segment
 from tracker.screenshots import ScreenshotTaker
 from tracker.settings import load_settings, save_setting, settings_table
 from tracker.store import DATABASE_FILE, Store
@@ -117,23 +117,32 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         return problem.exit_code
 
 
+class _DataDirLog(logging.FileHandler):
+    """workdiary.log in the data dir: what the program did and what went wrong."""
+
+
 def _log_to_file(data_dir: Path) -> None:
-    handler = logging.FileHandler(data_dir / "workdiary.log", encoding="utf-8")
+    """Details go to the log file; the terminal shows only errors (events are printed already)."""
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if isinstance(existing, _DataDirLog):
+            root.removeHandler(existing)
+            existing.close()
+        else:
+            existing.setLevel(logging.ERROR)
+    handler = _DataDirLog(data_dir / "workdiary.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
-    root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    for existing in root.handlers:
-        if existing is not handler:
-            existing.setLevel(logging.WARNING)
 
 
 def cmd_track_hint() -> int:
     print(
-        "The desktop window is not built yet. Track headless with:\n"
+        f"Workdiary {__version__} runs from the command line. To track time:\n"
         "  python main.py contract add --title T --client C --rate 45.00\n"
         '  python main.py track --contract ID --memo "what you are working on"\n'
+        "  python main.py diary\n"
         "See python main.py --help for every command."
     )
     return 0
@@ -260,11 +269,21 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
                 signal.signal(signum, lambda *_: stop.set())
             print("Counting input now.", flush=True)
             run_until_stopped(engine, clock, stop, until)
+            print_run_total(store, started, clock)
         finally:
             platform.input.stop()
             platform.screen.close()
             store.close()
     return 0
+
+
+def print_run_total(store: Store, started: Segment, clock: Clock) -> None:
+    until = clock.now() + timedelta(minutes=10)  # every segment of this run starts before it
+    segments = store.segments_between(started.start, until, started.contract_id)
+    seconds = sum(v.billable_seconds for v in store.views(segments, with_minutes=False))
+    print(
+        f"Tracked {duration_text(seconds)} billable in this run. See it with: python main.py diary"
+    )
 
 
 def _clock(when: datetime) -> str:
@@ -307,7 +326,11 @@ def print_event(event: EngineEvent) -> None:
         case ActivityUnavailable(reason=reason):
             line = f"Activity can no longer be counted ({reason}); time is still tracked."
         case TrackingStopped(at=at, reason=reason):
-            line = f"{_clock(at)} Stopped ({reason})."
+            line = (
+                f"{_clock(at)} Stopped."
+                if reason == "stopped"
+                else f"{_clock(at)} Stopped: {reason}."
+            )
         case _:
             return
     print(line, flush=True)

@@ -5,10 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SOCKET_DIR = Path("/tmp/.X11-unix")
+COLOUR_WINDOW = Path(__file__).with_name("colour_window.py")
+#: The colour of the test window, and where it stands on a 1920x1080 screen.
+COLOUR = (208, 48, 111)
+COLOUR_GEOMETRY = (200, 150, 800, 600)
 
 
 class Xvfb:
@@ -47,6 +54,31 @@ class Xvfb:
 
     def xdotool(self, *args: str) -> None:
         subprocess.run(["xdotool", *args], env=self.env(), check=True)
+
+    @contextmanager
+    def colour_window(self) -> Iterator[None]:
+        """A real Qt window of COLOUR at COLOUR_GEOMETRY, shown for the duration."""
+        x, y, width, height = COLOUR_GEOMETRY
+        window = subprocess.Popen(
+            [
+                sys.executable,
+                str(COLOUR_WINDOW),
+                str(x),
+                str(y),
+                str(width),
+                str(height),
+                "#{:02x}{:02x}{:02x}".format(*COLOUR),
+            ],
+            env=self.env(QT_QPA_PLATFORM="xcb"),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert window.stdout is not None and window.stdout.readline().strip() == "shown"
+            yield
+        finally:
+            window.kill()
+            window.wait()
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -26,16 +26,8 @@ from .events import (
 )
 from .events import LimitReached as LimitReachedEvent
 from .platform import IdleSource, InputSource
-from .records import (
-    AmendmentKind,
-    Contract,
-    IdlePolicy,
-    MinuteActivity,
-    Screenshot,
-    Segment,
-    SegmentKind,
-)
-from .screenshots import ScreenshotTaker
+from .records import AmendmentKind, Contract, IdlePolicy, MinuteActivity, Segment, SegmentKind
+from .screenshots import ScreenshotTaker, missing_screenshot
 from .settings import Settings
 from .store import Store
 from .timeline import (
@@ -212,6 +204,8 @@ class Engine:
         session = self._session
         if session is None:
             return
+        if self._input is not None:
+            self._input.settle()
         self.tick()
         if self._session is None:  # that tick may itself have stopped at the weekly limit
             return
@@ -505,7 +499,7 @@ class Engine:
         at = whole_second(now)
         self._store_segment(session)
         if self._screenshots is None:
-            shot = _missing_shot(session.segment.id, at, "screenshots are not available here")
+            shot = missing_screenshot(session.segment.id, at, "screenshots are not available here")
         else:
             try:
                 shot = self._screenshots.take(
@@ -513,7 +507,7 @@ class Engine:
                 )
             except Exception as error:  # a bug of ours must not stop the timer
                 log.exception("taking a screenshot failed")
-                shot = _missing_shot(session.segment.id, at, f"internal error: {error}")
+                shot = missing_screenshot(session.segment.id, at, f"internal error: {error}")
         self._emit(ScreenshotTaken(self._store.add_screenshot(shot)))
 
     def _check_input(self) -> None:
@@ -566,20 +560,3 @@ class Engine:
         session.waiting_until = max(recorded, last_good)
         session.last_wall, session.last_mono = now, mono
         self._emit(ClockJumped("backward", drift, now, session.waiting_until))
-
-
-def _missing_shot(segment_id: str, at: datetime, reason: str) -> Screenshot:
-    return Screenshot(
-        id=0,
-        segment_id=segment_id,
-        taken_at=at,
-        sha256=None,
-        path=None,
-        thumb_path=None,
-        width=0,
-        height=0,
-        monitors=0,
-        size_bytes=0,
-        blurred=False,
-        missing_reason=reason,
-    )

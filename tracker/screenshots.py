@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
@@ -78,7 +79,7 @@ class ScreenshotTaker:
         try:
             frame = self._screen.grab(monitors)
         except ScreenUnavailable as error:
-            return _missing(segment_id, at, blur, str(error))
+            return missing_screenshot(segment_id, at, str(error), blur)
         jpeg, thumb, (width, height) = encode_frame(frame, blur)
         sha256 = hashlib.sha256(jpeg).hexdigest()
         relative = Path(SCREENSHOT_DIR, sha256[:2], f"{sha256}.jpg")
@@ -89,7 +90,7 @@ class ScreenshotTaker:
         except OSError as error:
             (self._data_dir / relative).unlink(missing_ok=True)
             log.warning("screenshot not saved: %s", error)
-            return _missing(segment_id, at, blur, _disk_reason(error))
+            return missing_screenshot(segment_id, at, _disk_reason(error), blur)
         return Screenshot(
             id=0,
             segment_id=segment_id,
@@ -110,14 +111,15 @@ class ScreenshotTaker:
 
 
 def _disk_reason(error: OSError) -> str:
-    import errno
-
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return "the disk is full: the screenshot could not be saved"
     return f"the screenshot could not be saved ({error.strerror or error})"
 
 
-def _missing(segment_id: str, at: datetime, blur: bool, reason: str) -> Screenshot:
+def missing_screenshot(
+    segment_id: str, at: datetime, reason: str, blur: bool = False
+) -> Screenshot:
+    """The record of a screenshot that could not be taken or kept, with the reason."""
     return Screenshot(
         id=0,
         segment_id=segment_id,

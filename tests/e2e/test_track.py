@@ -22,10 +22,9 @@ from tests.e2e.program import (
     iso_minute,
     wait_for_minute_second,
 )
-from tests.xvfb import Xvfb
+from tests.xvfb import COLOUR, Xvfb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
-COLOUR = (208, 48, 111)
 
 
 @pytest.fixture
@@ -35,24 +34,8 @@ def x(own_xserver: Xvfb) -> Xvfb:
 
 @pytest.fixture
 def colour_window(x: Xvfb) -> Iterator[None]:
-    window = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).parent.parent / "colour_window.py"),
-            "200",
-            "150",
-            "800",
-            "600",
-            "#d0306f",
-        ],
-        env=x.env(QT_QPA_PLATFORM="xcb"),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert window.stdout is not None and window.stdout.readline().strip() == "shown"
-    yield
-    window.kill()
-    window.wait()
+    with x.colour_window():
+        yield
 
 
 @pytest.fixture
@@ -108,7 +91,8 @@ def test_real_input_is_counted_minute_by_minute(
     send_input(x, keys=17, clicks=3, scrolls=2, moves=9, offset=100)
     tracker.process.send_signal(signal.SIGINT)
     assert tracker.finish() == 0, tracker.output
-    assert any("Stopped (stopped)" in line for line in tracker.output)
+    assert any(line.endswith(" Stopped.") for line in tracker.output)
+    assert any(line.startswith("Tracked ") for line in tracker.output)
 
     segments = diary_json(data_dir)
     minutes = {m["start"]: m for s in segments for m in s["minutes"]}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,14 +11,13 @@ import pytest
 from PIL import Image
 
 from tests.waiting import wait_until
-from tests.xvfb import Xvfb
+from tests.xvfb import COLOUR, Xvfb
 from tracker.activity import ActivityCounter, Counts
 from tracker.platform import ScreenUnavailable, detect_platform, session_problem
 from tracker.platform.x11 import PynputInput, platform
 from tracker.screenshots import ScreenshotTaker
 from tracker.timeline import at_utc_now
 
-COLOUR = (208, 48, 111)
 pytestmark = pytest.mark.x11
 
 
@@ -33,24 +31,8 @@ def x_env(xserver: Xvfb, monkeypatch: pytest.MonkeyPatch) -> Xvfb:
 
 @pytest.fixture
 def colour_window(x_env: Xvfb) -> Iterator[None]:
-    window = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).parent.parent / "colour_window.py"),
-            "200",
-            "150",
-            "800",
-            "600",
-            "#d0306f",
-        ],
-        env=x_env.env(QT_QPA_PLATFORM="xcb"),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert window.stdout is not None and window.stdout.readline().strip() == "shown"
-    yield
-    window.kill()
-    window.wait()
+    with x_env.colour_window():
+        yield
 
 
 def test_pynput_counts_xdotool_input_exactly(x_env: Xvfb) -> None:
@@ -74,6 +56,24 @@ def test_pynput_counts_xdotool_input_exactly(x_env: Xvfb) -> None:
         total = total + counter.drain()
         assert total == Counts(keys=30, clicks=4, scrolls=3, moves=12, injected=0)
         assert source.problem() is None
+    finally:
+        source.stop()
+
+
+def test_settle_delivers_input_that_already_happened(x_env: Xvfb) -> None:
+    """What stop() relies on: after settle(), every event sent before it has been counted."""
+    counter = ActivityCounter()
+    source = PynputInput()
+    source.start(counter)
+    try:
+        x_env.xdotool("mousemove", "5", "5")
+        source.settle()
+        counter.drain()
+        for _ in range(3):  # each burst starts inside a batching pause of both listeners
+            x_env.xdotool("type", "--delay", "1", "qwerty")
+            x_env.xdotool("mousemove", "50", "60", "mousemove", "70", "80")
+        source.settle()
+        assert counter.drain() == Counts(keys=18, moves=6)
     finally:
         source.stop()
 

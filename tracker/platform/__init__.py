@@ -36,6 +36,10 @@ class InputSource(Protocol):
         """None while input is being counted; otherwise why it no longer is."""
         ...
 
+    def settle(self) -> None:
+        """Return once input that has already happened has reached the counter."""
+        ...
+
 
 class IdleSource(Protocol):
     def seconds_idle(self) -> float | None:

@@ -101,6 +101,10 @@ class PynputInput:
 
         listener.run = guarded_run
 
+    def settle(self) -> None:
+        # Events that arrived during a batching pause are delivered when it ends.
+        time.sleep(BATCH_PERIOD_SECONDS + 0.05)
+
     def stop(self) -> None:
         self._stopping = True
         for listener in self._listeners:
