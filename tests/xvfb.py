@@ -6,10 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.waiting import wait_until
 
 SOCKET_DIR = Path("/tmp/.X11-unix")
 COLOUR_WINDOW = Path(__file__).with_name("colour_window.py")
@@ -41,11 +42,12 @@ class Xvfb:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not (SOCKET_DIR / f"X{self.number}").exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Xvfb {self.display} did not start")
-            time.sleep(0.02)
+        socket = SOCKET_DIR / f"X{self.number}"
+        wait_until(
+            lambda: socket.exists() or self.process.poll() is not None, what=f"Xvfb {self.display}"
+        )
+        if self.process.poll() is not None:
+            raise RuntimeError(f"Xvfb {self.display} did not start")
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY",)}

@@ -1,0 +1,1 @@
+"""Whole-program tests: the real program as a subprocess on a real X server."""
