@@ -41,9 +41,9 @@ def test_second_lock_is_refused_with_the_owner(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from tracker.datadir import TrackerLock;"
+            "import sys, threading; from pathlib import Path; from tracker.datadir import TrackerLock;"
             "lock = TrackerLock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True);"
-            "time.sleep(60)",
+            "threading.Event().wait(60)",
             str(tmp_path),
         ],
         stdout=subprocess.PIPE,
