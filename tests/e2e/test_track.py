@@ -157,6 +157,7 @@ def test_second_tracker_is_refused_and_sigterm_stops_cleanly(
         f"Another tracker is already running for {data_dir} (pid {first.process.pid})"
         in second.stderr
     )
+    first.wait_for("Screenshot taken")  # a second or more has been tracked by now
     first.process.send_signal(signal.SIGTERM)
     assert first.finish() == 0, first.output
     assert [s["memo"] for s in diary_json(data_dir)] == ["First"]
