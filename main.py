@@ -369,13 +369,16 @@ def cmd_settings(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         raise InvalidInput(f"Give a value too: python main.py settings {args.key} VALUE")
     if args.key is not None:
         settings = save_setting(data_dir, args.key, args.value)
-        print(f"{args.key} = {getattr(settings, args.key)}")
+        print(f"{args.key} = {_setting_text(getattr(settings, args.key))}")
         return 0
     for key, value, meaning in settings_table(load_settings(data_dir)):
-        print(
-            f"{key:<24} {str(value).lower() if isinstance(value, bool) else value!s:<8} {meaning}"
-        )
+        print(f"{key:<24} {_setting_text(value):<8} {meaning}")
     return 0
+
+
+def _setting_text(value: object) -> str:
+    """As written in settings.toml: booleans are true and false."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def run() -> None:

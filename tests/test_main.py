@@ -106,6 +106,7 @@ def test_settings_show_set_and_refuse(capsys: pytest.CaptureFixture[str], data_d
     code, out, _ = run(capsys, data_dir, "settings")
     assert code == 0 and "idle_policy" in out and "ask" in out
     assert run(capsys, data_dir, "settings", "idle_minutes", "20")[:2] == (0, "idle_minutes = 20\n")
+    assert run(capsys, data_dir, "settings", "blur", "on")[:2] == (0, "blur = true\n")
     code, _, err = run(capsys, data_dir, "settings", "idle_minutes", "zero")
     assert code == 2 and "idle_minutes must be a whole number" in err
     code, _, err = run(capsys, data_dir, "settings", "nonsense", "1")
