@@ -89,21 +89,26 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise _write_problem(self.path, error) from error
         self._depth = 1
         try:
             yield
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            self._rollback()
+            raise _write_problem(self.path, error) from error
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
-            try:
-                self.db.execute("COMMIT")
-            except sqlite3.OperationalError as error:
-                self.db.execute("ROLLBACK")
-                raise _write_problem(self.path, error) from error
         finally:
             self._depth = 0
+
+    def _rollback(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         with self.atomic():
@@ -397,8 +402,12 @@ def check_database(path: Path, clock: Clock) -> None:
 
 
 def _write_problem(path: Path, error: sqlite3.OperationalError) -> EnvironmentProblem:
-    if "full" in str(error).lower():
-        return EnvironmentProblem(f"The disk holding {path} is full. Free some space.")
+    """Disk full, read-only or locked: the user can act on these; say what and where."""
+    if is_disk_full(error):
+        return EnvironmentProblem(
+            f"The disk holding {path} is full: nothing more can be recorded. Free some space; "
+            "everything recorded up to now is kept."
+        )
     return EnvironmentProblem(f"Cannot write the database {path}: {error}.")
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.tracker.helpers import at
 from tracker.clock import FakeClock
-from tracker.errors import DatabaseCorrupt, InvalidInput
+from tracker.errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput
 from tracker.records import AmendmentKind, MinuteActivity, Segment, SegmentKind
 from tracker.store import DATABASE_FILE, Store
 
@@ -121,3 +124,31 @@ def test_damaged_pages_are_refused(
     with pytest.raises(DatabaseCorrupt, match="damaged"):
         Store(path, fake_clock)
     assert path.read_bytes() == bytes(data)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny tmpfs to fill the disk needs root")
+def test_full_disk_is_explained_and_loses_nothing_recorded(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], check=True)
+    store = Store(mount / DATABASE_FILE, fake_clock)
+    try:
+        kept = store.add_contract("Kept", "Acme", 100, 0, False)
+        filler = mount / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, b"x" * 4096)
+        os.close(fd)
+        with pytest.raises(EnvironmentProblem, match="is full: nothing more can be recorded"):
+            for n in range(10_000):
+                store.add_contract(f"Contract {n}", "Client " * 50, 100, 0, False)
+        filler.unlink()
+        assert store.contract(kept.id).title == "Kept"
+        store.add_contract("After", "Acme", 100, 0, False)
+        assert next(store.db.query("PRAGMA integrity_check"))["integrity_check"] == "ok"
+    finally:
+        store.close()
+        subprocess.run(["umount", str(mount)], check=True)
