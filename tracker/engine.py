@@ -139,10 +139,6 @@ class Engine:
     def tracking(self) -> bool:
         return self._session is not None
 
-    @property
-    def current_segment(self) -> Segment | None:
-        return self._session.segment if self._session else None
-
     # Start, stop, recover ----------------------------------------------------------------
 
     def recover(self) -> list[Segment]:

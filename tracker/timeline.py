@@ -151,15 +151,3 @@ def view_segment(
 
 def billable_seconds(views: Sequence[SegmentView]) -> int:
     return sum(v.billable_seconds for v in views)
-
-
-def seconds_left_in_week(limit_minutes: int, used_seconds: int) -> int | None:
-    """Seconds the weekly limit still allows, or None for a contract without a limit."""
-    if limit_minutes <= 0:
-        return None
-    return max(0, limit_minutes * 60 - used_seconds)
-
-
-def at_utc_now() -> datetime:
-    """The current time in whole seconds (for callers outside the engine's injected clock)."""
-    return whole_second(datetime.now(UTC))

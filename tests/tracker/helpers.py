@@ -27,6 +27,11 @@ def run_until(engine: Engine, clock: FakeClock, when: datetime) -> None:
     run_for(engine, clock, (when - clock.now()).total_seconds())
 
 
+def at_utc_now() -> datetime:
+    """The real current time in whole seconds, for tests of the real platform parts."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def at(hour: int, minute: int, second: int = 0, day: int = 25) -> datetime:
     return datetime(2026, 11, day, hour, minute, second, tzinfo=UTC)
 

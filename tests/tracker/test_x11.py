@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.tracker.helpers import at_utc_now
 from tests.waiting import wait_until
 from tests.xvfb import COLOUR, Xvfb
 from tracker.activity import ActivityCounter, Counts
 from tracker.platform import ScreenUnavailable, detect_platform, session_problem
 from tracker.platform.x11 import PynputInput, platform
 from tracker.screenshots import ScreenshotTaker
-from tracker.timeline import at_utc_now
 
 pytestmark = pytest.mark.x11
 
