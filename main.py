@@ -39,7 +39,7 @@ from tracker.records import IdlePolicy, Segment
 from tracker.screenshots import ScreenshotTaker
 from tracker.settings import load_settings, save_setting, settings_table
 from tracker.store import DATABASE_FILE, Store
-from tracker.timeline import day_start
+from tracker.timeline import billable_seconds, day_start
 from tracker.week import week_billable_seconds
 
 log = logging.getLogger("workdiary")
@@ -280,7 +280,7 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
 def print_run_total(store: Store, started: Segment, clock: Clock) -> None:
     until = clock.now() + timedelta(minutes=10)  # every segment of this run starts before it
     segments = store.segments_between(started.start, until, started.contract_id)
-    seconds = sum(v.billable_seconds for v in store.views(segments, with_minutes=False))
+    seconds = billable_seconds(store.views(segments, with_minutes=False))
     print(
         f"Tracked {duration_text(seconds)} billable in this run. See it with: python main.py diary"
     )

@@ -533,13 +533,13 @@ class Engine:
         # Something woke the machine, usually its user: idle time is counted afresh from here.
         session.last_input = max(session.last_input, now)
         resume = whole_second(now)
-        still_behind = session.waiting_until is not None and resume < session.waiting_until
-        if still_behind and session.waiting_until is not None:
-            resume = session.waiting_until
+        waiting = session.waiting_until
+        if waiting is not None and resume < waiting:  # still behind time already recorded
+            self._emit(ClockJumped("forward", drift, gap_start, waiting))
+            return
         self._emit(ClockJumped("forward", drift, gap_start, resume))
-        if not still_behind:
-            session.waiting_until = None
-            self._open_segment(resume, first=False)
+        session.waiting_until = None
+        self._open_segment(resume, first=False)
 
     def _clock_jumped_back(
         self, session: _Session, now: datetime, mono: float, drift: float

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
 
 class TrackerError(Exception):
     """Base of every error the engine raises on purpose.
@@ -51,3 +54,10 @@ class InternalError(TrackerError):
     """A bug of ours: logged with context; the message asks the user to report it."""
 
     exit_code = 70
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether a write failed because the disk (or the user's quota) is full."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(error, sqlite3.OperationalError) and "full" in str(error).lower()

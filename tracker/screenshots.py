@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
 import logging
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageFilter
 
+from .errors import is_disk_full
 from .platform import Frame, ScreenSource, ScreenUnavailable
 from .records import Screenshot
 
@@ -111,7 +111,7 @@ class ScreenshotTaker:
 
 
 def _disk_reason(error: OSError) -> str:
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+    if is_disk_full(error):
         return "the disk is full: the screenshot could not be saved"
     return f"the screenshot could not be saved ({error.strerror or error})"
 

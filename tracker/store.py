@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .clock import Clock
-from .errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput
+from .errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput, is_disk_full
 from .migrations import MIGRATIONS
 from .records import (
     Amendment,
@@ -503,9 +502,3 @@ def _idle(row: dict[str, Any]) -> IdlePeriod:
         resolution=row["resolution"],
         resolved_at=_maybe(row["resolved_at"]),
     )
-
-
-def is_disk_full(error: BaseException) -> bool:
-    if isinstance(error, OSError):
-        return error.errno in (errno.ENOSPC, errno.EDQUOT)
-    return isinstance(error, sqlite3.OperationalError) and "full" in str(error).lower()
