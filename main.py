@@ -14,6 +14,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from sync.autosign import SignOnClose
+from sync.bundle import export_bundle, parse_week, week_label
+from sync.errors import KeyringUnavailable
+from sync.keys import KeyringVault
+from sync.ledger import Ledger
+from sync.report import verdict_json, verdict_text
+from sync.signer import Signer, SigningReport
+from sync.verify import verify_bundle
 from tracker import __version__
 from tracker.activity import ActivityCounter
 from tracker.clock import Clock, SystemClock
@@ -39,10 +47,12 @@ from tracker.records import IdlePolicy, Segment
 from tracker.screenshots import ScreenshotTaker
 from tracker.settings import load_settings, save_setting, settings_table
 from tracker.store import DATABASE_FILE, Store
-from tracker.timeline import billable_seconds, day_start
+from tracker.timeline import billable_seconds, day_start, week_start
 from tracker.week import week_billable_seconds
 
 log = logging.getLogger("workdiary")
+#: verify's exit code when the bundle was read but something in it does not verify.
+VERIFY_FAILED = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser("settings", help="show settings, or set one: settings KEY VALUE")
     settings.add_argument("key", nargs="?")
     settings.add_argument("value", nargs="?")
+
+    commands.add_parser("sign", help="sign closed segments and changes that wait to be signed")
+    keys = commands.add_parser("keys", help="show the device keys, or replace the current one")
+    keys.add_argument("action", nargs="?", choices=["show", "rotate"], default="show")
+
+    export = commands.add_parser("export", help="export a week's signed diary as a zip bundle")
+    export.add_argument("--week", help="ISO week like 2026-W48 (UTC); default this week")
+    export.add_argument("--contract", type=int, metavar="ID", help="only this contract")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="the zip to write")
+
+    verify = commands.add_parser("verify", help="check a bundle; exit 0 only if all of it verifies")
+    verify.add_argument("bundle", metavar="FILE")
+    verify.add_argument("--json", action="store_true")
     return parser
 
 
@@ -95,6 +118,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     try:
         if args.command is None:
             return cmd_track_hint()
+        if args.command == "verify":  # a client's machine: no data dir, keyring or display
+            return cmd_verify(args)
         data_dir = prepare_data_dir(resolve_data_dir(args.data_dir))
         _log_to_file(data_dir)
         handler = {
@@ -102,6 +127,9 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
             "track": cmd_track,
             "diary": cmd_diary,
             "settings": cmd_settings,
+            "sign": cmd_sign,
+            "keys": cmd_keys,
+            "export": cmd_export,
         }[args.command]
         return handler(args, data_dir, clock)
     except TrackerError as error:
@@ -150,6 +178,10 @@ def cmd_track_hint() -> int:
 
 def open_store(data_dir: Path, clock: Clock) -> Store:
     return Store(data_dir / DATABASE_FILE, clock)
+
+
+def open_signer(store: Store, clock: Clock) -> Signer:
+    return Signer(store, Ledger(store), KeyringVault(), clock)
 
 
 # contract -----------------------------------------------------------------------------------
@@ -251,6 +283,8 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
             input_source=platform.input,
         )
         engine.subscribe(print_event)
+        signer, notes = open_signer(store, clock), SigningNotes()
+        engine.subscribe(SignOnClose(signer, notes.show))
         for segment in engine.recover():
             print(
                 f"Closed a segment left open by an unexpected stop at {segment.end:%H:%M:%S} UTC."
@@ -260,6 +294,7 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
                 "Idle policy is 'ask', but nobody can be asked when tracking headless: "
                 "idle time will be discarded. Change it with: python main.py settings idle_policy keep"
             )
+        notes.show(signer.sign_pending())
         platform.input.start(counter)
         try:
             started = engine.start(args.contract, memo)
@@ -379,6 +414,94 @@ def cmd_settings(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
 def _setting_text(value: object) -> str:
     """As written in settings.toml: booleans are true and false."""
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# signing, keys, export, verify -------------------------------------------------------------
+
+
+class SigningNotes:
+    """Tells the user about signing problems once, not at every segment, and when they end."""
+
+    def __init__(self) -> None:
+        self._problem: str | None = None
+
+    def show(self, report: SigningReport) -> None:
+        for notice in report.notices:
+            print(notice, flush=True)
+        if report.problem and report.problem != self._problem:
+            print(f"Not signed yet: {report.problem}", flush=True)
+        elif self._problem and not report.problem:
+            print(f"Signing works again: signed {report.signed} waiting record(s).", flush=True)
+        self._problem = report.problem
+
+
+def cmd_sign(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    report = open_signer(open_store(data_dir, clock), clock).sign_pending()
+    for notice in report.notices:
+        print(notice)
+    if report.problem:
+        raise KeyringUnavailable(f"{report.waiting} record(s) wait to be signed. {report.problem}")
+    print(f"Signed {report.signed} record(s). Nothing waits to be signed.")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    store = open_store(data_dir, clock)
+    signer = open_signer(store, clock)
+    if args.action == "rotate":
+        signer.sign_pending()
+        old, new = signer.rotate()
+        print(f"Replaced device key {old.key_id} with {new.key_id}; the old key signed the change.")
+        return 0
+    keys = Ledger(store).keys()
+    if not keys:
+        print("No device key yet: one is made when the first segment is signed.")
+    for key in keys:
+        state = (
+            f"retired {key.retired_at:%Y-%m-%d %H:%M} UTC ({key.retired_why})"
+            if key.retired_at
+            else "current"
+        )
+        print(f"key {key.key_id}\n  device {key.device_id}\n  public key {key.public_key.hex()}")
+        print(f"  created {key.created_at:%Y-%m-%d %H:%M} UTC, {state}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    start = parse_week(args.week) if args.week else week_start(clock.now())
+    store = open_store(data_dir, clock)
+    if args.contract is not None:
+        store.contract(args.contract)
+    report = open_signer(store, clock).sign_pending()
+    for notice in report.notices:
+        print(notice)
+    out = Path(args.output).expanduser()
+    summary = export_bundle(
+        store,
+        Ledger(store),
+        data_dir,
+        start,
+        args.contract,
+        out,
+        clock.now(),
+        f"workdiary {__version__}",
+    )
+    print(
+        f"Wrote {out}: week {week_label(start)}, {summary.records} records "
+        f"({summary.in_scope} with details), {summary.screenshots} screenshots."
+    )
+    for warning in summary.warnings + ([report.problem] if report.problem else []):
+        print(f"Warning: {warning}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    verdict = verify_bundle(Path(args.bundle).expanduser())
+    if args.json:
+        print(json.dumps(verdict_json(verdict), indent=2))
+    else:
+        print(verdict_text(verdict), end="")
+    return 0 if verdict.ok else VERIFY_FAILED
 
 
 def run() -> None:

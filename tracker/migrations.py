@@ -110,4 +110,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         BEGIN SELECT RAISE(ABORT, 'resolved idle periods never change'); END;
         """,
     ),
+    (
+        "0002_amendment_screenshot",
+        """
+        ALTER TABLE amendments ADD COLUMN screenshot_sha256 TEXT;
+        """,
+    ),
 ]

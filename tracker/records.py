@@ -113,7 +113,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class Amendment:
-    """A change made to a segment after it closed; ``start``/``end`` bound an idle discard."""
+    """A later change to a segment: ``start``/``end`` bound an idle discard, and
+    ``screenshot_sha256`` names the screenshot a delete-screenshot removed."""
 
     id: int
     segment_id: str
@@ -123,6 +124,7 @@ class Amendment:
     start: datetime | None = None
     end: datetime | None = None
     reason: str | None = None
+    screenshot_sha256: str | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ class Store:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
-        self._migrate()
+        self.migrate(MIGRATIONS)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -109,13 +109,14 @@ class Store:
         if self.db.conn.in_transaction:
             self.db.execute("ROLLBACK")
 
-    def _migrate(self) -> None:
+    def migrate(self, migrations: Sequence[tuple[str, str]]) -> None:
+        """Apply the named migrations not applied yet (other packages add tables this way)."""
         with self.atomic():
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"
             )
             applied = {row["name"] for row in self.db.query("SELECT name FROM migrations")}
-            for name, script in MIGRATIONS:
+            for name, script in migrations:
                 if name in applied:
                     continue
                 for statement in _statements(script):
@@ -247,11 +248,12 @@ class Store:
         start: datetime | None = None,
         end: datetime | None = None,
         reason: str | None = None,
+        screenshot_sha256: str | None = None,
     ) -> None:
         with self.atomic():
             self.db.execute(
-                "INSERT INTO amendments (segment_id, made_at, kind, memo, start_at, end_at, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO amendments (segment_id, made_at, kind, memo, start_at, end_at, reason,"
+                " screenshot_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     segment_id,
                     to_epoch(self._clock.now()),
@@ -260,6 +262,7 @@ class Store:
                     _epoch(start),
                     _epoch(end),
                     reason,
+                    screenshot_sha256,
                 ],
             )
 
@@ -279,6 +282,16 @@ class Store:
             sql += " AND contract_id = ?"
             args.append(contract_id)
         return [_segment(r) for r in self.db.query(sql + " ORDER BY start_at, created_at", args)]
+
+    def segments_by_id(self, ids: Sequence[str]) -> list[Segment]:
+        """The segments with these ids, in the order given."""
+        found = {row["id"]: _segment(row) for row in self._rows_in("segments", "id", ids)}
+        return [found[i] for i in ids if i in found]
+
+    def amendments_by_id(self, ids: Sequence[int]) -> list[Amendment]:
+        """The amendments with these ids, in the order given."""
+        found = {row["id"]: _amendment(row) for row in self._rows_in("amendments", "id", ids)}
+        return [found[i] for i in ids if i in found]
 
     def last_segment_end(self) -> datetime | None:
         """The latest moment any segment reaches: new time must never start before it."""
@@ -304,14 +317,18 @@ class Store:
         return found
 
     def _rows_for(self, table: str, segment_ids: Iterable[str], order: str) -> list[dict[str, Any]]:
-        ids = list(segment_ids)
+        return self._rows_in(table, "segment_id", list(segment_ids), order)
+
+    def _rows_in(
+        self, table: str, column: str, values: Sequence[Any], order: str = "rowid"
+    ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
+        for i in range(0, len(values), 500):
+            chunk = list(values[i : i + 500])
             marks = ",".join("?" * len(chunk))
             rows.extend(
                 self.db.query(
-                    f"SELECT * FROM {table} WHERE segment_id IN ({marks}) ORDER BY {order}", chunk
+                    f"SELECT * FROM {table} WHERE {column} IN ({marks}) ORDER BY {order}", chunk
                 )
             )
         return rows
@@ -489,6 +506,7 @@ def _amendment(row: dict[str, Any]) -> Amendment:
         start=_maybe(row["start_at"]),
         end=_maybe(row["end_at"]),
         reason=row["reason"],
+        screenshot_sha256=row["screenshot_sha256"],
     )
 
 

@@ -1,0 +1,1 @@
+"""The signed work diary: device keys, signed hash-chained records, export bundles and verify."""

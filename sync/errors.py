@@ -1,0 +1,20 @@
+"""The signed diary's errors, in the engine's family: the environment's fault versus bad input."""
+
+from __future__ import annotations
+
+from tracker.errors import EnvironmentProblem, InvalidInput
+
+KEYRING_HELP = (
+    "Workdiary keeps the device key that signs your work diary only in the system keyring "
+    "(Secret Service on Linux: GNOME Keyring or KWallet; Keychain on macOS; Credential Manager "
+    "on Windows). Install or unlock one and run: python main.py sign. Tracking goes on meanwhile; "
+    "closed segments wait, unsigned, until the key can be stored."
+)
+
+
+class KeyringUnavailable(EnvironmentProblem):
+    """No usable system keyring: the device key can be neither stored nor read."""
+
+
+class BadBundle(InvalidInput):
+    """A file given to verify is not a readable Workdiary bundle."""

@@ -1,0 +1,76 @@
+"""What verify says: a verdict as readable text, or as JSON for programs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tracker.diary import duration_text
+
+from .protocol import Json
+from .verify import Verdict
+
+
+def verdict_json(verdict: Verdict) -> Json:
+    return {
+        "ok": verdict.ok,
+        "bundle": str(verdict.path),
+        "week": verdict.manifest.get("week"),
+        "period": verdict.manifest.get("period"),
+        "contract": verdict.manifest.get("contract"),
+        "records": verdict.records,
+        "screenshots": verdict.screenshots,
+        "devices": verdict.devices,
+        "hours": [
+            {
+                "contract": contract,
+                "day": day,
+                "seconds": seconds,
+                "hours": round(seconds / 3600, 4),
+            }
+            for (contract, day), seconds in sorted(verdict.seconds.items())
+        ],
+        "unverified_segments": verdict.unverified_segments,
+        "failures": [f.to_json() for f in verdict.failures],
+    }
+
+
+def verdict_text(verdict: Verdict) -> str:
+    manifest = verdict.manifest
+    period = manifest["period"]
+    scope = f"contract {manifest['contract']}" if manifest["contract"] else "all contracts"
+    lines = [
+        f"Bundle {verdict.path}: week {manifest.get('week')} "
+        f"({period['start'][:10]} to {period['end'][:10]} UTC), {scope}."
+    ]
+    for device in verdict.devices:
+        keys = ", ".join(k[:12] for k in device["keys"])
+        lines.append(
+            f"Device {device['device'][:12]}: records seq {device['first_seq']} to "
+            f"{device['last_seq']}, signed by key {keys}."
+        )
+    lines += _hours_table(verdict)
+    if verdict.ok:
+        lines.append(
+            f"Everything verifies: {verdict.records} records, {verdict.screenshots} screenshots."
+        )
+    else:
+        lines.append(f"NOT VERIFIED: {len(verdict.failures)} problem(s).")
+        lines += [f"  {f.where()} [{f.code}]: {f.reason}" for f in verdict.failures]
+        if verdict.unverified_segments:
+            lines.append(
+                f"{verdict.unverified_segments} segment(s) with problems are left out of the hours."
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _hours_table(verdict: Verdict) -> list[str]:
+    if not verdict.seconds:
+        return ["No verified hours in this bundle."]
+    lines = ["Verified hours (UTC days):", f"  {'Contract':<10} {'Day':<12} {'Hours':>8}"]
+    totals: dict[str, int] = defaultdict(int)
+    for (contract, day), seconds in sorted(verdict.seconds.items()):
+        totals[contract] += seconds
+        lines.append(f"  {contract:<10} {day:<12} {duration_text(seconds):>8}")
+    for contract, seconds in sorted(totals.items()):
+        lines.append(f"  {contract:<10} {'week total':<12} {duration_text(seconds):>8}")
+    return lines

@@ -1,0 +1,33 @@
+"""Record a diary with the real engine on a fake clock, as a freelancer's day would go."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.tracker.helpers import run_until
+from tracker.activity import ActivityCounter
+from tracker.clock import FakeClock
+from tracker.engine import Engine
+from tracker.timeline import MINUTE, minute_floor
+
+
+def track(
+    engine: Engine,
+    clock: FakeClock,
+    counter: ActivityCounter,
+    contract_id: int,
+    memo: str,
+    start: datetime,
+    end: datetime,
+    keys_per_minute: int = 3,
+) -> None:
+    """Track from ``start`` to ``end`` with a few key presses and a click in every minute."""
+    if clock.now() < start:
+        clock.advance((start - clock.now()).total_seconds())
+    engine.start(contract_id, memo)
+    while clock.now() < end:
+        for _ in range(keys_per_minute):
+            counter.key_pressed()
+        counter.clicked()
+        run_until(engine, clock, min(end, minute_floor(clock.now()) + MINUTE))
+    engine.stop()
