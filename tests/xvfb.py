@@ -58,8 +58,8 @@ class Xvfb:
         subprocess.run(["xdotool", *args], env=self.env(), check=True)
 
     @contextmanager
-    def colour_window(self) -> Iterator[None]:
-        """A real Qt window of COLOUR at COLOUR_GEOMETRY, shown for the duration."""
+    def colour_window(self, colour: tuple[int, int, int] = COLOUR) -> Iterator[None]:
+        """A real Qt window of ``colour`` at COLOUR_GEOMETRY, shown for the duration."""
         x, y, width, height = COLOUR_GEOMETRY
         window = subprocess.Popen(
             [
@@ -69,7 +69,7 @@ class Xvfb:
                 str(y),
                 str(width),
                 str(height),
-                "#{:02x}{:02x}{:02x}".format(*COLOUR),
+                "#{:02x}{:02x}{:02x}".format(*colour),
             ],
             env=self.env(QT_QPA_PLATFORM="xcb"),
             stdout=subprocess.PIPE,

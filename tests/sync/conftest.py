@@ -17,8 +17,7 @@ from tracker.clock import FakeClock
 from tracker.store import Store
 
 
-@pytest.fixture
-def vault() -> KeyringVault:
+def require_keyring() -> KeyringVault:
     """The real Secret Service (gnome-keyring in the test command's D-Bus session)."""
     backend = type(keyring.get_keyring()).__module__
     if "SecretService" not in backend:
@@ -29,11 +28,16 @@ def vault() -> KeyringVault:
     return KeyringVault()
 
 
+@pytest.fixture
+def vault() -> KeyringVault:
+    return require_keyring()
+
+
 @contextmanager
 def without_keyring() -> Iterator[None]:
     """What keyring falls back to on a machine without any keyring service."""
     previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]
     try:
         yield
     finally:

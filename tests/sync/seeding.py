@@ -11,6 +11,21 @@ from tracker.engine import Engine
 from tracker.timeline import MINUTE, minute_floor
 
 
+def work_until(
+    engine: Engine,
+    clock: FakeClock,
+    counter: ActivityCounter,
+    end: datetime,
+    keys_per_minute: int = 3,
+) -> None:
+    """A few key presses and a click in every minute until ``end``."""
+    while clock.now() < end:
+        for _ in range(keys_per_minute):
+            counter.key_pressed()
+        counter.clicked()
+        run_until(engine, clock, min(end, minute_floor(clock.now()) + MINUTE))
+
+
 def track(
     engine: Engine,
     clock: FakeClock,
@@ -21,13 +36,9 @@ def track(
     end: datetime,
     keys_per_minute: int = 3,
 ) -> None:
-    """Track from ``start`` to ``end`` with a few key presses and a click in every minute."""
+    """Track from ``start`` to ``end``, working all along."""
     if clock.now() < start:
         clock.advance((start - clock.now()).total_seconds())
     engine.start(contract_id, memo)
-    while clock.now() < end:
-        for _ in range(keys_per_minute):
-            counter.key_pressed()
-        counter.clicked()
-        run_until(engine, clock, min(end, minute_floor(clock.now()) + MINUTE))
+    work_until(engine, clock, counter, end, keys_per_minute)
     engine.stop()
