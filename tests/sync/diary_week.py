@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.bundle import export_bundle, parse_week
 from sync.autosign import SignOnClose
+from sync.bundle import export_bundle, parse_week
 from sync.keys import KeyringVault
 from sync.ledger import Ledger
 from sync.signer import Signer
