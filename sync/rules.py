@@ -38,9 +38,19 @@ def check_diary(entries: list[Entry], bundle: Bundle, earlier: list[Failure]) ->
     """Check what the records say against the diary's rules; sum hours of what verified."""
     outcome = Outcome()
     failures = outcome.failures
+    entries = _first_of_each_seq(entries)  # the chain check reports duplicated lines
     segments = [e for e in entries if e.type == SEGMENT]
+    seen: set[str] = set()
     for entry in segments:
         failures += _segment_time(entry)
+        if entry.record["segment"] in seen:
+            failures.append(
+                entry.failure("duplicate", "Another record already holds this segment.")
+            )
+        seen.add(entry.record["segment"])
+    for entry in entries:
+        if entry.type == AMENDMENT and entry.record["made_at"] > entry.record["signed_at"]:
+            failures.append(entry.failure("time", "The change was signed before it was made."))
     failures += _overlaps(segments)
     start, end = bundle.period
     contract = bundle.manifest["contract"]
@@ -51,12 +61,7 @@ def check_diary(entries: list[Entry], bundle: Bundle, earlier: list[Failure]) ->
             continue
         if not start <= parse_timestamp(record["start"]) < end:
             continue
-        if record["segment"] in in_scope:
-            failures.append(
-                entry.failure("duplicate", "Another record already holds this segment.")
-            )
-            continue
-        in_scope[record["segment"]] = entry
+        in_scope.setdefault(record["segment"], entry)
     amendments: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         if entry.type == AMENDMENT and entry.record["segment"] in in_scope:
@@ -76,6 +81,16 @@ def check_diary(entries: list[Entry], bundle: Bundle, earlier: list[Failure]) ->
         key = (entry.record["contract"], entry.record["start"][:10])
         outcome.seconds[key] = outcome.seconds.get(key, 0) + view.billable_seconds
     return outcome
+
+
+def _first_of_each_seq(entries: list[Entry]) -> list[Entry]:
+    seen: set[tuple[str, int]] = set()
+    kept = []
+    for entry in entries:
+        if (entry.device, entry.seq) not in seen:
+            seen.add((entry.device, entry.seq))
+            kept.append(entry)
+    return kept
 
 
 def _segment_time(entry: Entry) -> list[Failure]:

@@ -16,6 +16,7 @@ from main import main
 from sync.keys import public_bytes
 from sync.protocol import canonical, key_id, sha256_hex
 from sync.verify import verify_bundle
+from tests.sync import independent_verifier
 from tests.sync.diary_week import HOURS, WeekDiary, record_week
 from tests.sync.tampering import Lines, read_json, read_lines, rewrite
 from tests.xvfb import Xvfb
@@ -273,3 +274,10 @@ def test_not_a_bundle_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["verify", str(junk)]) == 2
     assert "is not a Workdiary bundle" in capsys.readouterr().err
     assert main(["verify", str(tmp_path / "missing.zip")]) == 2
+
+
+def test_the_independent_verifier_agrees_on_a_real_week(week: WeekDiary) -> None:
+    verdict = independent_verifier.verify(week.everything)
+    assert verdict["ok"], verdict["failures"]
+    assert verdict["hours"] == {f"{c} {d}": s for (c, d), s in HOURS.items()}
+    assert independent_verifier.verify(week.contract_1)["ok"]
