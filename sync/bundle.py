@@ -77,9 +77,14 @@ def export_bundle(
     out: Path,
     now: datetime,
     created_by: str,
+    period_end: datetime | None = None,
 ) -> ExportSummary:
-    """Write the bundle for one billing week (and one contract, or all) to ``out``."""
-    scope = _Scope(week_start, week_start + WEEK, None if contract_id is None else str(contract_id))
+    """Write the bundle for one billing week (and one contract, or all) to ``out``.
+
+    ``period_end`` stretches the period past the week (the benchmark verifies a month).
+    """
+    end = period_end or week_start + WEEK
+    scope = _Scope(week_start, end, None if contract_id is None else str(contract_id))
     summary = ExportSummary(out)
     lines: list[str] = []
     devices: list[Json] = []
@@ -101,7 +106,7 @@ def export_bundle(
     _warn_unsigned(store, ledger, scope, contract_id, summary)
     manifest = {
         "format": BUNDLE_FORMAT,
-        "week": week_label(scope.start),
+        "week": week_label(scope.start) if scope.end == scope.start + WEEK else None,
         "period": {"start": timestamp(scope.start), "end": timestamp(scope.end)},
         "contract": scope.contract,
         "created_at": timestamp(now),

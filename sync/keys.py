@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import keyring
 import keyring.errors
@@ -53,6 +54,14 @@ def generate_key(device_id: str | None = None) -> DeviceKey:
 
 def _entry(kid: str) -> str:
     return f"device-key-{kid}"
+
+
+class Vault(Protocol):
+    """Where private keys live: the system keyring in the app, a dict in benchmarks."""
+
+    def save(self, key: DeviceKey) -> None: ...
+    def load(self, kid: str, device_id: str) -> DeviceKey | None: ...
+    def delete(self, kid: str) -> None: ...
 
 
 class KeyringVault:

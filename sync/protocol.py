@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -31,16 +32,66 @@ def timestamp(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def is_timestamp(text: str) -> bool:
+    """Whether ``text`` has the shape of a timestamp and names a real moment."""
+    if not _TIMESTAMP.match(text):
+        return False
+    try:
+        _parse_timestamp(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_timestamp(text: object) -> datetime:
     """The inverse of ``timestamp``; anything else is a ValueError."""
     if not isinstance(text, str) or not _TIMESTAMP.match(text):
         raise ValueError(f"not a timestamp like 2026-11-25T10:03:27Z: {text!r}")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return _parse_timestamp(text)
 
 
-def canonical(value: Json) -> bytes:
-    """RFC 8785 canonical JSON: sorted keys, no whitespace, UTF-8, minimal escapes."""
+@functools.lru_cache(maxsize=4096)
+def _parse_timestamp(text: str) -> datetime:
+    # A verifier reads tens of thousands of these; strptime would be most of its time.
+    return datetime(
+        int(text[0:4]), int(text[5:7]), int(text[8:10]),
+        int(text[11:13]), int(text[14:16]), int(text[17:19]), tzinfo=UTC,
+    )  # fmt: skip
+
+
+def canonical(value: Any, plain: bool = False) -> bytes:
+    """RFC 8785 canonical JSON: sorted member names, no whitespace, UTF-8, minimal escapes.
+
+    For plain values (ASCII member names, integers within 2**53 - 1 either way, no fractions)
+    the standard library's sorted, compact form that keeps non-ASCII characters is the same
+    byte for byte: it writes the same short escapes and lowercase \\u00xx for other control
+    characters, and orders ASCII names as RFC 8785 does. It is many times faster, which matters
+    to a verifier reading a month of records; any other value goes through rfc8785.
+    ``plain=True`` skips the check for values that come from ``parse_json``, which are plain.
+    """
+    if plain or _plain(value):
+        return json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        ).encode("utf-8")
     return rfc8785.dumps(value)
+
+
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_SAFE_INTEGER <= value <= _SAFE_INTEGER)
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        return all(type(k) is str and k.isascii() for k in value) and all(
+            map(_plain, value.values())
+        )
+    return False
 
 
 def sha256_hex(data: bytes) -> str:
@@ -57,20 +108,27 @@ def new_record_id() -> str:
 
 
 def parse_json(text: str | bytes) -> Any:
-    """Strict JSON for records: no duplicate keys, no floats, no NaN or Infinity."""
+    """Strict JSON for records: refuses duplicate member names (two parsers could read two
+    different values), fractions, NaN and Infinity.
 
-    def pairs(items: list[tuple[str, Any]]) -> Json:
-        found: Json = {}
-        for key, value in items:
-            if key in found:
-                raise ValueError(f"duplicate key {key!r}")
-            found[key] = value
-        return found
+    What it returns can be encoded with ``canonical(value, plain=True)``: the only values it
+    lets through that are not plain (non-ASCII member names, integers beyond 2**53 - 1) are
+    refused by the field checks anyway, which allow neither.
+    """
+    return json.loads(
+        text, object_pairs_hook=_members, parse_float=_no_float, parse_constant=_no_float
+    )
 
-    def no_float(text: str) -> Any:
-        raise ValueError(f"numbers in records are integers, not {text}")
 
-    return json.loads(text, object_pairs_hook=pairs, parse_float=no_float, parse_constant=no_float)
+def _members(items: list[tuple[str, Any]]) -> Json:
+    found = dict(items)
+    if len(found) != len(items):
+        raise ValueError("duplicate member name")
+    return found
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"numbers in records are integers, not {text}")
 
 
 # Building records ------------------------------------------------------------------------------

@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING
 from tracker.records import (
     Amendment,
     AmendmentKind,
-    MinuteActivity,
-    Screenshot,
     Segment,
     SegmentKind,
 )
-from tracker.timeline import minute_floor, slot_end, slot_start, view_segment
+from tracker.timeline import slot_end, slot_start, view_segment
 
 from .protocol import AMENDMENT, SEGMENT, canonical, parse_timestamp, sha256_hex
 from .schema import details_problems
@@ -77,7 +75,8 @@ def check_diary(entries: list[Entry], bundle: Bundle, earlier: list[Failure]) ->
         if {entry.record["id"], *(a.record["id"] for a in amendments[segment_id])} & failed:
             outcome.unverified_segments += 1
             continue
-        view = view_segment(*_as_tracker(entry, amendments[segment_id]))
+        segment, changes = _as_tracker(entry, amendments[segment_id])
+        view = view_segment(segment, amendments=changes)
         key = (entry.record["contract"], entry.record["start"][:10])
         outcome.seconds[key] = outcome.seconds.get(key, 0) + view.billable_seconds
     return outcome
@@ -145,7 +144,7 @@ def _details_ok(entry: Entry) -> list[Failure]:
             )
         ]
     try:
-        actual = sha256_hex(canonical(details))
+        actual = sha256_hex(canonical(details, plain=True))
     except Exception as error:
         return [entry.failure("details", f"The details have no canonical form ({error}).")]
     if actual != entry.record["details"]:
@@ -168,10 +167,12 @@ def _segment_details(entry: Entry) -> list[Failure]:
         return failures
     assert entry.details is not None
     record, details = entry.record, entry.details
-    start, end = parse_timestamp(record["start"]), parse_timestamp(record["end"])
-    minutes = [parse_timestamp(m["start"]) for m in details["minutes"]]
+    # Timestamps compare in time order as strings; a whole minute ends in ":00Z".
+    start, end = record["start"], record["end"]
+    first = start[:17] + "00Z"
+    minutes = [m["start"] for m in details["minutes"]]
     if minutes != sorted(set(minutes)) or any(
-        m != minute_floor(m) or not minute_floor(start) <= m < end for m in minutes
+        not m.endswith(":00Z") or not first <= m < end for m in minutes
     ):
         failures.append(
             entry.failure(
@@ -190,8 +191,9 @@ def _segment_details(entry: Entry) -> list[Failure]:
             )
         )
     for shot in details["screenshots"]:
-        taken = parse_timestamp(shot["taken_at"])
-        if not start <= taken <= end or (shot["sha256"] is None) == (shot["missing"] is None):
+        if not start <= shot["taken_at"] <= end or (shot["sha256"] is None) == (
+            shot["missing"] is None
+        ):
             failures.append(
                 entry.failure(
                     "screenshot",
@@ -254,8 +256,8 @@ def _screenshots(entry: Entry, bundle: Bundle, failures: list[Failure]) -> int:
         sha256 = shot.get("sha256") if isinstance(shot, dict) else None
         if not isinstance(sha256, str):
             continue
-        data = bundle.screenshot(sha256)
-        if data is None:
+        actual = bundle.screenshot_hash(sha256)
+        if actual is None:
             failures.append(
                 entry.failure(
                     "screenshot-missing",
@@ -263,7 +265,6 @@ def _screenshots(entry: Entry, bundle: Bundle, failures: list[Failure]) -> int:
                 )
             )
             continue
-        actual = sha256_hex(data)
         if actual != sha256:
             failures.append(
                 entry.failure(
@@ -276,10 +277,9 @@ def _screenshots(entry: Entry, bundle: Bundle, failures: list[Failure]) -> int:
     return checked
 
 
-def _as_tracker(
-    entry: Entry, amendments: list[Entry]
-) -> tuple[Segment, list[MinuteActivity], list[Screenshot], list[Amendment]]:
-    """The records as the engine's own types, so hours follow exactly the engine's rules."""
+def _as_tracker(entry: Entry, amendments: list[Entry]) -> tuple[Segment, list[Amendment]]:
+    """The records as the engine's own types, so hours follow exactly the engine's rules
+    (billable time depends only on the segment and its amendments)."""
     record, details = entry.record, entry.details or {}
     segment = Segment(
         id=record["segment"],
@@ -290,17 +290,6 @@ def _as_tracker(
         memo=str(details.get("memo", "")),
         created_at=parse_timestamp(record["signed_at"]),
     )
-    minutes = [
-        MinuteActivity(
-            start=parse_timestamp(m["start"]),
-            keys=m["keys"],
-            clicks=m["clicks"],
-            scrolls=m["scrolls"],
-            moves=m["moves"],
-            injected=m["injected"],
-        )
-        for m in details.get("minutes", [])
-    ]
     changes = [
         Amendment(
             id=a.seq,
@@ -313,7 +302,7 @@ def _as_tracker(
         )
         for a in amendments
     ]
-    return segment, minutes, [], changes
+    return segment, changes
 
 
 def _maybe_time(text: str | None) -> datetime | None:

@@ -11,7 +11,7 @@ from tracker.store import Store
 from tracker.timeline import whole_second
 
 from .errors import KeyringUnavailable
-from .keys import DeviceKey, KeyringVault, generate_key
+from .keys import DeviceKey, Vault, generate_key
 from .ledger import DeviceKeyRow, Ledger, SignedRecord
 from .protocol import (
     AMENDMENT,
@@ -45,7 +45,7 @@ class Signer:
     """Turns what the engine recorded into signed records. Safe to run from several processes:
     each round reads the chain's head and appends inside one write transaction."""
 
-    def __init__(self, store: Store, ledger: Ledger, vault: KeyringVault, clock: Clock) -> None:
+    def __init__(self, store: Store, ledger: Ledger, vault: Vault, clock: Clock) -> None:
         self._store = store
         self._ledger = ledger
         self._vault = vault

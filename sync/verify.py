@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import zipfile
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -122,12 +123,22 @@ class Bundle:
     key_devices: dict[str, str]
     lines: list[bytes]
     period: tuple[datetime, datetime]
+    #: SHA-256 of every screenshot file, by name, worked out on another thread while the
+    #: records are checked (hashing and reading release the interpreter lock).
+    file_hashes: Future[dict[str, str]]
 
-    def screenshot(self, sha256: str) -> bytes | None:
-        try:
-            return self.archive.read(f"{SCREENSHOTS}{sha256}.jpg")
-        except KeyError:
-            return None
+    def screenshot_hash(self, sha256: str) -> str | None:
+        """What the bundle's file for this screenshot hashes to; None if there is no file."""
+        return self.file_hashes.result().get(f"{SCREENSHOTS}{sha256}.jpg")
+
+
+def _hash_files(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: sha256_hex(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith(SCREENSHOTS)
+        }
 
 
 def verify_bundle(path: Path) -> Verdict:
@@ -165,13 +176,15 @@ def verify_bundle(path: Path) -> Verdict:
 
 
 class _Closing:
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, pool: ThreadPoolExecutor) -> None:
         self.bundle = bundle
+        self.pool = pool
 
     def __enter__(self) -> Bundle:
         return self.bundle
 
     def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
         self.bundle.archive.close()
 
 
@@ -196,7 +209,10 @@ def _open(path: Path) -> _Closing:
     except BaseException:
         archive.close()
         raise
-    return _Closing(Bundle(path, archive, manifest, keys, key_devices, lines, period))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-files")
+    hashes = pool.submit(_hash_files, path)
+    bundle = Bundle(path, archive, manifest, keys, key_devices, lines, period, hashes)
+    return _Closing(bundle, pool)
 
 
 def _json_member(archive: zipfile.ZipFile, name: str, path: Path) -> Any:
@@ -274,7 +290,7 @@ def _parse_lines(bundle: Bundle, failures: list[Failure]) -> list[Entry]:
             )
             continue
         try:
-            data = canonical(record)
+            data = canonical(record, plain=True)
         except Exception as error:  # rfc8785 refuses numbers beyond 2**53 and the like
             failures.append(
                 Failure("format", f"The record has no canonical form ({error}).", number)

@@ -27,10 +27,14 @@ def test_tracking_without_a_keyring_then_signing_exporting_and_verifying(
 ) -> None:
     if "DBUS_SESSION_BUS_ADDRESS" not in os.environ:
         pytest.skip("needs the test command's D-Bus session with a keyring: run scripts/test")
-    added = cli(data_dir, "contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45")
+    added = cli(
+        data_dir, "contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45"
+    )
     contract = added.stdout.strip()
     offline = without(own_xserver.env(), *NO_KEYRING)
-    tracker = Tracker(data_dir, offline, "--contract", contract, "--memo", "No keyring", "--for", "0.1")
+    tracker = Tracker(
+        data_dir, offline, "--contract", contract, "--memo", "No keyring", "--for", "0.1"
+    )
     line = tracker.wait_for("Not signed yet")
     assert "no keyring is available" in line and "python main.py sign" in line
     assert tracker.finish() == 0, tracker.output
