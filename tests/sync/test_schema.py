@@ -101,7 +101,7 @@ def test_strict_parsing(text: str) -> None:
 def test_canonical_falls_back_to_rfc8785_for_values_outside_the_plain_subset() -> None:
     import rfc8785
 
-    unusual = {"é": 1, "z": "🙂", "\U0001f642": 2, "\uffff": 3}
+    unusual: dict[str, Any] = {"é": 1, "z": "🙂", "\U0001f642": 2, "\uffff": 3}
     assert canonical(unusual) == rfc8785.dumps(unusual)
     with pytest.raises(rfc8785.IntegerDomainError):
         canonical({"n": 2**60})
