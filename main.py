@@ -12,16 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sync.autosign import SignOnClose
-from sync.bundle import export_bundle, parse_week, week_label
-from sync.errors import KeyringUnavailable
-from sync.keys import KeyringVault
-from sync.ledger import Ledger
-from sync.report import verdict_json, verdict_text
-from sync.signer import Signer, SigningReport
-from sync.verify import verify_bundle
+from sync.autosign import SigningRunner, SignOnClose
+from sync.signing import SigningReport
+
+if TYPE_CHECKING:
+    from sync.signer import Signer
 from tracker import __version__
 from tracker.activity import ActivityCounter
 from tracker.clock import Clock, SystemClock
@@ -53,6 +50,8 @@ from tracker.week import week_billable_seconds
 log = logging.getLogger("workdiary")
 #: verify's exit code when the bundle was read but something in it does not verify.
 VERIFY_FAILED = 1
+#: How long ``track`` waits at the end for the last segments to be signed.
+SIGNING_WAIT_SECONDS = 60.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("key", nargs="?")
     settings.add_argument("value", nargs="?")
 
-    commands.add_parser("sign", help="sign closed segments and changes that wait to be signed")
+    sign = commands.add_parser(
+        "sign", help="sign closed segments and changes that wait to be signed"
+    )
+    sign.add_argument("--json", action="store_true")
     keys = commands.add_parser("keys", help="show the device keys, or replace the current one")
     keys.add_argument("action", nargs="?", choices=["show", "rotate"], default="show")
 
@@ -181,7 +183,20 @@ def open_store(data_dir: Path, clock: Clock) -> Store:
 
 
 def open_signer(store: Store, clock: Clock) -> Signer:
+    # Imported here: the tracker, which runs all day, signs through a separate process and
+    # never loads the keyring library or the private key (see sync/autosign.py).
+    from sync.keys import KeyringVault
+    from sync.ledger import Ledger
+    from sync.signer import Signer
+
     return Signer(store, Ledger(store), KeyringVault(), clock)
+
+
+def own_command(*args: str) -> list[str]:
+    """How this program runs itself: the frozen app's executable, or python main.py."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, str(Path(__file__).resolve()), *args]
 
 
 # contract -----------------------------------------------------------------------------------
@@ -283,8 +298,11 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
             input_source=platform.input,
         )
         engine.subscribe(print_event)
-        signer, notes = open_signer(store, clock), SigningNotes()
-        engine.subscribe(SignOnClose(signer, notes.show))
+        notes = SigningNotes()
+        signing = SigningRunner(
+            own_command("--data-dir", str(data_dir), "sign", "--json"), notes.show
+        )
+        engine.subscribe(SignOnClose(signing.request))
         for segment in engine.recover():
             print(
                 f"Closed a segment left open by an unexpected stop at {segment.end:%H:%M:%S} UTC."
@@ -294,7 +312,7 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
                 "Idle policy is 'ask', but nobody can be asked when tracking headless: "
                 "idle time will be discarded. Change it with: python main.py settings idle_policy keep"
             )
-        notes.show(signer.sign_pending())
+        signing.request()  # whatever an earlier run left unsigned
         platform.input.start(counter)
         try:
             started = engine.start(args.contract, memo)
@@ -308,6 +326,8 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         finally:
             platform.input.stop()
             platform.screen.close()
+            if not signing.wait(SIGNING_WAIT_SECONDS):
+                print("Signing is still running; what it has not signed is signed next time.")
             store.close()
     return 0
 
@@ -392,7 +412,11 @@ def cmd_diary(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
     start, end = day_range(day)
     views = store.views(store.segments_between(start, end, args.contract))
     if args.json:
-        print(json.dumps([segment_json(v, data_dir) for v in views], indent=2))
+        from sync.ledger import Ledger
+
+        signed = Ledger(store).signed_segments([v.segment.id for v in views])
+        rows = [segment_json(v, data_dir) | {"signed": v.segment.id in signed} for v in views]
+        print(json.dumps(rows, indent=2))
     else:
         contracts = {c.id: c for c in store.contracts()}
         print(diary_text(views, contracts, day), end="")
@@ -436,7 +460,12 @@ class SigningNotes:
 
 
 def cmd_sign(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    from sync.errors import KeyringUnavailable
+
     report = open_signer(open_store(data_dir, clock), clock).sign_pending()
+    if args.json:  # for the tracker, which signs through this command
+        print(json.dumps(report.to_json()))
+        return KeyringUnavailable.exit_code if report.problem else 0
     for notice in report.notices:
         print(notice)
     if report.problem:
@@ -453,6 +482,8 @@ def cmd_keys(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         old, new = signer.rotate()
         print(f"Replaced device key {old.key_id} with {new.key_id}; the old key signed the change.")
         return 0
+    from sync.ledger import Ledger
+
     keys = Ledger(store).keys()
     if not keys:
         print("No device key yet: one is made when the first segment is signed.")
@@ -468,6 +499,9 @@ def cmd_keys(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
 
 
 def cmd_export(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    from sync.bundle import export_bundle, parse_week, week_label
+    from sync.ledger import Ledger
+
     start = parse_week(args.week) if args.week else week_start(clock.now())
     store = open_store(data_dir, clock)
     if args.contract is not None:
@@ -496,6 +530,9 @@ def cmd_export(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from sync.report import verdict_json, verdict_text
+    from sync.verify import verify_bundle
+
     verdict = verify_bundle(Path(args.bundle).expanduser())
     if args.json:
         print(json.dumps(verdict_json(verdict), indent=2))

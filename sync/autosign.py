@@ -1,35 +1,105 @@
-"""An engine listener that signs whatever the engine has just closed or amended."""
+"""Signing as tracking goes: an engine listener, and a runner that signs in a separate process.
+
+The tracker runs all day, so it does not load the keyring library (about 20 MB with its
+dependencies) or the device's private key: each round of signing is a short ``sign`` command
+in a process of its own, started when a segment closes. Nothing waits for it; when it fails
+(no keyring), the records wait in the database and the next round signs them.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+import subprocess
+import threading
+from collections.abc import Callable, Sequence
 
-from tracker.errors import TrackerError
 from tracker.events import EngineEvent, IdleResolved, SegmentClosed, TrackingStopped
 
-from .signer import Signer, SigningReport
+from .signing import SigningReport
 
 log = logging.getLogger(__name__)
 
 #: Events after which there is something new to sign.
 TRIGGERS = (SegmentClosed, IdleResolved, TrackingStopped)
+#: A keyring that asks its user to unlock it may take a while; longer than this is given up.
+SIGN_TIMEOUT_SECONDS = 120.0
 
 
 class SignOnClose:
-    """Signs after each trigger event. Signing never stops tracking: a failure is reported and
-    the records wait in the database until the next round."""
+    """Engine listener: asks for a round of signing after each trigger event."""
 
-    def __init__(self, signer: Signer, report: Callable[[SigningReport], None]) -> None:
-        self._signer = signer
-        self._report = report
+    def __init__(self, sign: Callable[[], object]) -> None:
+        self._sign = sign
 
     def __call__(self, event: EngineEvent) -> None:
-        if not isinstance(event, TRIGGERS):
-            return
+        if isinstance(event, TRIGGERS):
+            self._sign()
+
+
+class SigningRunner:
+    """Runs the sign command on a background thread, one round at a time.
+
+    A request while a round runs makes exactly one more round after it, so nothing closed in
+    the meantime is left unsigned and rounds never pile up.
+    """
+
+    def __init__(self, command: Sequence[str], report: Callable[[SigningReport], None]) -> None:
+        self._command = list(command)
+        self._report = report
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def request(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+            self._idle.clear()
+        threading.Thread(target=self._rounds, name="signing", daemon=True).start()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for the rounds asked for so far; False if they are still running."""
+        return self._idle.wait(timeout)
+
+    def _rounds(self) -> None:
+        while True:
+            report = self.run_once()
+            try:
+                self._report(report)
+            except Exception:  # a broken report must not stop signing
+                log.exception("reporting a signing round failed")
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    self._idle.set()
+                    return
+                self._again = False
+
+    def run_once(self) -> SigningReport:
         try:
-            report = self._signer.sign_pending()
-        except TrackerError as error:  # a full disk, say: the records wait, tracking goes on
-            log.warning("signing failed: %s", error)
-            report = SigningReport(0, -1, str(error))
-        self._report(report)
+            result = subprocess.run(
+                self._command, capture_output=True, text=True, timeout=SIGN_TIMEOUT_SECONDS
+            )
+        except subprocess.TimeoutExpired:
+            return SigningReport(
+                0,
+                -1,
+                f"signing took longer than {SIGN_TIMEOUT_SECONDS:.0f} s (is the keyring waiting "
+                "to be unlocked?); it is tried again when the next segment closes",
+            )
+        except OSError as error:
+            log.exception("could not start the sign command")
+            return SigningReport(0, -1, f"the sign command could not start ({error})")
+        try:
+            return SigningReport.from_json(json.loads(result.stdout))
+        except (ValueError, KeyError, TypeError):
+            problem = result.stderr.strip().removeprefix("workdiary: ")
+            log.warning("sign command exited with %s: %s", result.returncode, problem)
+            return SigningReport(
+                0, -1, problem or f"the sign command failed (exit code {result.returncode})"
+            )

@@ -199,6 +199,22 @@ class Ledger:
             for row in self.store.db.query(f"SELECT * FROM signed_records {where}", args)
         ]
 
+    def signed_segments(self, segment_ids: list[str]) -> set[str]:
+        """Which of these segments have a signed record."""
+        found: set[str] = set()
+        for i in range(0, len(segment_ids), 500):
+            chunk = segment_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                row["segment_id"]
+                for row in self.store.db.query(
+                    "SELECT segment_id FROM signed_records WHERE type = 'segment'"
+                    f" AND segment_id IN ({marks})",
+                    chunk,
+                )
+            )
+        return found
+
     # What waits to be signed ------------------------------------------------------------------
 
     def unsigned_segments(self) -> list[Segment]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.clock import Clock
@@ -27,18 +26,9 @@ from .protocol import (
     segment_fields,
     sha256_hex,
 )
+from .signing import SigningReport
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SigningReport:
-    """What one round of signing did; ``problem`` says why records still wait, if they do."""
-
-    signed: int
-    waiting: int
-    problem: str | None = None
-    notices: tuple[str, ...] = ()
 
 
 class Signer:

@@ -179,3 +179,23 @@ def test_diary_refuses_a_bad_date_and_contract(
     assert code == 2 and "YYYY-MM-DD" in err
     code, _, err = run(capsys, data_dir, "diary", "--contract", "3")
     assert code == 2 and "no contract 3" in err
+
+
+def test_the_tracker_loads_neither_the_keyring_nor_the_private_key() -> None:
+    """Signing runs in its own process: the all-day tracker stays small (sync/autosign.py)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, main\n"
+        "heavy = [m for m in ('keyring', 'cryptography', 'sync.keys', 'sync.signer') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"

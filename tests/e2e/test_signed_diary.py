@@ -39,6 +39,8 @@ def test_tracking_without_a_keyring_then_signing_exporting_and_verifying(
     assert "no keyring is available" in line and "python main.py sign" in line
     assert tracker.finish() == 0, tracker.output
     assert any("Tracked" in out for out in tracker.output)
+    (segment,) = json.loads(cli(data_dir, "diary", "--json").stdout)
+    assert segment["signed"] is False
     waiting = cli(data_dir, "sign", env=offline)
     assert waiting.returncode == 3
     assert "1 record(s) wait to be signed" in waiting.stderr
@@ -46,6 +48,8 @@ def test_tracking_without_a_keyring_then_signing_exporting_and_verifying(
     signed = cli(data_dir, "sign")  # the test command's keyring: a real Secret Service
     assert signed.returncode == 0, signed.stderr
     assert "Signed 1 record(s)" in signed.stdout
+    (segment,) = json.loads(cli(data_dir, "diary", "--json").stdout)
+    assert segment["signed"] is True
     keys = cli(data_dir, "keys")
     assert keys.returncode == 0 and "current" in keys.stdout
 

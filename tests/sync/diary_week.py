@@ -67,7 +67,7 @@ def _record_week(root: Path, xserver: Xvfb, vault: KeyringVault) -> WeekDiary:
     )
     ledger = Ledger(store)
     signer = Signer(store, ledger, vault, clock)
-    engine.subscribe(SignOnClose(signer, lambda report: None))
+    engine.subscribe(SignOnClose(signer.sign_pending))
     with xserver.colour_window():  # the first screenshot differs from the black ones after it
         engine.start(first, "Checkout page")
         run_until(engine, clock, at(10, 3, 40))

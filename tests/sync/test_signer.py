@@ -11,7 +11,8 @@ from sync.autosign import SignOnClose
 from sync.keys import SERVICE, KeyringVault
 from sync.ledger import Ledger
 from sync.protocol import canonical, parse_json, sha256_hex
-from sync.signer import Signer, SigningReport
+from sync.signer import Signer
+from sync.signing import SigningReport
 from tests.sync.conftest import without_keyring
 from tests.sync.seeding import track
 from tests.tracker.helpers import at
@@ -52,7 +53,7 @@ def test_segments_are_signed_as_they_close_and_chained(
     ledger: Ledger,
 ) -> None:
     reports: list[SigningReport] = []
-    engine.subscribe(SignOnClose(signer, reports.append))
+    engine.subscribe(SignOnClose(lambda: reports.append(signer.sign_pending())))
     track(engine, fake_clock, counter, contract_id, "Checkout page", at(10, 3, 27), at(10, 25))
     device = ledger.devices()[0]
     chain = ledger.chain(device)
@@ -144,7 +145,7 @@ def test_without_a_keyring_tracking_goes_on_and_segments_wait(
     ledger = Ledger(store)
     signer = Signer(store, ledger, KeyringVault(), fake_clock)
     reports: list[SigningReport] = []
-    engine.subscribe(SignOnClose(signer, reports.append))
+    engine.subscribe(SignOnClose(lambda: reports.append(signer.sign_pending())))
     track(engine, fake_clock, counter, contract_id, "Offline day", at(10, 3, 27), at(10, 25))
     assert len(store.segments_between(at(10, 0), at(11, 0))) == 3
     assert ledger.keys() == [] and ledger.devices() == []

@@ -1,0 +1,33 @@
+"""What one round of signing did, in a form that crosses a process boundary as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SigningReport:
+    """``problem`` says why records still wait, if they do; ``waiting`` is -1 when unknown."""
+
+    signed: int
+    waiting: int
+    problem: str | None = None
+    notices: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "signed": self.signed,
+            "waiting": self.waiting,
+            "problem": self.problem,
+            "notices": list(self.notices),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SigningReport:
+        return cls(
+            signed=int(data["signed"]),
+            waiting=int(data["waiting"]),
+            problem=None if data["problem"] is None else str(data["problem"]),
+            notices=tuple(str(n) for n in data["notices"]),
+        )
