@@ -5,8 +5,8 @@ Builds a diary of N closed segments (default 4,500: every 10-minute slot of a mo
 
 - signs them all with the real Signer (ledger in SQLite), next to a baseline of bare Ed25519
   signatures over the same canonical bytes;
-- exports them as one bundle and verifies it, next to a baseline that only reads every member
-  of the same zip and hashes it (the I/O and SHA-256 floor any verifier pays).
+- exports them as one bundle and verifies it, next to a baseline that only reads the bundle
+  file once and hashes it (the I/O and SHA-256 floor any verifier pays).
 
 Keys live in a dict here: the keyring is not what is measured.
 
@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -126,10 +125,12 @@ def bare_signatures(ledger: Ledger, key: DeviceKey) -> float:
 
 
 def read_and_hash(bundle: Path) -> float:
+    """The floor any verifier pays: read every byte of the bundle once and hash it."""
     began = time.perf_counter()
-    with zipfile.ZipFile(bundle) as archive:
-        for name in archive.namelist():
-            hashlib.sha256(archive.read(name)).hexdigest()
+    digest = hashlib.sha256()
+    with bundle.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
     return time.perf_counter() - began
 
 
@@ -166,7 +167,7 @@ def main() -> None:
             size = bundle.stat().st_size / 2**20
             print(
                 f"round {round_number + 1}: sign {sign_times[-1]:.2f} s (bare {bare_times[-1]:.2f} s), "
-                f"verify {verify_times[-1]:.2f} s (read+hash {floor_times[-1]:.2f} s), "
+                f"verify {verify_times[-1]:.2f} s (read and hash {floor_times[-1]:.2f} s), "
                 f"bundle {size:.0f} MiB",
                 flush=True,
             )
@@ -177,7 +178,7 @@ def main() -> None:
     print(f"{'':28} {'seconds':>8} {'records/s':>10} {'ratio':>6}")
     print(f"{'bare Ed25519 signatures':28} {bare:8.2f} {n / bare:10.0f} {1:6.2f}")
     print(f"{'Signer.sign_pending':28} {sign:8.2f} {n / sign:10.0f} {sign / bare:6.2f}")
-    print(f"{'read and hash the zip':28} {floor:8.2f} {'':>10} {1:6.2f}")
+    print(f"{'read and hash the file':28} {floor:8.2f} {'':>10} {1:6.2f}")
     print(f"{'verify the bundle':28} {verify:8.2f} {n / verify:10.0f} {verify / floor:6.2f}")
     print(f"target: verify a month under 2 s: {'met' if verify < 2 else 'NOT met'}")
 

@@ -8,7 +8,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import rfc8785
@@ -32,12 +32,23 @@ def timestamp(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: A timestamp whose fields are in range; only days 29 to 31 need a calendar as well.
+_STRICT_TIMESTAMP = re.compile(
+    r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$"
+)
+
+
 def is_timestamp(text: str) -> bool:
     """Whether ``text`` has the shape of a timestamp and names a real moment."""
-    if not _TIMESTAMP.match(text):
+    if not _STRICT_TIMESTAMP.match(text):
         return False
+    return text[8:10] < "29" or _real_day(text[:10])
+
+
+@functools.lru_cache(maxsize=256)
+def _real_day(day: str) -> bool:
     try:
-        _parse_timestamp(text)
+        date.fromisoformat(day)
     except ValueError:
         return False
     return True

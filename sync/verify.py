@@ -5,7 +5,9 @@ Needs no keyring, no display and no database: only the bundle (docs/protocol.md)
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import mmap
 import zipfile
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -133,12 +135,46 @@ class Bundle:
 
 
 def _hash_files(path: Path) -> dict[str, str]:
-    with zipfile.ZipFile(path) as archive:
-        return {
-            name: sha256_hex(archive.read(name))
-            for name in archive.namelist()
-            if name.startswith(SCREENSHOTS)
-        }
+    """Hash each screenshot where it lies in the zip, through a memory map.
+
+    Stored members (as export writes them) are hashed in place: no copy, no CRC pass, and
+    hashing lets other threads run. A member stored otherwise is read through zipfile.
+    """
+    hashes: dict[str, str] = {}
+    with (
+        zipfile.ZipFile(path) as archive,
+        path.open("rb") as handle,
+        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        memoryview(data) as view,
+    ):
+        for info in archive.infolist():
+            if not info.filename.startswith(SCREENSHOTS):
+                continue
+            start = _stored_data_start(view, info)
+            if start is None:
+                hashes[info.filename] = sha256_hex(archive.read(info))
+                continue
+            with view[start : start + info.compress_size] as member:
+                hashes[info.filename] = hashlib.sha256(member).hexdigest()
+    return hashes
+
+
+def _stored_data_start(view: memoryview, info: zipfile.ZipInfo) -> int | None:
+    """Where a stored member's bytes begin, from its local header; None if not plain."""
+    offset = info.header_offset
+    header = bytes(view[offset : offset + 30])
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1 or len(header) < 30:
+        return None
+    signature, name_length, extra_length = (
+        header[:4], int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    )  # fmt: skip
+    if signature != b"PK\x03\x04" or info.compress_size != info.file_size:
+        return None
+    name = bytes(view[offset + 30 : offset + 30 + name_length])
+    if name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
+        return None  # as zipfile does: the local header must name the same member
+    start = offset + 30 + name_length + extra_length
+    return start if start + info.compress_size <= len(view) else None
 
 
 def verify_bundle(path: Path) -> Verdict:

@@ -28,10 +28,11 @@ def rewrite(
     files: dict[str, bytes | None] | None = None,
     manifest: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     keys: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    compression: int = zipfile.ZIP_STORED,
 ) -> Path:
     """Copy a bundle, changing what the callbacks change; a file mapped to None is left out."""
     files = files or {}
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", compression) as new:
         for name in old.namelist():
             data = old.read(name)
             if name == "records.jsonl" and lines is not None:

@@ -107,6 +107,15 @@ def test_a_deleted_segments_screenshot_is_not_exported(week: WeekDiary) -> None:
     assert len([n for n in names if n.startswith("screenshots/")]) == 2
 
 
+def test_a_bundle_repacked_with_compression_still_verifies(week: WeekDiary, tmp_path: Path) -> None:
+    """Screenshots are hashed in place when stored, as export writes them; otherwise read."""
+    repacked = rewrite(week.everything, tmp_path / "deflated.zip", compression=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(repacked) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    verdict = verify_bundle(repacked)
+    assert verdict.ok and verdict.screenshots == 5
+
+
 # Tampering ------------------------------------------------------------------------------------
 
 
