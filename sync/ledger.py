@@ -201,19 +201,8 @@ class Ledger:
 
     def signed_segments(self, segment_ids: list[str]) -> set[str]:
         """Which of these segments have a signed record."""
-        found: set[str] = set()
-        for i in range(0, len(segment_ids), 500):
-            chunk = segment_ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                row["segment_id"]
-                for row in self.store.db.query(
-                    "SELECT segment_id FROM signed_records WHERE type = 'segment'"
-                    f" AND segment_id IN ({marks})",
-                    chunk,
-                )
-            )
-        return found
+        rows = self.store.rows_in("signed_records", "segment_id", segment_ids, "seq")
+        return {row["segment_id"] for row in rows if row["type"] == "segment"}
 
     # What waits to be signed ------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from .protocol import AMENDMENT, SEGMENT, canonical, parse_timestamp, sha256_hex
 from .schema import details_problems
 
 if TYPE_CHECKING:
-    from .verify import Bundle, Entry, Failure
+    from .bundle_reader import Bundle
+    from .verify import Entry, Failure
 
 DELETING = (AmendmentKind.DELETE_SEGMENT.value, AmendmentKind.DELETE_SCREENSHOT.value)
 
@@ -256,8 +257,8 @@ def _screenshots(entry: Entry, bundle: Bundle, failures: list[Failure]) -> int:
         sha256 = shot.get("sha256") if isinstance(shot, dict) else None
         if not isinstance(sha256, str):
             continue
-        actual = bundle.screenshot_hash(sha256)
-        if actual is None:
+        found = bundle.screenshot_file(sha256)
+        if found is None:
             failures.append(
                 entry.failure(
                     "screenshot-missing",
@@ -265,12 +266,19 @@ def _screenshots(entry: Entry, bundle: Bundle, failures: list[Failure]) -> int:
                 )
             )
             continue
-        if actual != sha256:
+        if found.sha256 is None:
+            failures.append(
+                entry.failure(
+                    "screenshot",
+                    f"The file of screenshot {sha256[:12]} cannot be read ({found.problem}).",
+                )
+            )
+        elif found.sha256 != sha256:
             failures.append(
                 entry.failure(
                     "screenshot",
                     f"The file of screenshot {sha256[:12]} was replaced: its content hashes to "
-                    f"{actual[:12]}, not to the signed {sha256[:12]}.",
+                    f"{found.sha256[:12]}, not to the signed {sha256[:12]}.",
                 )
             )
         checked += 1

@@ -5,24 +5,18 @@ Needs no keyring, no display and no database: only the bundle (docs/protocol.md)
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import mmap
-import zipfile
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .bundle import KEYS, MANIFEST, RECORDS, SCREENSHOTS
-from .errors import BadBundle
+from .bundle import KEYS
+from .bundle_reader import Bundle, open_bundle
 from .protocol import (
-    BUNDLE_FORMAT,
     KEY,
     SEGMENT,
     Json,
@@ -33,7 +27,7 @@ from .protocol import (
     sha256_hex,
 )
 from .rules import check_diary
-from .schema import HASH, record_problems
+from .schema import record_problems
 
 
 @dataclass(frozen=True)
@@ -114,71 +108,8 @@ class Verdict:
         return not self.failures
 
 
-@dataclass
-class Bundle:
-    """A bundle opened for reading."""
-
-    path: Path
-    archive: zipfile.ZipFile
-    manifest: Json
-    keys: dict[str, bytes]
-    key_devices: dict[str, str]
-    lines: list[bytes]
-    period: tuple[datetime, datetime]
-    #: SHA-256 of every screenshot file, by name, worked out on another thread while the
-    #: records are checked (hashing and reading release the interpreter lock).
-    file_hashes: Future[dict[str, str]]
-
-    def screenshot_hash(self, sha256: str) -> str | None:
-        """What the bundle's file for this screenshot hashes to; None if there is no file."""
-        return self.file_hashes.result().get(f"{SCREENSHOTS}{sha256}.jpg")
-
-
-def _hash_files(path: Path) -> dict[str, str]:
-    """Hash each screenshot where it lies in the zip, through a memory map.
-
-    Stored members (as export writes them) are hashed in place: no copy, no CRC pass, and
-    hashing lets other threads run. A member stored otherwise is read through zipfile.
-    """
-    hashes: dict[str, str] = {}
-    with (
-        zipfile.ZipFile(path) as archive,
-        path.open("rb") as handle,
-        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
-        memoryview(data) as view,
-    ):
-        for info in archive.infolist():
-            if not info.filename.startswith(SCREENSHOTS):
-                continue
-            start = _stored_data_start(view, info)
-            if start is None:
-                hashes[info.filename] = sha256_hex(archive.read(info))
-                continue
-            with view[start : start + info.compress_size] as member:
-                hashes[info.filename] = hashlib.sha256(member).hexdigest()
-    return hashes
-
-
-def _stored_data_start(view: memoryview, info: zipfile.ZipInfo) -> int | None:
-    """Where a stored member's bytes begin, from its local header; None if not plain."""
-    offset = info.header_offset
-    header = bytes(view[offset : offset + 30])
-    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1 or len(header) < 30:
-        return None
-    signature, name_length, extra_length = (
-        header[:4], int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
-    )  # fmt: skip
-    if signature != b"PK\x03\x04" or info.compress_size != info.file_size:
-        return None
-    name = bytes(view[offset + 30 : offset + 30 + name_length])
-    if name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
-        return None  # as zipfile does: the local header must name the same member
-    start = offset + 30 + name_length + extra_length
-    return start if start + info.compress_size <= len(view) else None
-
-
 def verify_bundle(path: Path) -> Verdict:
-    with _open(path) as bundle:
+    with open_bundle(path) as bundle:
         verdict = Verdict(path, bundle.manifest)
         failures = verdict.failures
         failures += _check_keys(bundle)
@@ -206,91 +137,6 @@ def verify_bundle(path: Path) -> Verdict:
         verdict.screenshots = outcome.screenshots
         verdict.unverified_segments = outcome.unverified_segments
     return verdict
-
-
-# Opening -----------------------------------------------------------------------------------
-
-
-class _Closing:
-    def __init__(self, bundle: Bundle, pool: ThreadPoolExecutor) -> None:
-        self.bundle = bundle
-        self.pool = pool
-
-    def __enter__(self) -> Bundle:
-        return self.bundle
-
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.bundle.archive.close()
-
-
-def _open(path: Path) -> _Closing:
-    if not path.is_file():
-        raise BadBundle(f"There is no file {path}.")
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise BadBundle(
-            f"{path} is not a Workdiary bundle: it is not a readable zip file ({error})."
-        ) from None
-    try:
-        names = set(archive.namelist())
-        missing = [n for n in (MANIFEST, KEYS, RECORDS) if n not in names]
-        if missing:
-            raise BadBundle(f"{path} is not a Workdiary bundle: it has no {', '.join(missing)}.")
-        manifest = _json_member(archive, MANIFEST, path)
-        period = _check_manifest(manifest, path)
-        keys, key_devices = _read_keys(_json_member(archive, KEYS, path), path)
-        lines = archive.read(RECORDS).splitlines()
-    except BaseException:
-        archive.close()
-        raise
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-files")
-    hashes = pool.submit(_hash_files, path)
-    bundle = Bundle(path, archive, manifest, keys, key_devices, lines, period, hashes)
-    return _Closing(bundle, pool)
-
-
-def _json_member(archive: zipfile.ZipFile, name: str, path: Path) -> Any:
-    try:
-        return parse_json(archive.read(name))
-    except (ValueError, zipfile.BadZipFile) as error:
-        raise BadBundle(f"The {name} of {path} is not valid JSON ({error}).") from None
-
-
-def _check_manifest(manifest: Any, path: Path) -> tuple[datetime, datetime]:
-    try:
-        if manifest["format"] != BUNDLE_FORMAT:
-            raise BadBundle(
-                f"{path} is a bundle of format {manifest['format']!r}; this verifier reads "
-                f"{BUNDLE_FORMAT!r}. Use a newer Workdiary."
-            )
-        start = parse_timestamp(manifest["period"]["start"])
-        end = parse_timestamp(manifest["period"]["end"])
-        contract = manifest["contract"]
-        devices = manifest["devices"]
-        if contract is not None and not isinstance(contract, str):
-            raise ValueError("contract")
-        for device in devices:
-            if not HASH(device["device"]) or not HASH(device["head"]["hash"]):
-                raise ValueError("device")
-            if type(device["head"]["seq"]) is not int:
-                raise ValueError("seq")
-    except (KeyError, TypeError, ValueError) as error:
-        raise BadBundle(f"The manifest of {path} is not valid ({error}).") from None
-    return start, end
-
-
-def _read_keys(keys: Any, path: Path) -> tuple[dict[str, bytes], dict[str, str]]:
-    public: dict[str, bytes] = {}
-    devices: dict[str, str] = {}
-    try:
-        for entry in keys["keys"]:
-            public[str(entry["key"])] = bytes.fromhex(entry["public_key"])
-            devices[str(entry["key"])] = str(entry["device"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise BadBundle(f"The {KEYS} of {path} is not valid ({error}).") from None
-    return public, devices
 
 
 def _check_keys(bundle: Bundle) -> list[Failure]:

@@ -285,12 +285,12 @@ class Store:
 
     def segments_by_id(self, ids: Sequence[str]) -> list[Segment]:
         """The segments with these ids, in the order given."""
-        found = {row["id"]: _segment(row) for row in self._rows_in("segments", "id", ids)}
+        found = {row["id"]: _segment(row) for row in self.rows_in("segments", "id", ids)}
         return [found[i] for i in ids if i in found]
 
     def amendments_by_id(self, ids: Sequence[int]) -> list[Amendment]:
         """The amendments with these ids, in the order given."""
-        found = {row["id"]: _amendment(row) for row in self._rows_in("amendments", "id", ids)}
+        found = {row["id"]: _amendment(row) for row in self.rows_in("amendments", "id", ids)}
         return [found[i] for i in ids if i in found]
 
     def last_segment_end(self) -> datetime | None:
@@ -317,11 +317,12 @@ class Store:
         return found
 
     def _rows_for(self, table: str, segment_ids: Iterable[str], order: str) -> list[dict[str, Any]]:
-        return self._rows_in(table, "segment_id", list(segment_ids), order)
+        return self.rows_in(table, "segment_id", list(segment_ids), order)
 
-    def _rows_in(
+    def rows_in(
         self, table: str, column: str, values: Sequence[Any], order: str = "rowid"
     ) -> list[dict[str, Any]]:
+        """Rows whose ``column`` is one of ``values``, queried in chunks SQLite accepts."""
         rows: list[dict[str, Any]] = []
         for i in range(0, len(values), 500):
             chunk = list(values[i : i + 500])

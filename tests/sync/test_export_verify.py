@@ -290,3 +290,18 @@ def test_the_independent_verifier_agrees_on_a_real_week(week: WeekDiary) -> None
     assert verdict["ok"], verdict["failures"]
     assert verdict["hours"] == {f"{c} {d}": s for (c, d), s in HOURS.items()}
     assert independent_verifier.verify(week.contract_1)["ok"]
+
+
+def test_an_unreadable_screenshot_file_is_a_failure_not_a_crash(
+    week: WeekDiary, tmp_path: Path
+) -> None:
+    repacked = rewrite(week.everything, tmp_path / "deflated.zip", compression=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(repacked) as archive:
+        info = next(i for i in archive.infolist() if i.filename.startswith("screenshots/"))
+    data = bytearray(repacked.read_bytes())
+    middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    data[middle] ^= 0xFF
+    repacked.write_bytes(bytes(data))
+    verdict = verify_bundle(repacked)
+    failure = next(f for f in verdict.failures if f.code == "screenshot")
+    assert "cannot be read" in failure.reason
