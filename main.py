@@ -521,8 +521,8 @@ def cmd_export(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         f"workdiary {__version__}",
     )
     print(
-        f"Wrote {out}: week {week_label(start)}, {summary.records} records "
-        f"({summary.in_scope} with details), {summary.screenshots} screenshots."
+        f"Wrote {out}: week {week_label(start)}, {summary.records} record(s) "
+        f"({summary.in_scope} with details), {summary.screenshots} screenshot(s)."
     )
     for warning in summary.warnings + ([report.problem] if report.problem else []):
         print(f"Warning: {warning}")

@@ -61,7 +61,7 @@ def test_tracking_without_a_keyring_then_signing_exporting_and_verifying(
     bundle = tmp_path / "diary.zip"
     exported = cli(data_dir, "export", "--contract", contract, "-o", str(bundle))
     assert exported.returncode == 0, exported.stderr
-    assert "1 screenshots" in exported.stdout and "Warning" not in exported.stdout
+    assert "1 screenshot(s)" in exported.stdout and "Warning" not in exported.stdout
 
     # The client's machine: no data dir of theirs, no display, no keyring.
     client = without(dict(os.environ), "DISPLAY", *NO_KEYRING)
