@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 
-from tracker.diary import duration_text
-
-from .protocol import Json
+from .protocol import Json, parse_timestamp
 from .verify import Verdict
 
 
@@ -38,10 +37,9 @@ def verdict_text(verdict: Verdict) -> str:
     manifest = verdict.manifest
     period = manifest["period"]
     scope = f"contract {manifest['contract']}" if manifest["contract"] else "all contracts"
-    lines = [
-        f"Bundle {verdict.path}: week {manifest.get('week')} "
-        f"({period['start'][:10]} to {period['end'][:10]} UTC), {scope}."
-    ]
+    last_day = (parse_timestamp(period["end"]) - timedelta(seconds=1)).strftime("%Y-%m-%d")
+    name = f"week {manifest['week']}" if manifest.get("week") else "period"
+    lines = [f"Bundle {verdict.path}: {name} ({period['start'][:10]} to {last_day} UTC), {scope}."]
     for device in verdict.devices:
         keys = ", ".join(k[:12] for k in device["keys"])
         lines.append(
@@ -55,7 +53,8 @@ def verdict_text(verdict: Verdict) -> str:
         )
     else:
         lines.append(f"NOT VERIFIED: {len(verdict.failures)} problem(s).")
-        lines += [f"  {f.where()} [{f.code}]: {f.reason}" for f in verdict.failures]
+        ordered = sorted(verdict.failures, key=lambda f: (f.device or "", f.seq or -1, f.code))
+        lines += [f"  {f.where()} [{f.code}]: {f.reason}" for f in ordered]
         if verdict.unverified_segments:
             lines.append(
                 f"{verdict.unverified_segments} segment(s) with problems are left out of the hours."
@@ -66,11 +65,17 @@ def verdict_text(verdict: Verdict) -> str:
 def _hours_table(verdict: Verdict) -> list[str]:
     if not verdict.seconds:
         return ["No verified hours in this bundle."]
-    lines = ["Verified hours (UTC days):", f"  {'Contract':<10} {'Day':<12} {'Hours':>8}"]
+    lines = ["Verified hours (UTC days):", f"  {'Contract':<10} {'Day':<12} {'H:MM:SS':>9}"]
     totals: dict[str, int] = defaultdict(int)
     for (contract, day), seconds in sorted(verdict.seconds.items()):
         totals[contract] += seconds
-        lines.append(f"  {contract:<10} {day:<12} {duration_text(seconds):>8}")
+        lines.append(f"  {contract:<10} {day:<12} {clock_text(seconds):>9}")
     for contract, seconds in sorted(totals.items()):
-        lines.append(f"  {contract:<10} {'week total':<12} {duration_text(seconds):>8}")
+        lines.append(f"  {contract:<10} {'total':<12} {clock_text(seconds):>9}")
     return lines
+
+
+def clock_text(seconds: int) -> str:
+    """Exact, for a verifier: 1593 s is 0:26:33."""
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"

@@ -40,6 +40,8 @@ class Failure:
     device: str | None = None
     seq: int | None = None
     record: str | None = None
+    #: What the record is, for people: "segment 2026-11-25 10:10:00-10:20:00, contract 1".
+    what: str | None = None
 
     def where(self) -> str:
         parts = []
@@ -47,6 +49,8 @@ class Failure:
             parts.append(f"device {self.device[:12]} seq {self.seq}")
         if self.line is not None:
             parts.append(f"line {self.line}")
+        if self.what:
+            parts.append(self.what)
         return ", ".join(parts) or "bundle"
 
     def to_json(self) -> Json:
@@ -57,6 +61,7 @@ class Failure:
             "device": self.device,
             "seq": self.seq,
             "record": self.record,
+            "what": self.what,
         }
 
 
@@ -86,7 +91,19 @@ class Entry:
         return str(self.record["type"])
 
     def failure(self, code: str, reason: str) -> Failure:
-        return Failure(code, reason, self.line, self.device, self.seq, str(self.record["id"]))
+        return Failure(
+            code, reason, self.line, self.device, self.seq, str(self.record["id"]), self.what
+        )
+
+    @property
+    def what(self) -> str:
+        record = self.record
+        if self.type == "segment":
+            day, start, end = record["start"][:10], record["start"][11:19], record["end"][11:19]
+            return f"segment {day} {start}-{end} UTC, contract {record['contract']}"
+        if self.type == "amendment":
+            return f"{record['kind']} of segment {record['segment'][:8]}, contract {record['contract']}"
+        return "key record"
 
 
 @dataclass

@@ -44,8 +44,9 @@ def test_a_real_week_verifies_with_the_right_hours(
     assert report["screenshots"] == 5
     assert main(["verify", str(week.everything)]) == 0
     text = capsys.readouterr().out
-    assert "Everything verifies" in text and "0 h 26 min" not in text
-    assert "26 min" in text and "25 min" in text
+    assert "week 2026-W48 (2026-11-23 to 2026-11-29 UTC), all contracts" in text
+    assert "Everything verifies: 10 records, 5 screenshots." in text
+    assert "0:26:33" in text and "0:25:00" in text
 
 
 def test_the_bundle_holds_exactly_the_signed_records(week: WeekDiary) -> None:
