@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from sync.autosign import SigningRunner
@@ -16,18 +18,30 @@ def _command(script: str) -> list[str]:
 
 
 def test_requests_during_a_round_make_exactly_one_more_round(tmp_path: Path) -> None:
+    """Round N waits at named pipe N until the test lets it finish: no sleeping."""
     log = tmp_path / "rounds"
+    for n in (1, 2):
+        os.mkfifo(tmp_path / f"gate{n}")
     script = (
-        "import json, time, pathlib\n"
-        f"p = pathlib.Path({str(log)!r})\n"
-        "p.write_text(p.read_text() + 'x' if p.exists() else 'x')\n"
-        "time.sleep(0.4)\n"
+        "import json, pathlib\n"
+        f"log = pathlib.Path({str(log)!r})\n"
+        "log.write_text((log.read_text() if log.exists() else '') + 'x')\n"
+        "(log.parent / f'gate{len(log.read_text())}').read_text()\n"
         "print(json.dumps({'signed': 1, 'waiting': 0, 'problem': None, 'notices': []}))\n"
     )
     reports: list[SigningReport] = []
     runner = SigningRunner(_command(script), reports.append)
-    for _ in range(5):
+    for _ in range(5):  # the first starts a round; the others arrive while it runs
         runner.request()
+
+    def let_rounds_finish() -> None:
+        for n in (1, 2):  # blocks until round n opens its pipe, then lets it finish
+            (tmp_path / f"gate{n}").write_text("go")
+
+    opener = threading.Thread(target=let_rounds_finish, daemon=True)
+    opener.start()
+    opener.join(30)
+    assert not opener.is_alive(), "the second round never started"
     assert runner.wait(30)
     assert log.read_text() == "xx"
     assert reports == [SigningReport(1, 0), SigningReport(1, 0)]
