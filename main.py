@@ -16,9 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from sync.autosign import SigningRunner, SignOnClose
 from sync.signing import SigningReport
-
-if TYPE_CHECKING:
-    from sync.signer import Signer
 from tracker import __version__
 from tracker.activity import ActivityCounter
 from tracker.clock import Clock, SystemClock
@@ -46,6 +43,9 @@ from tracker.settings import load_settings, save_setting, settings_table
 from tracker.store import DATABASE_FILE, Store
 from tracker.timeline import billable_seconds, day_start, week_start
 from tracker.week import week_billable_seconds
+
+if TYPE_CHECKING:  # the tracker never imports the signer itself (see open_signer)
+    from sync.signer import Signer
 
 log = logging.getLogger("workdiary")
 #: verify's exit code when the bundle was read but something in it does not verify.
