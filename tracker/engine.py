@@ -19,6 +19,7 @@ from .events import (
     IdleQuestion,
     IdleResolved,
     IdleStarted,
+    MinuteRecorded,
     ScreenshotTaken,
     SegmentClosed,
     TrackingStarted,
@@ -315,19 +316,18 @@ class Engine:
         assert session.segment is not None and session.minute is not None
         counts = session.counts
         self._store_segment(session)
-        self._store.add_minute(
-            session.segment.id,
-            MinuteActivity(
-                start=session.minute,
-                keys=counts.keys,
-                clicks=counts.clicks,
-                scrolls=counts.scrolls,
-                moves=counts.moves,
-                injected=counts.injected,
-                unavailable=session.activity_problem,
-            ),
+        minute = MinuteActivity(
+            start=session.minute,
+            keys=counts.keys,
+            clicks=counts.clicks,
+            scrolls=counts.scrolls,
+            moves=counts.moves,
+            injected=counts.injected,
+            unavailable=session.activity_problem,
         )
+        self._store.add_minute(session.segment.id, minute)
         session.counts = Counts()
+        self._emit(MinuteRecorded(session.segment.id, minute))
 
     def _open_segment(self, at: datetime, first: bool) -> Segment | None:
         """Open a segment at ``at``; at the weekly limit, stop instead and return None."""
@@ -425,7 +425,7 @@ class Engine:
         if policy is IdlePolicy.ASK and self._can_ask:
             self._store.end_idle_period(idle.period_id, end)
             self._questions[idle.period_id] = (start, end)
-            self._emit(IdleQuestion(start, end))
+            self._emit(IdleQuestion(start, end, idle.period_id))
             return
         why = f"idle policy is '{policy.value}'"
         if policy is IdlePolicy.ASK:

@@ -1,11 +1,11 @@
-"""What the engine tells its listeners (the command line, the UI bridge, later the signer)."""
+"""What the engine tells its listeners (the command line, the UI bridge, the signer)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from .records import Screenshot, Segment
+from .records import MinuteActivity, Screenshot, Segment
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,14 @@ class SegmentClosed:
 
 
 @dataclass(frozen=True)
+class MinuteRecorded:
+    """A finished minute's counts were saved (the desktop app's activity meter shows them)."""
+
+    segment_id: str
+    minute: MinuteActivity
+
+
+@dataclass(frozen=True)
 class ScreenshotTaken:
     screenshot: Screenshot
 
@@ -35,10 +43,12 @@ class IdleStarted:
 
 @dataclass(frozen=True)
 class IdleQuestion:
-    """Input resumed after idle time and the policy is 'ask': call Engine.resolve_idle()."""
+    """Input resumed after idle time and the policy is 'ask': answer with
+    ``Engine.resolve_idle(period_id, keep)``."""
 
     start: datetime
     end: datetime
+    period_id: int
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class TrackingStopped:
 EngineEvent = (
     TrackingStarted
     | SegmentClosed
+    | MinuteRecorded
     | ScreenshotTaken
     | IdleStarted
     | IdleQuestion
