@@ -37,7 +37,7 @@ def vault() -> KeyringVault:
 def without_keyring() -> Iterator[None]:
     """What keyring falls back to on a machine without any keyring service."""
     previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]
+    keyring.set_keyring(keyring.backends.fail.Keyring())
     try:
         yield
     finally:

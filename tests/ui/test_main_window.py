@@ -1,0 +1,102 @@
+"""The main window driving the real engine: memo required, start/stop, activity, totals, limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.tracker.helpers import all_views, at
+from tracker.activity import ActivityCounter
+from tracker.clock import FakeClock
+from tracker.engine import Engine
+from tracker.records import Segment, SegmentKind
+from tracker.store import Store
+from ui.activity_meter import ACTIVE, QUIET, UNTRACKED
+from ui.engine_worker import EngineWorker
+from ui.main_window import MainWindow
+
+
+def test_a_memo_is_required_before_starting(
+    qtbot: QtBot, main_window: MainWindow, engine: Engine
+) -> None:
+    qtbot.mouseClick(main_window.start_button, Qt.MouseButton.LeftButton)
+    assert not engine.tracking
+    assert main_window.message.isVisible()
+    assert "Write a memo first" in main_window.message.text()
+    assert main_window.start_button.text() == "Start"
+
+
+def test_start_count_and_stop(
+    qtbot: QtBot,
+    main_window: MainWindow,
+    engine: Engine,
+    worker: EngineWorker,
+    fake_clock: FakeClock,
+    counter: ActivityCounter,
+    store: Store,
+) -> None:
+    qtbot.keyClicks(main_window.memo, "Checkout page")
+    qtbot.mouseClick(main_window.start_button, Qt.MouseButton.LeftButton)
+    assert engine.tracking and main_window.start_button.text() == "Stop"
+    assert not main_window.contract_picker.isEnabled()
+    assert main_window.elapsed.text() == "Tracking for 0:00:00"
+    # Minute 10:03 (the first, partly tracked) has input; 10:04 has none.
+    counter.key_pressed()
+    fake_clock.advance(40)  # 10:04:07
+    worker.tick()
+    fake_clock.advance(60)  # 10:05:07
+    worker.tick()
+    assert main_window.activity.minutes() == [UNTRACKED] * 3 + [ACTIVE, QUIET] + [UNTRACKED] * 5
+    assert main_window.elapsed.text() == "Tracking for 0:01:40"
+    qtbot.keyClick(main_window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not engine.tracking and main_window.start_button.text() == "Start"
+    assert main_window.today.text() == "0:01:40"
+    assert main_window.week.text() == "0:01:40"
+    assert "1 min" in main_window.contract_picker.currentText()
+    (view,) = all_views(store)
+    assert (view.segment.start, view.segment.end) == (at(10, 3, 27), at(10, 5, 7))
+
+
+def test_editing_the_memo_while_tracking_changes_the_segment(
+    qtbot: QtBot,
+    main_window: MainWindow,
+    engine: Engine,
+    worker: EngineWorker,
+    fake_clock: FakeClock,
+    counter: ActivityCounter,
+    store: Store,
+) -> None:
+    qtbot.keyClicks(main_window.memo, "First memo")
+    qtbot.mouseClick(main_window.start_button, Qt.MouseButton.LeftButton)
+    counter.key_pressed()
+    fake_clock.advance(60)
+    worker.tick()
+    main_window.memo.selectAll()
+    qtbot.keyClicks(main_window.memo, "Better memo")
+    qtbot.keyClick(main_window.memo, Qt.Key.Key_Return)
+    main_window.stop_requested.emit()
+    (view,) = all_views(store)
+    assert view.memo == "Better memo"
+
+
+def test_a_refused_start_is_shown(
+    qtbot: QtBot, main_window: MainWindow, engine: Engine, store: Store
+) -> None:
+    limited = store.add_contract("Small", "Initech", 3000, 60, False).id
+    for n in range(6):  # an hour this morning
+        start = at(8, 10 * n)
+        store.open_segment(
+            Segment(f"{n:032x}", limited, SegmentKind.TRACKED, start, None, "Earlier", start)
+        )
+        store.close_segment(f"{n:032x}", start + timedelta(minutes=10), "segment ended")
+    main_window.refresh_contracts()
+    main_window.contract_picker.setCurrentIndex(main_window.contract_picker.findData(limited))
+    assert "1 h 00 min of 1 h this week" in main_window.contract_picker.currentText()
+    assert main_window.week.text() == "1:00:00 of 1 h limit"
+    qtbot.keyClicks(main_window.memo, "Anything")
+    qtbot.mouseClick(main_window.start_button, Qt.MouseButton.LeftButton)
+    assert not engine.tracking
+    assert "weekly limit of 1 h" in main_window.message.text()
+    assert main_window.message.isVisible()

@@ -1,0 +1,295 @@
+"""The main window: contract, memo, start/stop, today's and this week's time, activity, sync."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tracker.clock import Clock
+from tracker.diary import duration_text
+from tracker.events import (
+    EngineEvent,
+    LimitReached,
+    MinuteRecorded,
+    ScreenshotTaken,
+    SegmentClosed,
+    TrackingStarted,
+    TrackingStopped,
+)
+from tracker.records import Contract
+from tracker.store import Store
+from tracker.timeline import slot_start
+from tracker.week import day_billable_seconds, week_billable_seconds
+
+from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+
+START_SHORTCUT = QKeySequence("Ctrl+Return")
+THUMB_WIDTH = 192
+
+
+def clock_text(seconds: int) -> str:
+    hours, rest = divmod(max(0, seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def contract_label(contract: Contract, week_seconds: int) -> str:
+    limit = f" of {contract.weekly_limit_minutes / 60:g} h" if contract.weekly_limit_minutes else ""
+    return (
+        f"{contract.title} — {contract.client} · ${contract.rate:.2f}/h · "
+        f"{duration_text(week_seconds) or '0 min'}{limit} this week"
+    )
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``start_requested(int, str)`` (contract id, memo), ``stop_requested()``,
+    ``memo_edited(str)`` (a new memo while tracking)."""
+
+    start_requested = Signal(int, str)
+    stop_requested = Signal()
+    memo_edited = Signal(str)
+
+    def __init__(self, store: Store, clock: Clock, data_dir: Path) -> None:
+        super().__init__()
+        self._store = store
+        self._clock = clock
+        self._data_dir = data_dir
+        self._tracking = False
+        self._started_at: datetime | None = None
+        self._segment_id: str | None = None
+        self._segment_start: datetime | None = None
+        self.setWindowTitle("Workdiary")
+        self._build()
+        self._connect_signals()
+        self.refresh_contracts()
+
+    # Building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.contract_picker = QComboBox()
+        self.contract_picker.setAccessibleName("Contract")
+        self.memo = QLineEdit()
+        self.memo.setPlaceholderText("What are you working on?")
+        self.memo.setMaxLength(1000)
+        self.memo.setAccessibleName("Memo")
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip(f"Start or stop the timer ({START_SHORTCUT.toString()})")
+        self.start_button.setDefault(True)
+        self.elapsed = QLabel("Stopped")
+        self.today = QLabel()
+        self.week = QLabel()
+        self.activity = ActivityMeter()
+        self.thumbnail = QLabel("No screenshot yet")
+        self.thumbnail.setFixedSize(THUMB_WIDTH, THUMB_WIDTH * 9 // 16)
+        self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumbnail.setFrameShape(QLabel.Shape.StyledPanel)
+        self.screenshot_time = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b3261e;")
+        self.message.hide()
+        self.sync_status = QLabel("Sync: not connected to a marketplace.")
+        self.sync_status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Contract", self.contract_picker)
+        form.addRow("Memo", self.memo)
+        timer_row = QHBoxLayout()
+        timer_row.addWidget(self.start_button)
+        timer_row.addWidget(self.elapsed, 1)
+        form.addRow(timer_row)
+        form.addRow("Today", self.today)
+        form.addRow("This week", self.week)
+        form.addRow("Activity", self.activity)
+        shot = QVBoxLayout()
+        shot.addWidget(self.thumbnail)
+        shot.addWidget(self.screenshot_time)
+        form.addRow("Last screenshot", shot)
+        layout = QVBoxLayout()
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        layout.addWidget(self.sync_status)
+        central = QWidget()
+        central.setLayout(layout)
+        self.setCentralWidget(central)
+        self.shortcut = QShortcut(START_SHORTCUT, self)
+        self._seconds = QTimer(self)
+        self._seconds.setInterval(1000)
+
+    def _connect_signals(self) -> None:
+        self.start_button.clicked.connect(self.on_start_clicked)
+        self.shortcut.activated.connect(self.on_start_clicked)
+        self.memo.editingFinished.connect(self.on_memo_editing_finished)
+        self.contract_picker.currentIndexChanged.connect(self.on_contract_changed)
+        self._seconds.timeout.connect(self.refresh_times)
+
+    # What the user does ---------------------------------------------------------------------
+
+    def selected_contract(self) -> int | None:
+        data = self.contract_picker.currentData()
+        return int(data) if data is not None else None
+
+    @Slot()
+    def on_start_clicked(self) -> None:
+        if self._tracking:
+            self.stop_requested.emit()
+            return
+        contract = self.selected_contract()
+        memo = self.memo.text().strip()
+        if contract is None:
+            self.show_message("Pick a contract first.")
+        elif not memo:
+            self.show_message(
+                "Write a memo first: your client sees it on every segment, and marketplaces "
+                "require it for payment protection."
+            )
+            self.memo.setFocus()
+        else:
+            self.show_message(None)
+            self.start_requested.emit(contract, memo)
+
+    @Slot()
+    def on_memo_editing_finished(self) -> None:
+        memo = self.memo.text().strip()
+        if self._tracking and memo:
+            self.memo_edited.emit(memo)
+
+    @Slot(int)
+    def on_contract_changed(self, index: int) -> None:
+        self.refresh_times()
+
+    # What the engine says --------------------------------------------------------------------
+
+    @Slot(object)
+    def on_engine_event(self, event: EngineEvent) -> None:
+        match event:
+            case TrackingStarted(at=at, segment=segment):
+                self._set_tracking(True, at)
+                self._segment(segment.id, segment.start)
+            case MinuteRecorded(segment_id=segment_id, minute=minute):
+                self._minute(segment_id, minute.start, minute.active)
+            case SegmentClosed():
+                self.refresh_contracts()
+            case ScreenshotTaken(screenshot=shot):
+                self._screenshot(shot.thumb_path, shot.taken_at, shot.missing_reason)
+            case LimitReached(limit_minutes=limit):
+                self.show_message(
+                    f"The weekly limit of {limit / 60:g} h is reached: tracking stopped. "
+                    "Time over the limit would not be paid."
+                )
+            case TrackingStopped():
+                self._set_tracking(False, None)
+                self.refresh_contracts()
+
+    @Slot(str)
+    def on_engine_failed(self, message: str) -> None:
+        self.show_message(message)
+
+    @Slot(str)
+    def on_sync_status(self, text: str) -> None:
+        self.sync_status.setText(text)
+
+    # Showing ---------------------------------------------------------------------------------
+
+    def show_message(self, text: str | None) -> None:
+        self.message.setText(text or "")
+        self.message.setVisible(bool(text))
+
+    def refresh_contracts(self) -> None:
+        selected = self.selected_contract()
+        now = self._clock.now()
+        self.contract_picker.blockSignals(True)
+        self.contract_picker.clear()
+        for contract in self._store.contracts():
+            week = week_billable_seconds(self._store, contract.id, now)
+            self.contract_picker.addItem(contract_label(contract, week), contract.id)
+        index = self.contract_picker.findData(selected) if selected is not None else 0
+        self.contract_picker.setCurrentIndex(max(0, index))
+        self.contract_picker.blockSignals(False)
+        if self.contract_picker.count() == 0:
+            self.show_message(
+                "No contracts yet. Add one: python main.py contract add --title T --client C "
+                "--rate 45.00"
+            )
+        self.refresh_times()
+
+    @Slot()
+    def refresh_times(self) -> None:
+        now = self._clock.now()
+        contract = self.selected_contract()
+        if contract is None:
+            self.today.setText("—")
+            self.week.setText("—")
+        else:
+            self.today.setText(clock_text(day_billable_seconds(self._store, contract, now)))
+            self.week.setText(self._week_text(contract, now))
+        if self._tracking and self._started_at is not None:
+            seconds = int((now - self._started_at).total_seconds())
+            self.elapsed.setText(f"Tracking for {clock_text(seconds)}")
+        else:
+            self.elapsed.setText("Stopped")
+
+    def _week_text(self, contract_id: int, now: datetime) -> str:
+        contract = self._store.contract(contract_id)
+        text = clock_text(week_billable_seconds(self._store, contract_id, now))
+        if contract.weekly_limit_minutes:
+            text += f" of {contract.weekly_limit_minutes / 60:g} h limit"
+        return text
+
+    def _set_tracking(self, tracking: bool, at: datetime | None) -> None:
+        self._tracking = tracking
+        self._started_at = at
+        self.start_button.setText("Stop" if tracking else "Start")
+        self.contract_picker.setEnabled(not tracking)
+        if tracking:
+            self._seconds.start()
+        else:
+            self._seconds.stop()
+            self._segment_id = None
+        self.refresh_times()
+
+    def _segment(self, segment_id: str, start: datetime) -> None:
+        self._segment_id, self._segment_start = segment_id, slot_start(start)
+        first = int((start - self._segment_start).total_seconds() // 60)
+        self.activity.set_minutes([UNTRACKED] * first)
+
+    def _minute(self, segment_id: str, start: datetime, active: bool) -> None:
+        if segment_id != self._segment_id or self._segment_start is None:
+            self._segment(segment_id, start)
+        assert self._segment_start is not None
+        index = int((start - self._segment_start).total_seconds() // 60)
+        minutes = self.activity.minutes()
+        if 0 <= index < 10:
+            minutes[index] = ACTIVE if active else QUIET
+        self.activity.set_minutes(minutes)
+        self.refresh_times()
+
+    def _screenshot(self, thumb: str | None, taken_at: datetime, missing: str | None) -> None:
+        local = taken_at.astimezone().strftime("%H:%M:%S")
+        if missing or thumb is None:
+            self.thumbnail.setText("No screenshot")
+            self.screenshot_time.setText(f"{local}: {missing or 'not available'}")
+            return
+        pixmap = QPixmap(str(self._data_dir / thumb))
+        self.thumbnail.setPixmap(
+            pixmap.scaled(
+                self.thumbnail.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+        self.screenshot_time.setText(f"Taken at {local}")
