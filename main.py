@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from tracker.clock import Clock, SystemClock
 from tracker.datadir import TrackerLock, prepare_data_dir, resolve_data_dir
 from tracker.diary import day_range, diary_text, duration_text, segment_json
 from tracker.engine import Engine, validate_memo
-from tracker.errors import InternalError, InvalidInput, TrackerError
+from tracker.errors import InternalError, InvalidInput, SessionUnsupported, TrackerError
 from tracker.headless import print_event, run_until_stopped
 from tracker.platform import detect_platform
 from tracker.records import IdlePolicy, Segment
@@ -33,6 +34,8 @@ from tracker.timeline import billable_seconds, day_start, week_start
 from tracker.week import week_billable_seconds
 
 if TYPE_CHECKING:  # the tracker never imports the signer itself (see open_signer)
+    from PySide6.QtWidgets import QApplication
+
     from sync.signer import Signer
 
 log = logging.getLogger("workdiary")
@@ -106,13 +109,12 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     clock = clock or SystemClock()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        if args.command is None:
-            return cmd_track_hint()
         if args.command == "verify":  # a client's machine: no data dir, keyring or display
             return cmd_verify(args)
         data_dir = prepare_data_dir(resolve_data_dir(args.data_dir))
         _log_to_file(data_dir)
         handler = {
+            None: cmd_app,
             "contract": cmd_contract,
             "track": cmd_track,
             "diary": cmd_diary,
@@ -155,15 +157,92 @@ def _log_to_file(data_dir: Path) -> None:
     root.setLevel(logging.INFO)
 
 
-def cmd_track_hint() -> int:
-    print(
-        f"Workdiary {__version__} runs from the command line. To track time:\n"
-        "  python main.py contract add --title T --client C --rate 45.00\n"
-        '  python main.py track --contract ID --memo "what you are working on"\n'
-        "  python main.py diary\n"
-        "See python main.py --help for every command."
-    )
-    return 0
+def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    """The desktop app: the engine on a thread of its own, the window on the GUI thread."""
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        raise SessionUnsupported(
+            "No display: the desktop app needs a graphical session, and neither DISPLAY nor "
+            "WAYLAND_DISPLAY is set. Start it from your desktop, or track from a terminal with: "
+            'python main.py track --contract ID --memo "..." (that needs X11 too).'
+        )
+    from PySide6.QtCore import QMetaObject, Qt, QThread
+    from PySide6.QtWidgets import QApplication
+
+    from ui.engine_worker import EngineWorker
+    from ui.main_window import MainWindow
+    from ui.signing_status import SigningStatus
+    from ui.wiring import connect_window
+
+    settings = load_settings(data_dir)
+    with TrackerLock(data_dir):
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Workdiary")
+        try:
+            platform = detect_platform()
+            problem = None
+        except SessionUnsupported as error:
+            platform, problem = None, str(error)
+        status = SigningStatus()
+        signing = SigningRunner(
+            own_command("--data-dir", str(data_dir), "sign", "--json"), status.report
+        )
+
+        def build_engine() -> Engine:  # runs on the engine's thread, which owns this store
+            engine = Engine(
+                clock,
+                open_store(data_dir, clock),
+                settings,
+                counter,
+                screenshots=ScreenshotTaker(data_dir, platform.screen) if platform else None,
+                idle=platform.idle if platform else None,
+                input_source=platform.input if platform else None,
+                can_ask=True,
+            )
+            engine.subscribe(SignOnClose(signing.request))
+            return engine
+
+        counter = ActivityCounter()
+        worker = EngineWorker(build_engine, clock)
+        thread = QThread()
+        thread.setObjectName("engine")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.setup)
+        window = MainWindow(open_store(data_dir, clock), clock, data_dir)
+        connect_window(window, worker)
+        status.changed.connect(window.on_sync_status)
+        if problem:
+            window.set_unavailable(problem)
+        elif platform is not None:
+            platform.input.start(counter)
+        thread.start()
+        signing.request()
+        window.show()
+        quit_on_signals(app)
+        try:
+            code = app.exec()
+        finally:
+            # Quit stops tracking cleanly: the last minute is saved and the segment closed.
+            QMetaObject.invokeMethod(worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
+            thread.quit()
+            thread.wait()
+            if platform is not None:
+                platform.input.stop()
+                platform.screen.close()
+            signing.wait(SIGNING_WAIT_SECONDS)
+    return code
+
+
+def quit_on_signals(app: QApplication) -> None:
+    """SIGINT and SIGTERM quit the app cleanly (tracking stops, the segment is saved)."""
+    from PySide6.QtCore import QTimer
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    # Python runs signal handlers only between bytecodes; Qt's event loop is C++, so wake the
+    # interpreter now and then (the usual PySide workaround).
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
 
 
 def open_store(data_dir: Path, clock: Clock) -> Store:

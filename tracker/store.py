@@ -26,7 +26,6 @@ from .records import (
 from .timeline import SegmentView, from_epoch, to_epoch, view_segment
 
 DATABASE_FILE = "workdiary.db"
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _maybe(value: int | None) -> datetime | None:
@@ -388,21 +387,20 @@ def check_database(path: Path, clock: Clock) -> None:
     """Refuse a damaged database without touching it, and keep a copy of it beside it."""
     if not path.exists() or path.stat().st_size == 0:
         return
+    # Only SQLite itself may open the file: closing any other descriptor of it would drop the
+    # POSIX locks this process's open connections hold, and another process could then delete
+    # the write-ahead log under them (the app has two connections; see docs/architecture.md).
     problem: str | None = None
-    with path.open("rb") as handle:
-        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            problem = "it is not an SQLite database"
-    if problem is None:
+    try:
+        reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
-            reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-            try:
-                result = [row[0] for row in reader.execute("PRAGMA quick_check")]
-            finally:
-                reader.close()
-            if result != ["ok"]:
-                problem = "; ".join(result[:3])
-        except sqlite3.DatabaseError as error:
-            problem = str(error)
+            result = [row[0] for row in reader.execute("PRAGMA quick_check")]
+        finally:
+            reader.close()
+        if result != ["ok"]:
+            problem = "; ".join(result[:3])
+    except sqlite3.DatabaseError as error:
+        problem = "it is not an SQLite database" if "not a database" in str(error) else str(error)
     if problem is None:
         return
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")

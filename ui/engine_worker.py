@@ -78,6 +78,8 @@ class EngineWorker(QObject):
         self._command(self.engine.tick)
 
     def _command(self, action: Callable[[], object]) -> None:
+        if self._engine is None:  # quit before the engine was built: nothing to do
+            return
         try:
             action()
         except TrackerError as error:

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._connect_signals()
         self.refresh_contracts()
+        self.memo.setFocus()
 
     # Building ------------------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ class MainWindow(QMainWindow):
         self.thumbnail.setFixedSize(THUMB_WIDTH, THUMB_WIDTH * 9 // 16)
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setFrameShape(QLabel.Shape.StyledPanel)
-        self.screenshot_time = QLabel()
+        self.screenshot_time = QLabel("—")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e;")
@@ -204,6 +205,12 @@ class MainWindow(QMainWindow):
         self.sync_status.setText(text)
 
     # Showing ---------------------------------------------------------------------------------
+
+    def set_unavailable(self, reason: str) -> None:
+        """Tracking cannot work in this session (Wayland, say): say why, keep the rest usable."""
+        self.start_button.setEnabled(False)
+        self.shortcut.setEnabled(False)
+        self.show_message(reason)
 
     def show_message(self, text: str | None) -> None:
         self.message.setText(text or "")

@@ -152,3 +152,33 @@ def test_full_disk_is_explained_and_loses_nothing_recorded(
     finally:
         store.close()
         subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_second_store_in_the_process_never_costs_the_first_its_locks(
+    data_dir: Path, fake_clock: FakeClock
+) -> None:
+    """The desktop app holds two connections (engine thread, GUI thread) while short `sign`
+    processes open and close theirs. If opening the second one dropped the first one's locks,
+    a closing process would delete the write-ahead log still in use, and later writes would
+    vanish."""
+    import subprocess
+    import sys
+
+    path = data_dir / DATABASE_FILE
+    first = Store(path, fake_clock)
+    second = Store(path, fake_clock)
+    other_process = (
+        "import sys; from tracker.store import Store; from tracker.clock import SystemClock\n"
+        "store = Store(__import__('pathlib').Path(sys.argv[1]), SystemClock())\n"
+        "store.add_contract('Other', 'Process', 100, 0, False); store.close()\n"
+    )
+    root = Path(__file__).parents[2]
+    subprocess.run([sys.executable, "-c", other_process, str(path)], check=True, cwd=root)
+    assert path.with_name(path.name + "-wal").exists()
+    first.add_contract("After", "Both", 100, 0, False)
+    fresh = sqlite3.connect(path)
+    titles = [row[0] for row in fresh.execute("SELECT title FROM contracts ORDER BY id")]
+    fresh.close()
+    second.close()
+    first.close()
+    assert titles == ["Other", "After"]
