@@ -199,3 +199,20 @@ def test_the_tracker_loads_neither_the_keyring_nor_the_private_key() -> None:
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_app_without_any_display_says_so(data_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(data_dir)}
+    result = subprocess.run(
+        [sys.executable, "main.py", "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        timeout=60,
+    )
+    assert result.returncode == 3
+    assert "No display: the desktop app needs a graphical session" in result.stderr
