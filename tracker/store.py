@@ -292,6 +292,14 @@ class Store:
         found = {row["id"]: _amendment(row) for row in self.rows_in("amendments", "id", ids)}
         return [found[i] for i in ids if i in found]
 
+    def screenshots_by_id(self, ids: Sequence[int]) -> list[Screenshot]:
+        found = {row["id"]: _screenshot(row) for row in self.rows_in("screenshots", "id", ids)}
+        return [found[i] for i in ids if i in found]
+
+    def screenshots_with_hash(self, sha256: str) -> list[Screenshot]:
+        """Every screenshot row with this file (identical screens give identical files)."""
+        return [_screenshot(row) for row in self.rows_in("screenshots", "sha256", [sha256])]
+
     def last_segment_end(self) -> datetime | None:
         """The latest moment any segment reaches: new time must never start before it."""
         rows = list(self.db.query("SELECT MAX(COALESCE(end_at, start_at)) AS last FROM segments"))
