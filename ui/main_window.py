@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from tracker.clock import Clock
 from tracker.diary import duration_text
+from tracker.edits import delete_screenshot
+from tracker.errors import TrackerError
 from tracker.events import (
     EngineEvent,
     LimitReached,
@@ -30,12 +33,13 @@ from tracker.events import (
     TrackingStarted,
     TrackingStopped,
 )
-from tracker.records import Contract
+from tracker.records import Contract, Screenshot
 from tracker.store import Store
-from tracker.timeline import slot_start
+from tracker.timeline import SEGMENT, slot_start
 from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .screenshot_notice import ScreenshotNotice
 
 START_SHORTCUT = QKeySequence("Ctrl+Return")
 THUMB_WIDTH = 192
@@ -127,6 +131,16 @@ class MainWindow(QMainWindow):
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
+        self.notice = ScreenshotNotice(self._data_dir)
+        self.confirm_delete = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete screenshot?",
+            "",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        self.confirm_delete.button(QMessageBox.StandardButton.Yes).setText("Delete")
+        self._deleting: Screenshot | None = None
         self.shortcut = QShortcut(START_SHORTCUT, self)
         self._seconds = QTimer(self)
         self._seconds.setInterval(1000)
@@ -137,6 +151,8 @@ class MainWindow(QMainWindow):
         self.memo.editingFinished.connect(self.on_memo_editing_finished)
         self.contract_picker.currentIndexChanged.connect(self.on_contract_changed)
         self._seconds.timeout.connect(self.refresh_times)
+        self.notice.delete_requested.connect(self.on_delete_screenshot_requested)
+        self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
 
     # What the user does ---------------------------------------------------------------------
 
@@ -187,6 +203,8 @@ class MainWindow(QMainWindow):
                 self.refresh_contracts()
             case ScreenshotTaken(screenshot=shot):
                 self._screenshot(shot.thumb_path, shot.taken_at, shot.missing_reason)
+                if shot.sha256 is not None:
+                    self.notice.show_screenshot(shot)
             case LimitReached(limit_minutes=limit):
                 self.show_message(
                     f"The weekly limit of {limit / 60:g} h is reached: tracking stopped. "
@@ -195,6 +213,33 @@ class MainWindow(QMainWindow):
             case TrackingStopped():
                 self._set_tracking(False, None)
                 self.refresh_contracts()
+
+    @Slot(object)
+    def on_delete_screenshot_requested(self, shot: Screenshot) -> None:
+        self._deleting = shot
+        start = slot_start(shot.taken_at).astimezone()
+        end = start + SEGMENT
+        self.confirm_delete.setText(
+            f"Delete the screenshot taken at {shot.taken_at.astimezone():%H:%M:%S}? The segment "
+            f"{start:%H:%M}-{end:%H:%M} will then not count: its time and activity are removed "
+            "from billing, as marketplaces require."
+        )
+        self.confirm_delete.open()
+
+    @Slot(int)
+    def on_confirm_delete_finished(self, result: int) -> None:
+        shot, self._deleting = self._deleting, None
+        if shot is None or result != QMessageBox.StandardButton.Yes.value:
+            return
+        try:
+            delete_screenshot(self._store, self._data_dir, shot.id)
+        except TrackerError as error:
+            self.show_message(str(error))
+            return
+        self.notice.hide()
+        self.thumbnail.setText("Deleted")
+        self.screenshot_time.setText("The segment no longer counts.")
+        self.refresh_contracts()
 
     @Slot(str)
     def on_engine_failed(self, message: str) -> None:
