@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
+        # Room for a wrapped status line (a keyring problem is a few lines long).
+        hint, line = self.sizeHint(), self.fontMetrics().height()
+        self.resize(max(hint.width(), 36 * line), hint.height() + 3 * line)
         self.notice = ScreenshotNotice(self._data_dir)
         self.confirm_delete = QMessageBox(
             QMessageBox.Icon.Question,
