@@ -26,6 +26,8 @@ from tracker.edits import delete_screenshot
 from tracker.errors import TrackerError
 from tracker.events import (
     EngineEvent,
+    IdleQuestion,
+    IdleResolved,
     LimitReached,
     MinuteRecorded,
     ScreenshotTaken,
@@ -39,6 +41,7 @@ from tracker.timeline import SEGMENT, slot_start
 from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .idle_dialog import IdleDialog
 from .screenshot_notice import ScreenshotNotice
 
 START_SHORTCUT = QKeySequence("Ctrl+Return")
@@ -60,11 +63,13 @@ def contract_label(contract: Contract, week_seconds: int) -> str:
 
 class MainWindow(QMainWindow):
     """Signals: ``start_requested(int, str)`` (contract id, memo), ``stop_requested()``,
-    ``memo_edited(str)`` (a new memo while tracking)."""
+    ``memo_edited(str)`` (a new memo while tracking), ``idle_answered(int, bool)`` (idle
+    period id, keep)."""
 
     start_requested = Signal(int, str)
     stop_requested = Signal()
     memo_edited = Signal(str)
+    idle_answered = Signal(int, bool)
 
     def __init__(self, store: Store, clock: Clock, data_dir: Path) -> None:
         super().__init__()
@@ -135,6 +140,7 @@ class MainWindow(QMainWindow):
         hint, line = self.sizeHint(), self.fontMetrics().height()
         self.resize(max(hint.width(), 36 * line), hint.height() + 3 * line)
         self.notice = ScreenshotNotice(self._data_dir)
+        self.idle_dialog = IdleDialog(self)
         self.confirm_delete = QMessageBox(
             QMessageBox.Icon.Question,
             "Delete screenshot?",
@@ -156,6 +162,7 @@ class MainWindow(QMainWindow):
         self._seconds.timeout.connect(self.refresh_times)
         self.notice.delete_requested.connect(self.on_delete_screenshot_requested)
         self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
+        self.idle_dialog.answered.connect(self.idle_answered)
 
     # What the user does ---------------------------------------------------------------------
 
@@ -208,6 +215,10 @@ class MainWindow(QMainWindow):
                 self._screenshot(shot.thumb_path, shot.taken_at, shot.missing_reason)
                 if shot.sha256 is not None:
                     self.notice.show_screenshot(shot)
+            case IdleQuestion(start=start, end=end, period_id=period_id):
+                self.idle_dialog.ask(period_id, start, end)
+            case IdleResolved():
+                self.refresh_times()
             case LimitReached(limit_minutes=limit):
                 self.show_message(
                     f"The weekly limit of {limit / 60:g} h is reached: tracking stopped. "
