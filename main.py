@@ -169,14 +169,17 @@ def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
     from PySide6.QtWidgets import QApplication
 
     from ui.engine_worker import EngineWorker
+    from ui.icons import app_icon
     from ui.main_window import MainWindow
     from ui.signing_status import SigningStatus
+    from ui.tray import Tray
     from ui.wiring import connect_window
 
     settings = load_settings(data_dir)
     with TrackerLock(data_dir):
         app = QApplication(sys.argv[:1])
         app.setApplicationName("Workdiary")
+        app.setWindowIcon(app_icon())
         try:
             platform = detect_platform()
             problem = None
@@ -207,8 +210,14 @@ def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         thread.setObjectName("engine")
         worker.moveToThread(thread)
         thread.started.connect(worker.setup)
-        window = MainWindow(open_store(data_dir, clock), clock, data_dir)
+        tray = Tray() if Tray.available() else None
+        # With a tray, closing the window keeps the app (and tracking) running there.
+        app.setQuitOnLastWindowClosed(tray is None)
+        window = MainWindow(open_store(data_dir, clock), clock, data_dir, tray)
+        window.quit_requested.connect(app.quit)
         connect_window(window, worker)
+        if tray is not None:
+            tray.show()
         status.changed.connect(window.on_sync_status)
         if problem:
             window.set_unavailable(problem)

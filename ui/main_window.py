@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -41,10 +41,15 @@ from tracker.timeline import SEGMENT, slot_start
 from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .icons import app_icon
 from .idle_dialog import IdleDialog
 from .screenshot_notice import ScreenshotNotice
+from .tray import Tray
 
 START_SHORTCUT = QKeySequence("Ctrl+Return")
+QUIT_SHORTCUT = QKeySequence("Ctrl+Q")
+CLOSE_SHORTCUT = QKeySequence("Ctrl+W")
+UI_STATE_FILE = "ui-state.ini"
 THUMB_WIDTH = 192
 
 
@@ -64,27 +69,37 @@ def contract_label(contract: Contract, week_seconds: int) -> str:
 class MainWindow(QMainWindow):
     """Signals: ``start_requested(int, str)`` (contract id, memo), ``stop_requested()``,
     ``memo_edited(str)`` (a new memo while tracking), ``idle_answered(int, bool)`` (idle
-    period id, keep)."""
+    period id, keep), ``quit_requested()`` (quit the app: tracking stops cleanly)."""
 
     start_requested = Signal(int, str)
     stop_requested = Signal()
     memo_edited = Signal(str)
     idle_answered = Signal(int, bool)
+    quit_requested = Signal()
 
-    def __init__(self, store: Store, clock: Clock, data_dir: Path) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, data_dir: Path, tray: Tray | None = None
+    ) -> None:
         super().__init__()
         self._store = store
         self._clock = clock
         self._data_dir = data_dir
+        self._tray = tray
+        #: Window geometry and one-time notices, kept in the data dir beside the diary.
+        self._ui_state = QSettings(str(data_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
         self._tracking = False
         self._started_at: datetime | None = None
         self._segment_id: str | None = None
         self._segment_start: datetime | None = None
         self.setWindowTitle("Workdiary")
+        self.setWindowIcon(app_icon())
         self._build()
         self._connect_signals()
         self.refresh_contracts()
         self.memo.setFocus()
+        geometry = self._ui_state.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
 
     # Building ------------------------------------------------------------------------------
 
@@ -151,6 +166,8 @@ class MainWindow(QMainWindow):
         self.confirm_delete.button(QMessageBox.StandardButton.Yes).setText("Delete")
         self._deleting: Screenshot | None = None
         self.shortcut = QShortcut(START_SHORTCUT, self)
+        self.quit_shortcut = QShortcut(QUIT_SHORTCUT, self)
+        self.close_shortcut = QShortcut(CLOSE_SHORTCUT, self)
         self._seconds = QTimer(self)
         self._seconds.setInterval(1000)
 
@@ -163,6 +180,12 @@ class MainWindow(QMainWindow):
         self.notice.delete_requested.connect(self.on_delete_screenshot_requested)
         self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
         self.idle_dialog.answered.connect(self.idle_answered)
+        self.quit_shortcut.activated.connect(self.quit_requested)
+        self.close_shortcut.activated.connect(self.close)
+        if self._tray is not None:
+            self._tray.toggle_requested.connect(self.on_tray_toggle_requested)
+            self._tray.open_requested.connect(self.on_open_requested)
+            self._tray.quit_requested.connect(self.quit_requested)
 
     # What the user does ---------------------------------------------------------------------
 
@@ -172,22 +195,28 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_start_clicked(self) -> None:
+        self._toggle()
+
+    def _toggle(self) -> bool:
+        """Ask to start or stop; False if something must be fixed first (said in the window)."""
         if self._tracking:
             self.stop_requested.emit()
-            return
+            return True
         contract = self.selected_contract()
         memo = self.memo.text().strip()
         if contract is None:
             self.show_message("Pick a contract first.")
-        elif not memo:
+            return False
+        if not memo:
             self.show_message(
                 "Write a memo first: your client sees it on every segment, and marketplaces "
                 "require it for payment protection."
             )
             self.memo.setFocus()
-        else:
-            self.show_message(None)
-            self.start_requested.emit(contract, memo)
+            return False
+        self.show_message(None)
+        self.start_requested.emit(contract, memo)
+        return True
 
     @Slot()
     def on_memo_editing_finished(self) -> None:
@@ -227,6 +256,35 @@ class MainWindow(QMainWindow):
             case TrackingStopped():
                 self._set_tracking(False, None)
                 self.refresh_contracts()
+
+    @Slot()
+    def on_tray_toggle_requested(self) -> None:
+        if not self._toggle():  # something to fix first (the memo): show the window
+            self.on_open_requested()
+
+    @Slot()
+    def on_open_requested(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """With a tray, closing the window keeps tracking there; without one, it quits."""
+        self._ui_state.setValue("window/geometry", self.saveGeometry())
+        if self._tray is None:
+            event.accept()
+            self.quit_requested.emit()
+            return
+        event.ignore()
+        self.hide()
+        if not self._ui_state.value("notices/tray", False, type=bool):
+            self._ui_state.setValue("notices/tray", True)
+            self._tray.notify(
+                "Workdiary is still running",
+                "Closing the window keeps Workdiary in the tray"
+                + (", and tracking goes on." if self._tracking else ".")
+                + " Quit from the tray menu to stop.",
+            )
 
     @Slot(object)
     def on_delete_screenshot_requested(self, shot: Screenshot) -> None:
@@ -321,6 +379,8 @@ class MainWindow(QMainWindow):
         self._started_at = at
         self.start_button.setText("Stop" if tracking else "Start")
         self.contract_picker.setEnabled(not tracking)
+        if self._tray is not None:
+            self._tray.set_state(tracking, self.contract_picker.currentText().split(" · ")[0])
         if tracking:
             self._seconds.start()
         else:
