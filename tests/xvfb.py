@@ -82,6 +82,27 @@ class Xvfb:
             window.kill()
             window.wait()
 
+    @contextmanager
+    def tray(self) -> Iterator[None]:
+        """A system tray (trayer) on this display, for the duration."""
+        tray = subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--width", "10", "--height", "32"],
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+
+            def found() -> bool:
+                search = ["xdotool", "search", "--class", "trayer"]
+                return subprocess.run(search, env=self.env(), capture_output=True).returncode == 0
+
+            wait_until(found, what="the tray")
+            yield
+        finally:
+            tray.kill()
+            tray.wait()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
 
 def test_start_from_the_window_and_count_real_input(own_xserver: Xvfb, data_dir: Path) -> None:
+    """Start from the window, close it (tracking goes on in the tray), count real input."""
     x = own_xserver
+    with x.tray():
+        _run_the_app(x, data_dir)
+
+
+def _run_the_app(x: Xvfb, data_dir: Path) -> None:
     added = cli(
         data_dir, "contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45"
     )
@@ -45,8 +52,16 @@ def test_start_from_the_window_and_count_real_input(own_xserver: Xvfb, data_dir:
         x.xdotool("type", "--delay", "10", "Checkout page")  # the memo field has the focus
         x.xdotool("key", "ctrl+Return")
         wait_until(lambda: bool(diary_json(data_dir)), timeout=20, what="the first segment")
+        x.xdotool("key", "ctrl+w")  # close the window: the app stays in the tray
+        hidden = ["xdotool", "search", "--onlyvisible", "--name", "^Workdiary$"]
+        wait_until(
+            lambda: subprocess.run(hidden, env=x.env(), capture_output=True).returncode != 0,
+            what="the window to close",
+        )
+        assert app.poll() is None, "closing the window quit the app although there is a tray"
         x.xdotool("windowfocus", "--sync", "root")  # so the input below changes no widget
-        minute = wait_for_minute_second(2, 40)
+        typed_in = datetime.now(UTC).replace(second=0, microsecond=0)
+        minute = wait_for_minute_second(2, 40, after=typed_in)  # a minute with only the input
         send_input(x, keys=25, clicks=4, scrolls=3, moves=12, offset=0)
         wait_for_minute_second(1, 50, after=minute)
         app.send_signal(signal.SIGTERM)
