@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from .engine import validate_memo
 from .errors import EnvironmentProblem, InvalidInput
-from .records import AmendmentKind, Screenshot, SegmentState
+from .records import AmendmentKind, Screenshot, Segment, SegmentKind, SegmentState
 from .store import Store
-from .timeline import view_segment
+from .timeline import WEEK, minute_floor, slot_end, slot_start, view_segment, week_start
+from .week import week_billable_seconds
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +67,121 @@ def _remove_files(data_dir: Path, shot: Screenshot) -> None:
                 f"{data_dir / relative} could not be removed ({error.strerror or error}). "
                 "Remove it by hand."
             ) from error
+
+
+#: A billing week's diary locks on the Monday after it, at 12:00 UTC: it is invoiced then.
+LOCK_AFTER_WEEK = timedelta(hours=12)
+
+
+def week_locked(start: datetime, now: datetime) -> bool:
+    """Whether time starting at ``start`` lies in a week whose diary has locked by ``now``."""
+    return now >= week_start(start) + WEEK + LOCK_AFTER_WEEK
+
+
+def _refuse_locked(start: datetime, now: datetime) -> None:
+    if week_locked(start, now):
+        monday = week_start(start) + WEEK
+        raise InvalidInput(
+            f"The week of {week_start(start):%Y-%m-%d} locked on {monday:%Y-%m-%d} at 12:00 UTC: "
+            "it has been invoiced, so its time can no longer be changed. Raise a dispute with "
+            "the client instead."
+        )
+
+
+def delete_segments(
+    store: Store, segment_ids: list[str], now: datetime, reason: str = "deleted by the freelancer"
+) -> int:
+    """Delete segments (they stop counting); returns how many were not deleted already."""
+    segments = store.segments_by_id(segment_ids)
+    for segment in segments:
+        _refuse_locked(segment.start, now)
+    deleted = 0
+    amendments = store.amendments(segment_ids)
+    with store.atomic():
+        for segment in segments:
+            view = view_segment(segment, amendments=amendments.get(segment.id, []))
+            if view.state is SegmentState.DELETED:
+                continue
+            store.add_amendment(segment.id, AmendmentKind.DELETE_SEGMENT, reason=reason)
+            deleted += 1
+    return deleted
+
+
+def edit_memo(store: Store, segment_ids: list[str], memo: str, now: datetime) -> None:
+    """A new memo for closed segments (the segment in progress takes the memo field's)."""
+    memo = validate_memo(memo)
+    segments = store.segments_by_id(segment_ids)
+    for segment in segments:
+        _refuse_locked(segment.start, now)
+        if segment.end is None:
+            raise InvalidInput(
+                "The segment in progress takes its memo from the memo field: edit it there."
+            )
+    with store.atomic():
+        for segment in segments:
+            store.add_amendment(segment.id, AmendmentKind.MEMO, memo=memo)
+
+
+def add_manual_time(
+    store: Store, contract_id: int, start: datetime, end: datetime, memo: str, now: datetime
+) -> list[Segment]:
+    """Add time by hand, in whole minutes, as manual segments cut at the 10-minute slots.
+
+    Manual time is never covered by payment protection, so it is allowed only where the
+    contract allows it, never in the future, never over time already recorded, and never
+    past the weekly limit.
+    """
+    memo = validate_memo(memo)
+    contract = store.contract(contract_id)
+    if not contract.manual_allowed:
+        raise InvalidInput(
+            f"Contract {contract.id} ({contract.title}) does not allow manual time. Ask the "
+            "client to allow it, or track the time with the timer."
+        )
+    start, end = minute_floor(start), minute_floor(end)
+    if end <= start:
+        raise InvalidInput("Manual time needs an end after its start (in whole minutes).")
+    if end > now:
+        raise InvalidInput("Manual time cannot end in the future.")
+    if end - start > timedelta(hours=24):
+        raise InvalidInput("Add at most 24 hours of manual time at once.")
+    _refuse_locked(start, now)
+    taken = [
+        s
+        for s in store.segments_between(slot_start(start), end)
+        if s.start < end and (s.end or now) > start
+    ]
+    if taken:
+        first = taken[0]
+        raise InvalidInput(
+            f"That time overlaps time already recorded ({first.start:%H:%M}-"
+            f"{(first.end or now):%H:%M} UTC): manual time can only fill gaps."
+        )
+    if contract.weekly_limit_minutes:
+        used = week_billable_seconds(store, contract.id, start)
+        if used + (end - start).total_seconds() > contract.weekly_limit_minutes * 60:
+            raise InvalidInput(
+                f"That would pass the weekly limit of {contract.weekly_limit_minutes / 60:g} h "
+                "for this contract."
+            )
+    added: list[Segment] = []
+    with store.atomic():
+        cursor = start
+        while cursor < end:
+            piece_end = min(end, slot_end(cursor))
+            segment = Segment(
+                id=uuid.uuid4().hex,
+                contract_id=contract.id,
+                kind=SegmentKind.MANUAL,
+                start=cursor,
+                end=None,
+                memo=memo,
+                created_at=now,
+            )
+            store.open_segment(segment)
+            store.close_segment(segment.id, piece_end, "added by hand")
+            added.append(
+                replace(segment, end=piece_end, closed_at=now, close_reason="added by hand")
+            )
+            cursor = piece_end
+    return added

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.tracker.helpers import all_views, at
 from tracker.clock import FakeClock
-from tracker.edits import delete_screenshot
+from tracker.edits import (
+    add_manual_time,
+    delete_screenshot,
+    delete_segments,
+    edit_memo,
+    week_locked,
+)
 from tracker.errors import InvalidInput
 from tracker.records import Screenshot, Segment, SegmentKind, SegmentState
 from tracker.store import Store
@@ -77,3 +83,101 @@ def test_a_file_another_segment_still_shows_is_kept(
 def test_an_unknown_screenshot_is_refused(store: Store, data_dir: Path) -> None:
     with pytest.raises(InvalidInput, match="no such screenshot"):
         delete_screenshot(store, data_dir, 999)
+
+
+def _tracked(store: Store, contract_id: int, n: int, minutes: int = 10) -> Segment:
+    start = at(9, 10 * n)
+    segment = Segment(
+        f"{n + 100:032x}", contract_id, SegmentKind.TRACKED, start, None, "Work", start
+    )
+    store.open_segment(segment)
+    store.close_segment(segment.id, start + timedelta(minutes=minutes), "segment ended")
+    return segment
+
+
+def test_deleting_and_editing_segments_are_amendments(
+    store: Store, contract_id: int, fake_clock: FakeClock
+) -> None:
+    first, second = _tracked(store, contract_id, 0), _tracked(store, contract_id, 1)
+    assert delete_segments(store, [first.id], fake_clock.now()) == 1
+    assert delete_segments(store, [first.id, second.id], fake_clock.now()) == 1
+    edit_memo(store, [first.id], "  Tax rules  ", fake_clock.now())
+    views = all_views(store)
+    assert [v.state for v in views] == [SegmentState.DELETED] * 2
+    assert views[0].memo == "Tax rules"
+    with pytest.raises(InvalidInput, match="memo is required"):
+        edit_memo(store, [second.id], "   ", fake_clock.now())
+
+
+def test_the_segment_in_progress_takes_its_memo_from_the_memo_field(
+    store: Store, contract_id: int, fake_clock: FakeClock
+) -> None:
+    start = at(10, 0)
+    store.open_segment(
+        Segment("f" * 32, contract_id, SegmentKind.TRACKED, start, None, "Now", start)
+    )
+    with pytest.raises(InvalidInput, match="memo field"):
+        edit_memo(store, ["f" * 32], "Other", fake_clock.now())
+
+
+def test_a_locked_week_cannot_change(store: Store, contract_id: int, fake_clock: FakeClock) -> None:
+    segment = _tracked(store, contract_id, 0)  # Wednesday 2026-11-25
+    monday_noon = at(12, 0, day=30)
+    assert not week_locked(segment.start, monday_noon - timedelta(seconds=1))
+    assert week_locked(segment.start, monday_noon)
+    with pytest.raises(InvalidInput, match="locked on 2026-11-30 at 12:00 UTC"):
+        delete_segments(store, [segment.id], monday_noon)
+    with pytest.raises(InvalidInput, match="locked"):
+        edit_memo(store, [segment.id], "Later", monday_noon)
+
+
+@pytest.fixture
+def manual_contract(store: Store) -> int:
+    return store.add_contract("Support", "Globex", 4000, 60, True).id
+
+
+def test_manual_time_is_cut_at_the_slots(
+    store: Store, manual_contract: int, fake_clock: FakeClock
+) -> None:
+    added = add_manual_time(
+        store, manual_contract, at(8, 5, 40), at(8, 31), "Call", fake_clock.now()
+    )
+    assert [(s.start, s.end) for s in added] == [
+        (at(8, 5), at(8, 10)),
+        (at(8, 10), at(8, 20)),
+        (at(8, 20), at(8, 30)),
+        (at(8, 30), at(8, 31)),
+    ]
+    views = all_views(store)
+    assert all(v.state is SegmentState.MANUAL and v.memo == "Call" for v in views)
+    assert sum(v.billable_seconds for v in views) == 26 * 60
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        (at(9, 5), at(9, 15), "overlaps time already recorded"),
+        (at(8, 0), at(8, 0), "end after its start"),
+        (at(10, 0), at(10, 30), "cannot end in the future"),
+        (at(6, 0), at(7, 30), "weekly limit of 1 h"),
+    ],
+)
+def test_manual_time_is_refused_clearly(
+    store: Store,
+    manual_contract: int,
+    contract_id: int,
+    fake_clock: FakeClock,
+    start: datetime,
+    end: datetime,
+    words: str,
+) -> None:
+    _tracked(store, contract_id, 0)
+    with pytest.raises(InvalidInput, match=words):
+        add_manual_time(store, manual_contract, start, end, "Call", fake_clock.now())
+
+
+def test_manual_time_needs_a_contract_that_allows_it(
+    store: Store, contract_id: int, fake_clock: FakeClock
+) -> None:
+    with pytest.raises(InvalidInput, match="does not allow manual time"):
+        add_manual_time(store, contract_id, at(8, 0), at(8, 30), "Call", fake_clock.now())
