@@ -29,7 +29,8 @@ from tracker.store import Store
 from tracker.timeline import SEGMENT, SegmentView, billable_seconds, slot_start
 
 from .diary_cells import Legend, SegmentCell
-from .main_window import clock_text
+from .formatting import clock_text
+from .manual_time_dialog import ManualTimeDialog
 
 
 class DiaryView(QWidget):
@@ -71,11 +72,13 @@ class DiaryView(QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.delete_button = QPushButton("Delete selected…")
         self.memo_button = QPushButton("Edit memo…")
+        self.manual_button = QPushButton("Add manual time…")
         self.message = QLabel()
         self.message.setWordWrap(True)
         actions = QHBoxLayout()
         actions.addWidget(self.delete_button)
         actions.addWidget(self.memo_button)
+        actions.addWidget(self.manual_button)
         actions.addWidget(self.message, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -92,6 +95,7 @@ class DiaryView(QWidget):
         self.memo_dialog = QInputDialog(self)
         self.memo_dialog.setWindowTitle("Edit memo")
         self.memo_dialog.setLabelText("New memo for the selected segments:")
+        self.manual_dialog = ManualTimeDialog(self._store, self._clock, self)
         self.viewer = QDialog(self)
         self.viewer.setWindowTitle("Screenshot")
         self.viewer_image = QLabel()
@@ -107,6 +111,10 @@ class DiaryView(QWidget):
         self.memo_button.clicked.connect(self.on_memo_clicked)
         self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
         self.memo_dialog.textValueSelected.connect(self.on_memo_chosen)
+        self.manual_button.clicked.connect(
+            lambda: self.manual_dialog.ask(self.selected_day().date())
+        )
+        self.manual_dialog.added.connect(self.on_manual_time_added)
 
     # Showing -----------------------------------------------------------------------------
 
@@ -217,6 +225,11 @@ class DiaryView(QWidget):
     def on_memo_chosen(self, memo: str) -> None:
         ids = [v.segment.id for v in self.selected_views()]
         self._edit(lambda: edit_memo(self._store, ids, memo, self._clock.now()))
+
+    @Slot()
+    def on_manual_time_added(self) -> None:
+        self.reload()
+        self.changed.emit()
 
     def _edit(self, action: object) -> None:
         assert callable(action)

@@ -41,6 +41,7 @@ from tracker.timeline import SEGMENT, slot_start
 from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .formatting import clock_text
 from .icons import app_icon
 from .idle_dialog import IdleDialog
 from .screenshot_notice import ScreenshotNotice
@@ -51,11 +52,6 @@ QUIT_SHORTCUT = QKeySequence("Ctrl+Q")
 CLOSE_SHORTCUT = QKeySequence("Ctrl+W")
 UI_STATE_FILE = "ui-state.ini"
 THUMB_WIDTH = 192
-
-
-def clock_text(seconds: int) -> str:
-    hours, rest = divmod(max(0, seconds), 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def contract_label(contract: Contract, week_seconds: int) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPoint, Qt, QTime
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.tracker.helpers import at
@@ -188,3 +188,27 @@ def test_another_day_and_a_contract_filter(qtbot: QtBot, diary: DiaryView, store
     diary.contract.addItem("Other — Initech", other)
     diary.contract.setCurrentIndex(diary.contract.findData(other))
     assert diary.cells == []
+
+
+def test_add_manual_time_from_the_diary(
+    qtbot: QtBot, diary: DiaryView, store: Store, seeded: dict[str, Segment]
+) -> None:
+    allowed = store.add_contract("Support", "Globex", 4000, 0, True).id
+    dialog = diary.manual_dialog
+    qtbot.mouseClick(diary.manual_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    dialog.contract.setCurrentIndex(dialog.contract.findData(allowed))
+    dialog.set_times(QTime(9, 0), QTime(9, 25))
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert "memo is required" in dialog.error.text() and dialog.isVisible()
+    qtbot.keyClicks(dialog.memo, "Call with the client")
+    with qtbot.waitSignal(diary.changed, timeout=1000):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    manual = [c.view for c in diary.cells if c.view is not None and c.view.segment.start.hour == 9]
+    assert [(v.segment.start.minute, v.state) for v in manual] == [
+        (0, SegmentState.MANUAL),
+        (10, SegmentState.MANUAL),
+        (20, SegmentState.MANUAL),
+    ]
+    assert diary.total.text() == "Day total: 0:45:00 billable"
