@@ -215,6 +215,7 @@ def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         app.setQuitOnLastWindowClosed(tray is None)
         window = MainWindow(open_store(data_dir, clock), clock, data_dir, tray)
         window.quit_requested.connect(app.quit)
+        window.edited.connect(signing.request)  # diary edits are amendments to sign
         connect_window(window, worker)
         if tray is not None:
             tray.show()

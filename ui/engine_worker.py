@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from tracker.clock import Clock
 from tracker.engine import Engine
 from tracker.errors import TrackerError
+from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ class EngineWorker(QObject):
     @Slot(int, bool)
     def resolve_idle(self, period_id: int, keep: bool) -> None:
         self._command(lambda: self.engine.resolve_idle(period_id, keep))
+
+    @Slot(object)
+    def set_settings(self, settings: Settings) -> None:
+        """New settings take effect from the next tick (screenshots, idle) on."""
+        self._command(lambda: setattr(self.engine, "settings", settings))
 
     @Slot()
     def tick(self) -> None:

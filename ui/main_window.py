@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,10 +41,13 @@ from tracker.timeline import SEGMENT, slot_start
 from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .diary_view import DiaryView
 from .formatting import clock_text
 from .icons import app_icon
 from .idle_dialog import IdleDialog
 from .screenshot_notice import ScreenshotNotice
+from .settings_dialog import SettingsDialog
+from .timesheet_view import TimesheetView
 from .tray import Tray
 
 START_SHORTCUT = QKeySequence("Ctrl+Return")
@@ -65,13 +68,16 @@ def contract_label(contract: Contract, week_seconds: int) -> str:
 class MainWindow(QMainWindow):
     """Signals: ``start_requested(int, str)`` (contract id, memo), ``stop_requested()``,
     ``memo_edited(str)`` (a new memo while tracking), ``idle_answered(int, bool)`` (idle
-    period id, keep), ``quit_requested()`` (quit the app: tracking stops cleanly)."""
+    period id, keep), ``quit_requested()`` (quit the app: tracking stops cleanly), ``edited()``
+    (the diary was changed: sign it), ``settings_saved(object)`` (new engine Settings)."""
 
     start_requested = Signal(int, str)
     stop_requested = Signal()
     memo_edited = Signal(str)
     idle_answered = Signal(int, bool)
     quit_requested = Signal()
+    edited = Signal()
+    settings_saved = Signal(object)
 
     def __init__(
         self, store: Store, clock: Clock, data_dir: Path, tray: Tray | None = None
@@ -122,6 +128,9 @@ class MainWindow(QMainWindow):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e;")
         self.message.hide()
+        self.diary_button = QPushButton("Work diary")
+        self.timesheet_button = QPushButton("Timesheet")
+        self.settings_button = QPushButton("Settings")
         self.sync_status = QLabel("Sync: not connected to a marketplace.")
         self.sync_status.setWordWrap(True)
 
@@ -143,6 +152,11 @@ class MainWindow(QMainWindow):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addStretch(1)
+        views = QHBoxLayout()
+        for button in (self.diary_button, self.timesheet_button, self.settings_button):
+            views.addWidget(button)
+        views.addStretch(1)
+        layout.addLayout(views)
         layout.addWidget(self.sync_status)
         central = QWidget()
         central.setLayout(layout)
@@ -150,6 +164,9 @@ class MainWindow(QMainWindow):
         # Room for a wrapped status line (a keyring problem is a few lines long).
         hint, line = self.sizeHint(), self.fontMetrics().height()
         self.resize(max(hint.width(), 36 * line), hint.height() + 3 * line)
+        self.diary: DiaryView | None = None
+        self.timesheet: TimesheetView | None = None
+        self.settings_dialog = SettingsDialog(self._data_dir, self)
         self.notice = ScreenshotNotice(self._data_dir)
         self.idle_dialog = IdleDialog(self)
         self.confirm_delete = QMessageBox(
@@ -176,6 +193,10 @@ class MainWindow(QMainWindow):
         self.notice.delete_requested.connect(self.on_delete_screenshot_requested)
         self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
         self.idle_dialog.answered.connect(self.idle_answered)
+        self.diary_button.clicked.connect(self.on_diary_clicked)
+        self.timesheet_button.clicked.connect(self.on_timesheet_clicked)
+        self.settings_button.clicked.connect(self.settings_dialog.edit)
+        self.settings_dialog.saved.connect(self.settings_saved)
         self.quit_shortcut.activated.connect(self.quit_requested)
         self.close_shortcut.activated.connect(self.close)
         if self._tray is not None:
@@ -254,6 +275,34 @@ class MainWindow(QMainWindow):
                 self.refresh_contracts()
 
     @Slot()
+    def on_diary_clicked(self) -> None:
+        if self.diary is None:
+            self.diary = DiaryView(self._store, self._clock, self._data_dir)
+            self.diary.setWindowIcon(self.windowIcon())
+            self.diary.resize(self.diary.sizeHint().expandedTo(QSize(1000, 640)))
+            self.diary.changed.connect(self.on_diary_changed)
+        self.diary.reload()
+        self.diary.show()
+        self.diary.raise_()
+
+    @Slot()
+    def on_diary_changed(self) -> None:
+        self.refresh_contracts()
+        if self.timesheet is not None:
+            self.timesheet.reload()
+        self.edited.emit()
+
+    @Slot()
+    def on_timesheet_clicked(self) -> None:
+        if self.timesheet is None:
+            self.timesheet = TimesheetView(self._store, self._clock)
+            self.timesheet.setWindowIcon(self.windowIcon())
+            self.timesheet.resize(900, 360)
+        self.timesheet.reload()
+        self.timesheet.show()
+        self.timesheet.raise_()
+
+    @Slot()
     def on_tray_toggle_requested(self) -> None:
         if not self._toggle():  # something to fix first (the memo): show the window
             self.on_open_requested()
@@ -304,6 +353,7 @@ class MainWindow(QMainWindow):
         except TrackerError as error:
             self.show_message(str(error))
             return
+        self.edited.emit()
         self.notice.hide()
         self.thumbnail.setText("Deleted")
         self.screenshot_time.setText("The segment no longer counts.")

@@ -12,5 +12,6 @@ def connect_window(window: MainWindow, worker: EngineWorker) -> None:
     window.stop_requested.connect(worker.stop)
     window.memo_edited.connect(worker.set_memo)
     window.idle_answered.connect(worker.resolve_idle)
+    window.settings_saved.connect(worker.set_settings)
     worker.happened.connect(window.on_engine_event)
     worker.failed.connect(window.on_engine_failed)
