@@ -157,6 +157,8 @@ class DiaryView(QWidget):
             self.empty = QLabel("Nothing recorded on this day.")
             column_box.addWidget(self.empty)
         column_box.addStretch(1)
+        for column in range(1, 7):
+            grid.setColumnStretch(column, 1)
         for row, hour in enumerate(hours):
             grid.addWidget(QLabel(f"{hour:02d}:00"), row, 0, Qt.AlignmentFlag.AlignTop)
             for column in range(6):

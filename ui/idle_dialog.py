@@ -39,6 +39,7 @@ class IdleDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.discard_button)
+        self.text.setMinimumWidth(28 * self.fontMetrics().averageCharWidth() * 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addLayout(buttons)
