@@ -43,6 +43,8 @@ log = logging.getLogger("workdiary")
 VERIFY_FAILED = 1
 #: How long ``track`` waits at the end for the last segments to be signed.
 SIGNING_WAIT_SECONDS = 60.0
+#: The app's first round of signing waits this long after start-up.
+STARTUP_SIGNING_DELAY_MS = 5000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +167,7 @@ def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
             "WAYLAND_DISPLAY is set. Start it from your desktop, or track from a terminal with: "
             'python main.py track --contract ID --memo "..." (that needs X11 too).'
         )
-    from PySide6.QtCore import QMetaObject, Qt, QThread
+    from PySide6.QtCore import QMetaObject, Qt, QThread, QTimer
     from PySide6.QtWidgets import QApplication
 
     from ui.engine_worker import EngineWorker
@@ -225,8 +227,9 @@ def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         elif platform is not None:
             platform.input.start(counter)
         thread.start()
-        signing.request()
         window.show()
+        # What an earlier run left unsigned can wait a few seconds: start-up comes first.
+        QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
         quit_on_signals(app)
         try:
             code = app.exec()

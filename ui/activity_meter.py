@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 #: A minute not tracked (yet), a tracked minute without input, one with input.
 UNTRACKED, QUIET, ACTIVE = 0, 1, 2
@@ -17,6 +19,8 @@ class ActivityMeter(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._minutes = [UNTRACKED] * 10
+        #: Where a longer tooltip comes from, asked only when one is about to show.
+        self.tooltip_source: Callable[[], str] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._describe()
 
@@ -37,6 +41,16 @@ class ActivityMeter(QWidget):
         self.setToolTip(text)
         self.setAccessibleName("Activity")
         self.setAccessibleDescription(text)
+
+    def tooltip_text(self) -> str:
+        return self.tooltip_source() if self.tooltip_source else self.toolTip()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.tooltip_source is not None:
+            assert isinstance(event, QHelpEvent)
+            QToolTip.showText(event.globalPos(), self.tooltip_source(), self)
+            return True
+        return super().event(event)
 
     def sizeHint(self) -> QSize:
         height = self.fontMetrics().height()

@@ -6,7 +6,16 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImageReader, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImageReader,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QPixmapCache,
+)
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from tracker.records import SegmentState
@@ -63,12 +72,19 @@ def minutes_tooltip(view: SegmentView) -> str:
 
 
 def load_thumbnail(path: Path) -> QPixmap:
-    """Decode straight to cell size: JPEG can scale while decoding, much faster than after."""
+    """Decode straight to cell size (JPEG scales while decoding), once per file: files are
+    named by their content's hash, so a cached pixmap is never stale."""
+    key = f"workdiary-thumb:{path}"
+    pixmap = QPixmap()
+    if QPixmapCache.find(key, pixmap):
+        return pixmap
     reader = QImageReader(str(path))
     size = reader.size()
     if size.isValid():
         reader.setScaledSize(size.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio))
-    return QPixmap.fromImage(reader.read())
+    pixmap = QPixmap.fromImage(reader.read())
+    QPixmapCache.insert(key, pixmap)
+    return pixmap
 
 
 class SegmentCell(QFrame):
@@ -120,7 +136,7 @@ class SegmentCell(QFrame):
             self.thumbnail.setToolTip(missing or "")
         self.bars.setVisible(bool(view.minutes))  # manual time has no activity to show
         self.bars.set_minutes(minute_states(view))
-        self.bars.setToolTip(minutes_tooltip(view))
+        self.bars.tooltip_source = lambda: minutes_tooltip(view)  # built when it shows
         metrics = self.memo.fontMetrics()
         self.memo.setText(metrics.elidedText(view.memo, Qt.TextElideMode.ElideRight, THUMB.width()))
         self.memo.setToolTip(view.memo)

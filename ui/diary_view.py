@@ -38,12 +38,16 @@ class DiaryView(QWidget):
 
     changed = Signal()
 
-    def __init__(self, store: Store, clock: Clock, data_dir: Path) -> None:
-        super().__init__()
+    def __init__(
+        self, store: Store, clock: Clock, data_dir: Path, parent: QWidget | None = None
+    ) -> None:
+        # A window of its own, owned by the main window (so it goes when that goes).
+        super().__init__(parent, Qt.WindowType.Window)
         self._store = store
         self._clock = clock
         self._data_dir = data_dir
         self.cells: list[SegmentCell] = []
+
         self.setWindowTitle("Work diary")
         self._build()
         self._connect_signals()
@@ -119,8 +123,11 @@ class DiaryView(QWidget):
     # Showing -----------------------------------------------------------------------------
 
     def show_day(self, day: date) -> None:
-        self.day.setDate(QDate(day.year, day.month, day.day))  # reloads when it changes
-        self.reload()
+        wanted = QDate(day.year, day.month, day.day)
+        if self.day.date() == wanted:
+            self.reload()
+        else:
+            self.day.setDate(wanted)  # which reloads
 
     def selected_day(self) -> datetime:
         qdate = self.day.date()
@@ -173,7 +180,10 @@ class DiaryView(QWidget):
                     self.cells.append(cell)
                     stack.addWidget(cell)
                 grid.addLayout(stack, row, column + 1)
-        self.scroll_area.setWidget(holder)  # the previous grid and its cells go with their widget
+        previous = self.scroll_area.takeWidget()
+        self.scroll_area.setWidget(holder)
+        if previous is not None:
+            previous.deleteLater()  # the old grid and its cells go once this one is painted
 
     def selected_views(self) -> list[SegmentView]:
         return [c.view for c in self.cells if c.selected and c.view is not None]

@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         self.diary: DiaryView | None = None
         self.timesheet: TimesheetView | None = None
         self.settings_dialog = SettingsDialog(self._data_dir, self)
-        self.notice = ScreenshotNotice(self._data_dir)
+        self.notice = ScreenshotNotice(self._data_dir, self)
         self.idle_dialog = IdleDialog(self)
         self.confirm_delete = QMessageBox(
             QMessageBox.Icon.Question,
@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_diary_clicked(self) -> None:
         if self.diary is None:
-            self.diary = DiaryView(self._store, self._clock, self._data_dir)
+            self.diary = DiaryView(self._store, self._clock, self._data_dir, self)
             self.diary.setWindowIcon(self.windowIcon())
             self.diary.resize(self.diary.sizeHint().expandedTo(QSize(1000, 640)))
             self.diary.changed.connect(self.on_diary_changed)
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_timesheet_clicked(self) -> None:
         if self.timesheet is None:
-            self.timesheet = TimesheetView(self._store, self._clock)
+            self.timesheet = TimesheetView(self._store, self._clock, self)
             self.timesheet.setWindowIcon(self.windowIcon())
             self.timesheet.resize(900, 360)
         self.timesheet.reload()

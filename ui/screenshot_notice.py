@@ -20,9 +20,9 @@ class ScreenshotNotice(QWidget):
 
     delete_requested = Signal(object)
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(
-            None,
+            parent,
             Qt.WindowType.Tool
             | Qt.WindowType.FramelessWindowHint
             | Qt.WindowType.WindowStaysOnTopHint

@@ -32,8 +32,9 @@ OVER_LIMIT = QColor("#f6dcb3")
 class TimesheetView(QWidget):
     """Rows are contracts, columns the week's days and the total; the last row sums them."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
-        super().__init__()
+    def __init__(self, store: Store, clock: Clock, parent: QWidget | None = None) -> None:
+        # A window of its own, owned by the main window (so it goes when that goes).
+        super().__init__(parent, Qt.WindowType.Window)
         self._store = store
         self._clock = clock
         self._week = week_start(clock.now())

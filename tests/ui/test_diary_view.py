@@ -126,8 +126,8 @@ def test_a_seeded_day_shows_cells_states_and_counts(
     }
     tracked = _cell(diary, seeded["tracked"])
     assert tracked.bars.minutes() == [ACTIVE, ACTIVE, QUIET] * 3 + [ACTIVE]
-    assert "7 of 10 minutes with input" in tracked.bars.toolTip()
-    assert "10:00  keys 40, clicks 2, scrolls 0, moves 0" in tracked.bars.toolTip()
+    assert "7 of 10 minutes with input" in tracked.bars.tooltip_text()
+    assert "10:00  keys 40, clicks 2, scrolls 0, moves 0" in tracked.bars.tooltip_text()
     assert not tracked.thumbnail.pixmap().isNull()
     assert tracked.memo.text() == "Memo 1"
     assert (
