@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 #: A minute not tracked (yet), a tracked minute without input, one with input.
 UNTRACKED, QUIET, ACTIVE = 0, 1, 2
@@ -19,8 +17,6 @@ class ActivityMeter(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._minutes = [UNTRACKED] * 10
-        #: Where a longer tooltip comes from, asked only when one is about to show.
-        self.tooltip_source: Callable[[], str] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._describe()
 
@@ -42,32 +38,27 @@ class ActivityMeter(QWidget):
         self.setAccessibleName("Activity")
         self.setAccessibleDescription(text)
 
-    def tooltip_text(self) -> str:
-        return self.tooltip_source() if self.tooltip_source else self.toolTip()
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and self.tooltip_source is not None:
-            assert isinstance(event, QHelpEvent)
-            QToolTip.showText(event.globalPos(), self.tooltip_source(), self)
-            return True
-        return super().event(event)
-
     def sizeHint(self) -> QSize:
         height = self.fontMetrics().height()
         return QSize(10 * height, height)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        gap = max(2.0, self.width() / 60)
-        width = (self.width() - 9 * gap) / 10
-        palette = self.palette()
-        quiet = palette.color(QPalette.ColorRole.Mid)
-        empty = palette.color(QPalette.ColorRole.Midlight)
-        for index, state in enumerate(self._minutes):
-            rect = QRectF(index * (width + gap), 0, width, self.height())
-            colour = {ACTIVE: ACTIVE_COLOUR, QUIET: quiet}.get(state, empty)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(colour)
-            painter.drawRoundedRect(rect, 2, 2)
+        paint_bars(painter, QRectF(self.rect()), self._minutes, self.palette())
         painter.end()
+
+
+def paint_bars(painter: QPainter, rect: QRectF, minutes: list[int], palette: QPalette) -> None:
+    """Ten bars across ``rect``: green with input, darker grey without, light grey untracked."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    gap = max(2.0, rect.width() / 60)
+    width = (rect.width() - 9 * gap) / 10
+    quiet = palette.color(QPalette.ColorRole.Mid)
+    empty = palette.color(QPalette.ColorRole.Midlight)
+    painter.setPen(Qt.PenStyle.NoPen)
+    for index, state in enumerate(minutes[:10]):
+        bar = QRectF(rect.left() + index * (width + gap), rect.top(), width, rect.height())
+        painter.setBrush({ACTIVE: ACTIVE_COLOUR, QUIET: quiet}.get(state, empty))
+        painter.drawRoundedRect(bar, 2, 2)
+    painter.restore()

@@ -5,25 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QHelpEvent,
     QImageReader,
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
+    QPen,
     QPixmap,
     QPixmapCache,
 )
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from tracker.records import SegmentState
 from tracker.timeline import MINUTE, SegmentView
 
-from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .activity_meter import ACTIVE, QUIET, UNTRACKED, paint_bars
 
 THUMB = QSize(120, 68)
+PAD = 5
 
 #: How each state looks: a colour and a pattern, so that it reads without colour too.
 STATE_LOOK: dict[SegmentState, tuple[QColor, Qt.BrushStyle, str]] = {
@@ -87,8 +91,10 @@ def load_thumbnail(path: Path) -> QPixmap:
     return pixmap
 
 
-class SegmentCell(QFrame):
-    """Signals: ``toggled(object)`` (this cell, when clicked to select or unselect),
+class SegmentCell(QWidget):
+    """One slot of the diary, painted as a single widget (a day has 144 of them).
+
+    Signals: ``toggled(object)`` (this cell, when clicked to select or unselect),
     ``thumbnail_clicked(object)`` (the segment's SegmentView)."""
 
     toggled = Signal(object)
@@ -99,48 +105,55 @@ class SegmentCell(QFrame):
         self.slot = slot
         self.view = view
         self.selected = False
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(THUMB.width() + 12)
-        self.time = QLabel(f"{slot:%H:%M}")
-        self.thumbnail = QLabel()
-        self.thumbnail.setFixedSize(THUMB)
-        self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.bars = ActivityMeter()
-        self.memo = QLabel()
-        self.memo.setWordWrap(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(3)
-        for widget in (self.time, self.thumbnail, self.bars, self.memo):
-            layout.addWidget(widget)
-        self._fill(data_dir)
+        self.pixmap: QPixmap | None = None
+        self.minute_states = [UNTRACKED] * 10
+        self.memo_text = ""
+        self.title = f"{slot:%H:%M}"
+        self.placeholder = ""
+        line = self.fontMetrics().height()
+        self.setMinimumSize(THUMB.width() + 2 * PAD, 3 * line + THUMB.height() + 5 * PAD)
+        if view is not None:
+            self._fill(view, data_dir)
 
-    def _fill(self, data_dir: Path) -> None:
-        view = self.view
-        if view is None:
-            self.thumbnail.setText("")
-            self.bars.setVisible(False)
-            return
+    def _fill(self, view: SegmentView, data_dir: Path) -> None:
         start, end = view.segment.start, view.segment.end or view.segment.start
-        self.time.setText(f"{start:%H:%M}–{end:%H:%M}")
+        self.title = f"{start:%H:%M}–{end:%H:%M}"
         shot = next((s for s in view.screenshots if s.thumb_path), None)
         if shot is not None and shot.thumb_path and (data_dir / shot.thumb_path).exists():
-            self.thumbnail.setPixmap(load_thumbnail(data_dir / shot.thumb_path))
-            self.thumbnail.setCursor(Qt.CursorShape.PointingHandCursor)
-            self.thumbnail.setToolTip("Click for the full screenshot")
+            self.pixmap = load_thumbnail(data_dir / shot.thumb_path)
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
-            missing = next((s.missing_reason for s in view.screenshots if s.missing_reason), None)
-            self.thumbnail.setText(
-                "Deleted" if view.state is SegmentState.DELETED else "No screenshot"
-            )
-            self.thumbnail.setToolTip(missing or "")
-        self.bars.setVisible(bool(view.minutes))  # manual time has no activity to show
-        self.bars.set_minutes(minute_states(view))
-        self.bars.tooltip_source = lambda: minutes_tooltip(view)  # built when it shows
-        metrics = self.memo.fontMetrics()
-        self.memo.setText(metrics.elidedText(view.memo, Qt.TextElideMode.ElideRight, THUMB.width()))
-        self.memo.setToolTip(view.memo)
-        self.setAccessibleName(f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}")
+            deleted = view.state is SegmentState.DELETED
+            self.placeholder = "Deleted" if deleted else "No screenshot"
+        if view.minutes:  # manual time has no activity to show
+            self.minute_states = minute_states(view)
+        self.memo_text = view.memo
+        self.setAccessibleName(f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}: {view.memo}")
+
+    # Geometry of the painted parts -----------------------------------------------------------
+
+    def thumbnail_rect(self) -> QRect:
+        line = self.fontMetrics().height()
+        return QRect(PAD, PAD + line + PAD, THUMB.width(), THUMB.height())
+
+    def bars_rect(self) -> QRect:
+        thumb = self.thumbnail_rect()
+        return QRect(PAD, thumb.bottom() + PAD, self.width() - 2 * PAD, self.fontMetrics().height())
+
+    def memo_rect(self) -> QRect:
+        bars = self.bars_rect()
+        return QRect(PAD, bars.bottom() + PAD, self.width() - 2 * PAD, self.fontMetrics().height())
+
+    def elided_memo(self) -> str:
+        metrics = self.fontMetrics()
+        return metrics.elidedText(
+            self.memo_text, Qt.TextElideMode.ElideRight, self.memo_rect().width()
+        )
+
+    def bars_tooltip(self) -> str:
+        return minutes_tooltip(self.view) if self.view is not None and self.view.minutes else ""
+
+    # Behaviour -----------------------------------------------------------------------------------
 
     def set_selected(self, selected: bool) -> None:
         self.selected = selected
@@ -149,28 +162,59 @@ class SegmentCell(QFrame):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.view is None:
             return
-        if (
-            self.thumbnail.geometry().contains(event.position().toPoint())
-            and self.thumbnail.pixmap()
-            and not self.thumbnail.pixmap().isNull()
-        ):
+        if self.pixmap is not None and self.thumbnail_rect().contains(event.position().toPoint()):
             self.thumbnail_clicked.emit(self.view)
             return
         self.set_selected(not self.selected)
         self.toggled.emit(self)
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.view is not None:
+            assert isinstance(event, QHelpEvent)
+            point = event.pos()
+            if self.bars_rect().contains(point):
+                text = self.bars_tooltip()
+            elif self.thumbnail_rect().contains(point):
+                missing = next(
+                    (s.missing_reason for s in self.view.screenshots if s.missing_reason), ""
+                )
+                text = "Click for the full screenshot" if self.pixmap is not None else missing or ""
+            else:
+                text = self.memo_text
+            QToolTip.showText(event.globalPos(), text, self) if text else QToolTip.hideText()
+            return True
+        return super().event(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
+        palette = self.palette()
+        frame = self.rect().adjusted(0, 0, -1, -1)
         if self.view is not None:
-            paint_state(painter, self.rect(), self.view.state)
+            paint_state(painter, frame, self.view.state)
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.drawRect(frame)
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        line = self.fontMetrics().height()
+        painter.drawText(
+            QRect(PAD, PAD, self.width() - 2 * PAD, line), Qt.AlignmentFlag.AlignLeft, self.title
+        )
+        thumb = self.thumbnail_rect()
+        if self.pixmap is not None:
+            target = QRect(
+                thumb.topLeft(),
+                self.pixmap.size().scaled(thumb.size(), Qt.AspectRatioMode.KeepAspectRatio),
+            )
+            painter.drawPixmap(target, self.pixmap)
+        elif self.placeholder:
+            painter.drawText(thumb, Qt.AlignmentFlag.AlignCenter, self.placeholder)
+        if self.view is not None and self.view.minutes:
+            paint_bars(painter, QRectF(self.bars_rect()), self.minute_states, palette)
+        painter.drawText(self.memo_rect(), Qt.AlignmentFlag.AlignLeft, self.elided_memo())
         if self.selected:
-            pen = painter.pen()
-            pen.setColor(self.palette().color(self.palette().ColorRole.Highlight))
-            pen.setWidth(3)
+            pen = QPen(palette.color(QPalette.ColorRole.Highlight), 3)
             painter.setPen(pen)
             painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
         painter.end()
-        super().paintEvent(event)
 
 
 class Legend(QWidget):

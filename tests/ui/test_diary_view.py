@@ -125,14 +125,13 @@ def test_a_seeded_day_shows_cells_states_and_counts(
         "manual": SegmentState.MANUAL,
     }
     tracked = _cell(diary, seeded["tracked"])
-    assert tracked.bars.minutes() == [ACTIVE, ACTIVE, QUIET] * 3 + [ACTIVE]
-    assert "7 of 10 minutes with input" in tracked.bars.tooltip_text()
-    assert "10:00  keys 40, clicks 2, scrolls 0, moves 0" in tracked.bars.tooltip_text()
-    assert not tracked.thumbnail.pixmap().isNull()
-    assert tracked.memo.text() == "Memo 1"
-    assert (
-        _cell(diary, seeded["idle"]).bars.active_minutes() == 0
-    )  # discarded minutes are not shown as activity
+    assert tracked.minute_states == [ACTIVE, ACTIVE, QUIET] * 3 + [ACTIVE]
+    assert "7 of 10 minutes with input" in tracked.bars_tooltip()
+    assert "10:00  keys 40, clicks 2, scrolls 0, moves 0" in tracked.bars_tooltip()
+    assert tracked.pixmap is not None and not tracked.pixmap.isNull()
+    assert tracked.memo_text == "Memo 1" and tracked.elided_memo() == "Memo 1"
+    # Discarded minutes are not shown as activity.
+    assert ACTIVE not in _cell(diary, seeded["idle"]).minute_states
     # 10:00 and 11:00 rows, six cells each (empty slots too): 12 slots, one segment each at most.
     assert len(diary.cells) == 12
     assert diary.total.text() == "Day total: 0:20:00 billable"  # tracked 10 min + manual 10 min
@@ -174,7 +173,7 @@ def test_a_thumbnail_opens_the_full_screenshot(
     qtbot: QtBot, diary: DiaryView, seeded: dict[str, Segment]
 ) -> None:
     cell = _cell(diary, seeded["tracked"])
-    qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=cell.thumbnail.geometry().center())
+    qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=cell.thumbnail_rect().center())
     assert diary.viewer.isVisible()
     assert diary.viewer_image.pixmap().width() == 320
     assert not cell.selected
