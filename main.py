@@ -22,21 +22,22 @@ from tracker.activity import ActivityCounter
 from tracker.clock import Clock, SystemClock
 from tracker.datadir import TrackerLock, prepare_data_dir, resolve_data_dir
 from tracker.diary import day_range, diary_text, duration_text, segment_json
-from tracker.engine import Engine, validate_memo
 from tracker.errors import InternalError, InvalidInput, SessionUnsupported, TrackerError
-from tracker.headless import print_event, run_until_stopped
-from tracker.platform import detect_platform
+from tracker.memo import validate_memo
 from tracker.records import IdlePolicy, Segment
-from tracker.screenshots import ScreenshotTaker
 from tracker.settings import load_settings, save_setting, settings_table
 from tracker.store import DATABASE_FILE, Store
 from tracker.timeline import billable_seconds, day_start, week_start
 from tracker.week import week_billable_seconds
 
-if TYPE_CHECKING:  # the tracker never imports the signer itself (see open_signer)
+if TYPE_CHECKING:  # imported where used: each command loads only what it needs
     from PySide6.QtWidgets import QApplication
 
     from sync.signer import Signer
+    from tracker.engine import Engine
+    from tracker.platform import Platform
+    from tracker.settings import Settings
+    from ui.main_window import MainWindow
 
 log = logging.getLogger("workdiary")
 #: verify's exit code when the bundle was read but something in it does not verify.
@@ -160,17 +161,16 @@ def _log_to_file(data_dir: Path) -> None:
 
 
 def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
-    """The desktop app: the engine on a thread of its own, the window on the GUI thread."""
+    """The desktop app: the window on the GUI thread, the engine on a thread of its own."""
     if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         raise SessionUnsupported(
             "No display: the desktop app needs a graphical session, and neither DISPLAY nor "
             "WAYLAND_DISPLAY is set. Start it from your desktop, or track from a terminal with: "
             'python main.py track --contract ID --memo "..." (that needs X11 too).'
         )
-    from PySide6.QtCore import QMetaObject, Qt, QThread, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ui.engine_worker import EngineWorker
     from ui.icons import app_icon
     from ui.main_window import MainWindow
     from ui.signing_status import SigningStatus
@@ -182,67 +182,99 @@ def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("Workdiary")
         app.setWindowIcon(app_icon())
-        try:
-            platform = detect_platform()
-            problem = None
-        except SessionUnsupported as error:
-            platform, problem = None, str(error)
         status = SigningStatus()
         signing = SigningRunner(
             own_command("--data-dir", str(data_dir), "sign", "--json"), status.report
         )
-
-        def build_engine() -> Engine:  # runs on the engine's thread, which owns this store
-            engine = Engine(
-                clock,
-                open_store(data_dir, clock),
-                settings,
-                counter,
-                screenshots=ScreenshotTaker(data_dir, platform.screen) if platform else None,
-                idle=platform.idle if platform else None,
-                input_source=platform.input if platform else None,
-                can_ask=True,
-            )
-            engine.subscribe(SignOnClose(signing.request))
-            return engine
-
-        counter = ActivityCounter()
-        worker = EngineWorker(build_engine, clock)
-        thread = QThread()
-        thread.setObjectName("engine")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.setup)
+        host = EngineHost(data_dir, clock, settings, signing)
         tray = Tray() if Tray.available() else None
         # With a tray, closing the window keeps the app (and tracking) running there.
         app.setQuitOnLastWindowClosed(tray is None)
         window = MainWindow(open_store(data_dir, clock), clock, data_dir, tray)
         window.quit_requested.connect(app.quit)
         window.edited.connect(signing.request)  # diary edits are amendments to sign
-        connect_window(window, worker)
+        status.changed.connect(window.on_sync_status)
+        connect_window(window, host.worker)
         if tray is not None:
             tray.show()
-        status.changed.connect(window.on_sync_status)
-        if problem:
-            window.set_unavailable(problem)
-        elif platform is not None:
-            platform.input.start(counter)
-        thread.start()
         window.show()
+        # The window first; the input listeners and the engine's thread right after it.
+        QTimer.singleShot(0, lambda: host.start(window))
         # What an earlier run left unsigned can wait a few seconds: start-up comes first.
         QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
         quit_on_signals(app)
         try:
             code = app.exec()
         finally:
-            # Quit stops tracking cleanly: the last minute is saved and the segment closed.
-            QMetaObject.invokeMethod(worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
-            thread.quit()
-            thread.wait()
-            if platform is not None:
-                platform.input.stop()
-                platform.screen.close()
+            host.stop()
             signing.wait(SIGNING_WAIT_SECONDS)
     return code
+
+
+class EngineHost:
+    """The desktop app's engine: its platform parts and its thread, started once the window
+    shows and stopped cleanly (last minute saved, segment closed) when the app quits."""
+
+    def __init__(
+        self, data_dir: Path, clock: Clock, settings: Settings, signing: SigningRunner
+    ) -> None:
+        from PySide6.QtCore import QThread
+
+        from ui.engine_worker import EngineWorker
+
+        self._data_dir = data_dir
+        self._clock = clock
+        self._settings = settings
+        self._signing = signing
+        self._platform: Platform | None = None
+        self._counter = ActivityCounter()
+        self.worker = EngineWorker(self._build_engine, clock)
+        self.thread = QThread()
+        self.thread.setObjectName("engine")
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.setup)
+
+    def start(self, window: MainWindow) -> None:
+        from tracker.platform import detect_platform
+
+        try:
+            self._platform = detect_platform()
+            self._platform.input.start(self._counter)
+        except SessionUnsupported as error:
+            window.set_unavailable(str(error))
+        self.thread.start()
+
+    def _build_engine(self) -> Engine:
+        """Runs on the engine's thread, which owns this store."""
+        from tracker.engine import Engine
+        from tracker.screenshots import ScreenshotTaker
+
+        platform = self._platform
+        engine = Engine(
+            self._clock,
+            open_store(self._data_dir, self._clock),
+            self._settings,
+            self._counter,
+            screenshots=ScreenshotTaker(self._data_dir, platform.screen) if platform else None,
+            idle=platform.idle if platform else None,
+            input_source=platform.input if platform else None,
+            can_ask=True,
+        )
+        engine.subscribe(SignOnClose(self._signing.request))
+        return engine
+
+    def stop(self) -> None:
+        from PySide6.QtCore import QMetaObject, Qt
+
+        if self.thread.isRunning():
+            QMetaObject.invokeMethod(
+                self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
+            )
+            self.thread.quit()
+            self.thread.wait()
+        if self._platform is not None:
+            self._platform.input.stop()
+            self._platform.screen.close()
 
 
 def quit_on_signals(app: QApplication) -> None:
@@ -359,6 +391,11 @@ def cmd_contract(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
 
 
 def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
+    from tracker.engine import Engine
+    from tracker.headless import print_event, run_until_stopped
+    from tracker.platform import detect_platform
+    from tracker.screenshots import ScreenshotTaker
+
     settings = load_settings(data_dir)
     memo = validate_memo(args.memo)
     if args.minutes is not None and args.minutes <= 0:

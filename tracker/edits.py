@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .engine import validate_memo
 from .errors import EnvironmentProblem, InvalidInput
+from .memo import validate_memo
 from .records import AmendmentKind, Screenshot, Segment, SegmentKind, SegmentState
 from .store import Store
 from .timeline import WEEK, minute_floor, slot_end, slot_start, view_segment, week_start

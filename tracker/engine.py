@@ -26,6 +26,7 @@ from .events import (
     TrackingStopped,
 )
 from .events import LimitReached as LimitReachedEvent
+from .memo import validate_memo
 from .platform import IdleSource, InputSource
 from .records import AmendmentKind, Contract, IdlePolicy, MinuteActivity, Segment, SegmentKind
 from .screenshots import ScreenshotTaker, missing_screenshot
@@ -43,7 +44,6 @@ from .timeline import (
 )
 from .week import week_billable_seconds
 
-MEMO_MAX = 1000
 #: Wall and monotonic time may drift this far between two ticks before it counts as a jump
 #: (NTP steps are usually well under a second; suspend and manual clock changes are not).
 CLOCK_TOLERANCE_SECONDS = 10.0
@@ -52,17 +52,6 @@ IDLE_POLL_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
 Listener = Callable[[EngineEvent], None]
-
-
-def validate_memo(memo: str) -> str:
-    memo = memo.strip()
-    if not memo:
-        raise InvalidInput('A memo is required: say what you are working on (--memo "...").')
-    if len(memo) > MEMO_MAX:
-        raise InvalidInput(
-            f"The memo is {len(memo)} characters long; at most {MEMO_MAX} are allowed."
-        )
-    return memo
 
 
 @dataclass

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from tracker.clock import Clock
-from tracker.engine import Engine
 from tracker.errors import TrackerError
 from tracker.settings import Settings
+
+if TYPE_CHECKING:  # the engine itself is built and imported on its own thread
+    from tracker.engine import Engine
 
 log = logging.getLogger(__name__)
 

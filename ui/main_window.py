@@ -52,6 +52,8 @@ from .tray import Tray
 
 START_SHORTCUT = QKeySequence("Ctrl+Return")
 QUIT_SHORTCUT = QKeySequence("Ctrl+Q")
+DIARY_SHORTCUT = QKeySequence("Ctrl+D")
+TIMESHEET_SHORTCUT = QKeySequence("Ctrl+T")
 CLOSE_SHORTCUT = QKeySequence("Ctrl+W")
 UI_STATE_FILE = "ui-state.ini"
 THUMB_WIDTH = 192
@@ -179,6 +181,10 @@ class MainWindow(QMainWindow):
         self.confirm_delete.button(QMessageBox.StandardButton.Yes).setText("Delete")
         self._deleting: Screenshot | None = None
         self.shortcut = QShortcut(START_SHORTCUT, self)
+        self.diary_shortcut = QShortcut(DIARY_SHORTCUT, self)
+        self.timesheet_shortcut = QShortcut(TIMESHEET_SHORTCUT, self)
+        self.diary_button.setToolTip(f"The work diary ({DIARY_SHORTCUT.toString()})")
+        self.timesheet_button.setToolTip(f"The week's timesheet ({TIMESHEET_SHORTCUT.toString()})")
         self.quit_shortcut = QShortcut(QUIT_SHORTCUT, self)
         self.close_shortcut = QShortcut(CLOSE_SHORTCUT, self)
         self._seconds = QTimer(self)
@@ -194,6 +200,8 @@ class MainWindow(QMainWindow):
         self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
         self.idle_dialog.answered.connect(self.idle_answered)
         self.diary_button.clicked.connect(self.on_diary_clicked)
+        self.diary_shortcut.activated.connect(self.on_diary_clicked)
+        self.timesheet_shortcut.activated.connect(self.on_timesheet_clicked)
         self.timesheet_button.clicked.connect(self.on_timesheet_clicked)
         self.settings_button.clicked.connect(self.settings_dialog.edit)
         self.settings_dialog.saved.connect(self.settings_saved)

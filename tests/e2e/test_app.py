@@ -15,6 +15,9 @@ from tests.e2e.test_track import counts, send_input
 from tests.waiting import wait_until
 from tests.xvfb import Xvfb
 
+#: The colour of a minute with input in the activity bars (ui/activity_meter.py).
+ACTIVE = (46, 139, 87)
+
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
 
@@ -52,6 +55,22 @@ def _run_the_app(x: Xvfb, data_dir: Path) -> None:
         x.xdotool("type", "--delay", "10", "Checkout page")  # the memo field has the focus
         x.xdotool("key", "ctrl+Return")
         wait_until(lambda: bool(diary_json(data_dir)), timeout=20, what="the first segment")
+        x.xdotool("windowfocus", "--sync", "root")  # so the input below changes no widget
+        typed_in = datetime.now(UTC).replace(second=0, microsecond=0)
+        minute = wait_for_minute_second(2, 40, after=typed_in)  # a minute with only the input
+        send_input(x, keys=25, clicks=4, scrolls=3, moves=12, offset=0)
+        wait_for_minute_second(2, 50, after=minute)  # that minute is saved now
+
+        x.xdotool("windowfocus", "--sync", window)
+        x.xdotool("key", "ctrl+d")  # the work diary
+        diary = _window(x, "^Work diary$")
+        active = sum(s["active_minutes"] for s in diary_json(data_dir))
+        assert active >= 2  # the minute the memo was typed in, and the minute of the input
+        wait_until(
+            lambda: _green_bars(x, diary) == active, what=f"{active} green bars in the diary"
+        )
+
+        x.xdotool("windowfocus", "--sync", window)
         x.xdotool("key", "ctrl+w")  # close the window: the app stays in the tray
         hidden = ["xdotool", "search", "--onlyvisible", "--name", "^Workdiary$"]
         wait_until(
@@ -59,11 +78,6 @@ def _run_the_app(x: Xvfb, data_dir: Path) -> None:
             what="the window to close",
         )
         assert app.poll() is None, "closing the window quit the app although there is a tray"
-        x.xdotool("windowfocus", "--sync", "root")  # so the input below changes no widget
-        typed_in = datetime.now(UTC).replace(second=0, microsecond=0)
-        minute = wait_for_minute_second(2, 40, after=typed_in)  # a minute with only the input
-        send_input(x, keys=25, clicks=4, scrolls=3, moves=12, offset=0)
-        wait_for_minute_second(1, 50, after=minute)
         app.send_signal(signal.SIGTERM)
         out, _ = app.communicate(timeout=60)
         assert app.returncode == 0, out
@@ -76,3 +90,52 @@ def _run_the_app(x: Xvfb, data_dir: Path) -> None:
     minutes = {m["start"]: m for s in segments for m in s["minutes"]}
     assert counts(minutes[iso_minute(minute)]) == (25, 4, 3, 12, 0)
     assert segments[0]["screenshot"] is not None
+
+
+def _window(x: Xvfb, name: str) -> dict[str, int]:
+    """The geometry of a visible window with this name (waits for it)."""
+    found = subprocess.run(
+        [
+            "xdotool",
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            name,
+            "getwindowgeometry",
+            "--shell",
+        ],
+        env=x.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert found.returncode == 0, found.stderr
+    values = dict(line.split("=") for line in found.stdout.split() if "=" in line)
+    return {k: int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT")}
+
+
+def _green_bars(x: Xvfb, area: dict[str, int]) -> int:
+    """How many activity bars of a window are green (a minute with input), from its pixels."""
+    import mss
+
+    with mss.MSS(display=x.display.encode()) as screen:
+        grab = screen.grab(
+            {"left": area["X"], "top": area["Y"], "width": area["WIDTH"], "height": area["HEIGHT"]}
+        )
+    width, height, pixels = grab.width, grab.height, grab.rgb
+    bands, band, total = [], 0, 0
+    for y in range(height):
+        row = pixels[3 * width * y : 3 * width * (y + 1)]
+        runs, inside = 0, False
+        for i in range(0, len(row), 3):
+            green = tuple(row[i : i + 3]) == ACTIVE
+            runs += green and not inside
+            inside = green
+        if runs:
+            band = max(band, runs)
+        elif band:
+            bands.append(band)
+            band = 0
+    total = sum(bands) + band
+    return total
