@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QPixmap, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -321,6 +321,16 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._tracking:
+            self._seconds.start()
+            self.refresh_times()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._seconds.stop()  # nobody sees the seconds tick while the window is in the tray
+        super().hideEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """With a tray, closing the window keeps tracking there; without one, it quits."""
         self._ui_state.setValue("window/geometry", self.saveGeometry())
@@ -435,9 +445,9 @@ class MainWindow(QMainWindow):
         self.contract_picker.setEnabled(not tracking)
         if self._tray is not None:
             self._tray.set_state(tracking, self.contract_picker.currentText().split(" · ")[0])
-        if tracking:
+        if tracking and self.isVisible():
             self._seconds.start()
-        else:
+        elif not tracking:
             self._seconds.stop()
             self._segment_id = None
         self.refresh_times()
