@@ -4,8 +4,9 @@ On a private Xvfb display (xcb), in rounds:
 
 - start-up: from starting the process to its window being viewable on the X server, for a bare
   QApplication with one QMainWindow and for ``python main.py`` (the app, on a seeded data dir);
-- memory: RSS of the bare window, and of the app's windows after showing each day of a seeded
-  week in the work diary (144 segments a day, each with minutes and a screenshot thumbnail);
+- memory: RSS of the bare window, and of the real app (engine, input listeners and all) after
+  its work diary has shown each day of a seeded week (144 segments a day, each with minutes
+  and a screenshot thumbnail), driven with xdotool;
 - rendering: the work diary loading and painting a day of 144 segments.
 
     .venv/bin/python bench/app.py [--rounds 5]
@@ -178,6 +179,42 @@ def child_memory(kind: str, data_dir: Path) -> None:
     print(rss_mb(), statistics.median(renders))
 
 
+def app_memory_mb(env: dict[str, str], x: Xvfb, data_dir: Path) -> float:
+    """RSS of the real app (engine, input listeners and all) after a week in its diary."""
+    app = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while not viewable(x.display, "Workdiary"):
+            time.sleep(0.01)
+        window = _xdotool(x, "search", "--onlyvisible", "--name", "^Workdiary$").split()[0]
+        _xdotool(x, "windowfocus", "--sync", window)
+        _xdotool(x, "key", "ctrl+d")
+        while not viewable(x.display, "Work diary"):
+            time.sleep(0.01)
+        diary = _xdotool(x, "search", "--onlyvisible", "--name", "^Work diary$").split()[0]
+        _xdotool(x, "windowfocus", "--sync", diary)
+        today = datetime.now(UTC).date()
+        for key in ["alt+Left"] * (today - WEEK.date()).days + ["alt+Right"] * 6:
+            _xdotool(x, "key", key)
+            time.sleep(0.3)  # let it show each day before the next
+        time.sleep(1)
+        status = Path(f"/proc/{app.pid}/status").read_text()
+        return int(status.split("VmRSS:")[1].split()[0]) / 1024
+    finally:
+        app.terminate()
+        app.wait(60)
+
+
+def _xdotool(x: Xvfb, *args: str) -> str:
+    result = subprocess.run(["xdotool", *args], env=x.env(), capture_output=True, text=True)
+    result.check_returncode()
+    return result.stdout
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -220,7 +257,7 @@ def main() -> int:
                         "Workdiary",
                     )
                 )
-                for kind, into in (("bare", bare_rss), ("app", app_rss)):
+                for kind in ("bare", "app"):
                     out = subprocess.run(
                         [sys.executable, __file__, "--child", kind, "--data-dir", str(data_dir)],
                         env=env,
@@ -228,9 +265,11 @@ def main() -> int:
                         text=True,
                         check=True,
                     ).stdout.split()
-                    into.append(float(out[0]))
-                    if kind == "app":
+                    if kind == "bare":
+                        bare_rss.append(float(out[0]))
+                    else:
                         renders.append(float(out[1]))
+                app_rss.append(app_memory_mb(env, xserver, data_dir))
     finally:
         xserver.stop()
     b_start, a_start = statistics.median(bare_start), statistics.median(app_start)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -58,9 +58,11 @@ class DiaryView(QWidget):
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd yyyy-MM-dd")
         self.previous_day = QPushButton("◀")
-        self.previous_day.setToolTip("Previous day")
+        self.previous_day.setToolTip("Previous day (Alt+Left)")
+        self.previous_day.setShortcut(QKeySequence("Alt+Left"))
         self.next_day = QPushButton("▶")
-        self.next_day.setToolTip("Next day")
+        self.next_day.setToolTip("Next day (Alt+Right)")
+        self.next_day.setShortcut(QKeySequence("Alt+Right"))
         self.contract = QComboBox()
         self.contract.addItem("All contracts", None)
         for contract in self._store.contracts():
