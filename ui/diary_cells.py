@@ -17,7 +17,6 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QPixmap,
-    QPixmapCache,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -76,19 +75,15 @@ def minutes_tooltip(view: SegmentView) -> str:
 
 
 def load_thumbnail(path: Path) -> QPixmap:
-    """Decode straight to cell size (JPEG scales while decoding), once per file: files are
-    named by their content's hash, so a cached pixmap is never stale."""
-    key = f"workdiary-thumb:{path}"
-    pixmap = QPixmap()
-    if QPixmapCache.find(key, pixmap):
-        return pixmap
+    """Decode straight to cell size: JPEG scales while decoding, about 0.2 ms a thumbnail.
+
+    Not cached: a day is decoded again in 30 ms, and a cache would hold on to megabytes of
+    pixmaps in a process that runs all day."""
     reader = QImageReader(str(path))
     size = reader.size()
     if size.isValid():
         reader.setScaledSize(size.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio))
-    pixmap = QPixmap.fromImage(reader.read())
-    QPixmapCache.insert(key, pixmap)
-    return pixmap
+    return QPixmap.fromImage(reader.read())
 
 
 class SegmentCell(QWidget):
@@ -105,7 +100,10 @@ class SegmentCell(QWidget):
         self.slot = slot
         self.view = view
         self.selected = False
-        self.pixmap: QPixmap | None = None
+        #: The screenshot's thumbnail file; decoded when the cell is first painted, so that a
+        #: day shows at once and only the cells on screen hold pixmaps.
+        self.thumbnail_path: Path | None = None
+        self._pixmap: QPixmap | None = None
         self.minute_states = [UNTRACKED] * 10
         self.memo_text = ""
         self.title = f"{slot:%H:%M}"
@@ -120,7 +118,7 @@ class SegmentCell(QWidget):
         self.title = f"{start:%H:%M}–{end:%H:%M}"
         shot = next((s for s in view.screenshots if s.thumb_path), None)
         if shot is not None and shot.thumb_path and (data_dir / shot.thumb_path).exists():
-            self.pixmap = load_thumbnail(data_dir / shot.thumb_path)
+            self.thumbnail_path = data_dir / shot.thumb_path
             self.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             deleted = view.state is SegmentState.DELETED
@@ -129,6 +127,11 @@ class SegmentCell(QWidget):
             self.minute_states = minute_states(view)
         self.memo_text = view.memo
         self.setAccessibleName(f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}: {view.memo}")
+
+    def pixmap(self) -> QPixmap | None:
+        if self._pixmap is None and self.thumbnail_path is not None:
+            self._pixmap = load_thumbnail(self.thumbnail_path)
+        return self._pixmap
 
     # Geometry of the painted parts -----------------------------------------------------------
 
@@ -162,7 +165,9 @@ class SegmentCell(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.view is None:
             return
-        if self.pixmap is not None and self.thumbnail_rect().contains(event.position().toPoint()):
+        if self.thumbnail_path is not None and self.thumbnail_rect().contains(
+            event.position().toPoint()
+        ):
             self.thumbnail_clicked.emit(self.view)
             return
         self.set_selected(not self.selected)
@@ -178,7 +183,7 @@ class SegmentCell(QWidget):
                 missing = next(
                     (s.missing_reason for s in self.view.screenshots if s.missing_reason), ""
                 )
-                text = "Click for the full screenshot" if self.pixmap is not None else missing or ""
+                text = "Click for the full screenshot" if self.thumbnail_path else missing or ""
             else:
                 text = self.memo_text
             QToolTip.showText(event.globalPos(), text, self) if text else QToolTip.hideText()
@@ -199,12 +204,10 @@ class SegmentCell(QWidget):
             QRect(PAD, PAD, self.width() - 2 * PAD, line), Qt.AlignmentFlag.AlignLeft, self.title
         )
         thumb = self.thumbnail_rect()
-        if self.pixmap is not None:
-            target = QRect(
-                thumb.topLeft(),
-                self.pixmap.size().scaled(thumb.size(), Qt.AspectRatioMode.KeepAspectRatio),
-            )
-            painter.drawPixmap(target, self.pixmap)
+        pixmap = self.pixmap()
+        if pixmap is not None:
+            size = pixmap.size().scaled(thumb.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            painter.drawPixmap(QRect(thumb.topLeft(), size), pixmap)
         elif self.placeholder:
             painter.drawText(thumb, Qt.AlignmentFlag.AlignCenter, self.placeholder)
         if self.view is not None and self.view.minutes:

@@ -128,7 +128,8 @@ def test_a_seeded_day_shows_cells_states_and_counts(
     assert tracked.minute_states == [ACTIVE, ACTIVE, QUIET] * 3 + [ACTIVE]
     assert "7 of 10 minutes with input" in tracked.bars_tooltip()
     assert "10:00  keys 40, clicks 2, scrolls 0, moves 0" in tracked.bars_tooltip()
-    assert tracked.pixmap is not None and not tracked.pixmap.isNull()
+    thumbnail = tracked.pixmap()
+    assert thumbnail is not None and thumbnail.width() == 120
     assert tracked.memo_text == "Memo 1" and tracked.elided_memo() == "Memo 1"
     # Discarded minutes are not shown as activity.
     assert ACTIVE not in _cell(diary, seeded["idle"]).minute_states
