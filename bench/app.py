@@ -24,13 +24,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.xvfb import Xvfb  # noqa: E402
+
+if TYPE_CHECKING:
+    from tracker.clock import FakeClock
+    from tracker.store import Store
 
 BARE = """
 import sys
@@ -176,7 +182,32 @@ def child_memory(kind: str, data_dir: Path) -> None:
         # What the event loop does next: delete the previous day's cells (deleteLater).
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len(diary.cells) == 144, len(diary.cells)
-    print(rss_mb(), statistics.median(renders))
+    print(rss_mb(), statistics.median(renders), edit_milliseconds(store, clock))
+
+
+def edit_milliseconds(store: Store, clock: FakeClock) -> float:
+    """The slowest of the writes the GUI thread makes, each its own transaction as from the
+    diary: a memo edit of a row, a deletion, 30 minutes of manual time."""
+    from tracker.edits import add_manual_time, delete_segments, edit_memo
+
+    day = store.segments_between(WEEK + timedelta(days=5), WEEK + timedelta(days=6))
+    row = [s.id for s in day[:6]]
+    now = clock.now()
+    recorded_until = store.last_segment_end() or WEEK  # rounds share the data dir
+    later = recorded_until.replace(second=0) + timedelta(minutes=10)
+    actions: list[Callable[[], object]] = [
+        lambda: edit_memo(store, row, "Checkout page: tax rules", now),
+        lambda: delete_segments(store, [day[10].id], now),
+        lambda: add_manual_time(
+            store, 1, later, later + timedelta(minutes=30), "Call", later + timedelta(hours=1)
+        ),
+    ]
+    timings = []
+    for action in actions:
+        began = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - began)
+    return max(timings) * 1000
 
 
 def app_memory_mb(env: dict[str, str], x: Xvfb, data_dir: Path) -> float:
@@ -245,6 +276,7 @@ def main() -> int:
             bare_rss: list[float] = []
             app_rss: list[float] = []
             renders: list[float] = []
+            edits: list[float] = []
             for _ in range(args.rounds):
                 bare_start.append(
                     startup_seconds([sys.executable, "-c", BARE], env, xserver.display, "Bare")
@@ -269,6 +301,7 @@ def main() -> int:
                         bare_rss.append(float(out[0]))
                     else:
                         renders.append(float(out[1]))
+                        edits.append(float(out[2]))
                 app_rss.append(app_memory_mb(env, xserver, data_dir))
     finally:
         xserver.stop()
