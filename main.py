@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -15,14 +14,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sync.autosign import SigningRunner, SignOnClose
+from sync.autosign import SIGNING_WAIT_SECONDS, SigningRunner, SignOnClose
 from sync.signing import SigningReport
 from tracker import __version__
 from tracker.activity import ActivityCounter
 from tracker.clock import Clock, SystemClock
 from tracker.datadir import TrackerLock, prepare_data_dir, resolve_data_dir
 from tracker.diary import day_range, diary_text, duration_text, segment_json
-from tracker.errors import InternalError, InvalidInput, SessionUnsupported, TrackerError
+from tracker.errors import InternalError, InvalidInput, TrackerError
 from tracker.memo import validate_memo
 from tracker.records import IdlePolicy, Segment
 from tracker.settings import load_settings, save_setting, settings_table
@@ -31,21 +30,11 @@ from tracker.timeline import billable_seconds, day_start, week_start
 from tracker.week import week_billable_seconds
 
 if TYPE_CHECKING:  # imported where used: each command loads only what it needs
-    from PySide6.QtWidgets import QApplication
-
     from sync.signer import Signer
-    from tracker.engine import Engine
-    from tracker.platform import Platform
-    from tracker.settings import Settings
-    from ui.main_window import MainWindow
 
 log = logging.getLogger("workdiary")
 #: verify's exit code when the bundle was read but something in it does not verify.
 VERIFY_FAILED = 1
-#: How long ``track`` waits at the end for the last segments to be signed.
-SIGNING_WAIT_SECONDS = 60.0
-#: The app's first round of signing waits this long after start-up.
-STARTUP_SIGNING_DELAY_MS = 5000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,133 +150,10 @@ def _log_to_file(data_dir: Path) -> None:
 
 
 def cmd_app(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
-    """The desktop app: the window on the GUI thread, the engine on a thread of its own."""
-    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
-        raise SessionUnsupported(
-            "No display: the desktop app needs a graphical session, and neither DISPLAY nor "
-            "WAYLAND_DISPLAY is set. Start it from your desktop, or track from a terminal with: "
-            'python main.py track --contract ID --memo "..." (that needs X11 too).'
-        )
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    """The desktop app (app.py): the window, the engine on its own thread, the tray."""
+    from app import run_app
 
-    from ui.icons import app_icon
-    from ui.main_window import MainWindow
-    from ui.signing_status import SigningStatus
-    from ui.tray import Tray
-    from ui.wiring import connect_window
-
-    settings = load_settings(data_dir)
-    with TrackerLock(data_dir):
-        app = QApplication(sys.argv[:1])
-        app.setApplicationName("Workdiary")
-        app.setWindowIcon(app_icon())
-        status = SigningStatus()
-        signing = SigningRunner(
-            own_command("--data-dir", str(data_dir), "sign", "--json"), status.report
-        )
-        host = EngineHost(data_dir, clock, settings, signing)
-        tray = Tray() if Tray.available() else None
-        # With a tray, closing the window keeps the app (and tracking) running there.
-        app.setQuitOnLastWindowClosed(tray is None)
-        window = MainWindow(open_store(data_dir, clock), clock, data_dir, tray)
-        window.quit_requested.connect(app.quit)
-        window.edited.connect(signing.request)  # diary edits are amendments to sign
-        status.changed.connect(window.on_sync_status)
-        connect_window(window, host.worker)
-        if tray is not None:
-            tray.show()
-        window.show()
-        # The window first; the input listeners and the engine's thread right after it.
-        QTimer.singleShot(0, lambda: host.start(window))
-        # What an earlier run left unsigned can wait a few seconds: start-up comes first.
-        QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
-        quit_on_signals(app)
-        try:
-            code = app.exec()
-        finally:
-            host.stop()
-            signing.wait(SIGNING_WAIT_SECONDS)
-    return code
-
-
-class EngineHost:
-    """The desktop app's engine: its platform parts and its thread, started once the window
-    shows and stopped cleanly (last minute saved, segment closed) when the app quits."""
-
-    def __init__(
-        self, data_dir: Path, clock: Clock, settings: Settings, signing: SigningRunner
-    ) -> None:
-        from PySide6.QtCore import QThread
-
-        from ui.engine_worker import EngineWorker
-
-        self._data_dir = data_dir
-        self._clock = clock
-        self._settings = settings
-        self._signing = signing
-        self._platform: Platform | None = None
-        self._counter = ActivityCounter()
-        self.worker = EngineWorker(self._build_engine, clock)
-        self.thread = QThread()
-        self.thread.setObjectName("engine")
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.setup)
-
-    def start(self, window: MainWindow) -> None:
-        from tracker.platform import detect_platform
-
-        try:
-            self._platform = detect_platform()
-            self._platform.input.start(self._counter)
-        except SessionUnsupported as error:
-            window.set_unavailable(str(error))
-        self.thread.start()
-
-    def _build_engine(self) -> Engine:
-        """Runs on the engine's thread, which owns this store."""
-        from tracker.engine import Engine
-        from tracker.screenshots import ScreenshotTaker
-
-        platform = self._platform
-        engine = Engine(
-            self._clock,
-            open_store(self._data_dir, self._clock),
-            self._settings,
-            self._counter,
-            screenshots=ScreenshotTaker(self._data_dir, platform.screen) if platform else None,
-            idle=platform.idle if platform else None,
-            input_source=platform.input if platform else None,
-            can_ask=True,
-        )
-        engine.subscribe(SignOnClose(self._signing.request))
-        return engine
-
-    def stop(self) -> None:
-        from PySide6.QtCore import QMetaObject, Qt
-
-        if self.thread.isRunning():
-            QMetaObject.invokeMethod(
-                self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
-            )
-            self.thread.quit()
-            self.thread.wait()
-        if self._platform is not None:
-            self._platform.input.stop()
-            self._platform.screen.close()
-
-
-def quit_on_signals(app: QApplication) -> None:
-    """SIGINT and SIGTERM quit the app cleanly (tracking stops, the segment is saved)."""
-    from PySide6.QtCore import QTimer
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: app.quit())
-    # Python runs signal handlers only between bytecodes; Qt's event loop is C++, so wake the
-    # interpreter now and then (the usual PySide workaround).
-    wake = QTimer(app)
-    wake.timeout.connect(lambda: None)
-    wake.start(250)
+    return run_app(data_dir, clock, own_command("--data-dir", str(data_dir), "sign", "--json"))
 
 
 def open_store(data_dir: Path, clock: Clock) -> Store:

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 TRIGGERS = (SegmentClosed, IdleResolved, TrackingStopped)
 #: A keyring that asks its user to unlock it may take a while; longer than this is given up.
 SIGN_TIMEOUT_SECONDS = 120.0
+#: How long a program that is quitting waits for the last segments to be signed.
+SIGNING_WAIT_SECONDS = 60.0
 
 
 class SignOnClose:

@@ -1,0 +1,163 @@
+"""The desktop app's composition: window, engine thread, input listeners, tray and signing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sync.autosign import SIGNING_WAIT_SECONDS, SigningRunner, SignOnClose
+from tracker.activity import ActivityCounter
+from tracker.clock import Clock
+from tracker.datadir import TrackerLock
+from tracker.errors import SessionUnsupported
+from tracker.settings import load_settings
+from tracker.store import DATABASE_FILE, Store
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from tracker.engine import Engine
+    from tracker.platform import Platform
+    from tracker.settings import Settings
+    from ui.main_window import MainWindow
+
+
+#: The app's first round of signing waits this long after start-up.
+STARTUP_SIGNING_DELAY_MS = 5000
+
+
+def open_store(data_dir: Path, clock: Clock) -> Store:
+    return Store(data_dir / DATABASE_FILE, clock)
+
+
+def run_app(data_dir: Path, clock: Clock, sign_command: list[str]) -> int:
+    """The window on the GUI thread, the engine on a thread of its own; returns the exit code.
+
+    ``sign_command`` runs one round of signing in a process of its own (sync/autosign.py)."""
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        raise SessionUnsupported(
+            "No display: the desktop app needs a graphical session, and neither DISPLAY nor "
+            "WAYLAND_DISPLAY is set. Start it from your desktop, or track from a terminal with: "
+            'python main.py track --contract ID --memo "..." (that needs X11 too).'
+        )
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.icons import app_icon
+    from ui.main_window import MainWindow
+    from ui.signing_status import SigningStatus
+    from ui.tray import Tray
+    from ui.wiring import connect_window
+
+    settings = load_settings(data_dir)
+    with TrackerLock(data_dir):
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Workdiary")
+        app.setWindowIcon(app_icon())
+        status = SigningStatus()
+        signing = SigningRunner(sign_command, status.report)
+        host = EngineHost(data_dir, clock, settings, signing)
+        tray = Tray() if Tray.available() else None
+        # With a tray, closing the window keeps the app (and tracking) running there.
+        app.setQuitOnLastWindowClosed(tray is None)
+        window = MainWindow(open_store(data_dir, clock), clock, data_dir, tray)
+        window.quit_requested.connect(app.quit)
+        window.edited.connect(signing.request)  # diary edits are amendments to sign
+        status.changed.connect(window.on_sync_status)
+        connect_window(window, host.worker)
+        if tray is not None:
+            tray.show()
+        window.show()
+        # The window first; the input listeners and the engine's thread right after it.
+        QTimer.singleShot(0, lambda: host.start(window))
+        # What an earlier run left unsigned can wait a few seconds: start-up comes first.
+        QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
+        quit_on_signals(app)
+        try:
+            code = app.exec()
+        finally:
+            host.stop()
+            signing.wait(SIGNING_WAIT_SECONDS)
+    return code
+
+
+class EngineHost:
+    """The desktop app's engine: its platform parts and its thread, started once the window
+    shows and stopped cleanly (last minute saved, segment closed) when the app quits."""
+
+    def __init__(
+        self, data_dir: Path, clock: Clock, settings: Settings, signing: SigningRunner
+    ) -> None:
+        from PySide6.QtCore import QThread
+
+        from ui.engine_worker import EngineWorker
+
+        self._data_dir = data_dir
+        self._clock = clock
+        self._settings = settings
+        self._signing = signing
+        self._platform: Platform | None = None
+        self._counter = ActivityCounter()
+        self.worker = EngineWorker(self._build_engine, clock)
+        self.thread = QThread()
+        self.thread.setObjectName("engine")
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.setup)
+
+    def start(self, window: MainWindow) -> None:
+        from tracker.platform import detect_platform
+
+        try:
+            self._platform = detect_platform()
+            self._platform.input.start(self._counter)
+        except SessionUnsupported as error:
+            window.set_unavailable(str(error))
+        self.thread.start()
+
+    def _build_engine(self) -> Engine:
+        """Runs on the engine's thread, which owns this store."""
+        from tracker.engine import Engine
+        from tracker.screenshots import ScreenshotTaker
+
+        platform = self._platform
+        engine = Engine(
+            self._clock,
+            open_store(self._data_dir, self._clock),
+            self._settings,
+            self._counter,
+            screenshots=ScreenshotTaker(self._data_dir, platform.screen) if platform else None,
+            idle=platform.idle if platform else None,
+            input_source=platform.input if platform else None,
+            can_ask=True,
+        )
+        engine.subscribe(SignOnClose(self._signing.request))
+        return engine
+
+    def stop(self) -> None:
+        from PySide6.QtCore import QMetaObject, Qt
+
+        if self.thread.isRunning():
+            QMetaObject.invokeMethod(
+                self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
+            )
+            self.thread.quit()
+            self.thread.wait()
+        if self._platform is not None:
+            self._platform.input.stop()
+            self._platform.screen.close()
+
+
+def quit_on_signals(app: QApplication) -> None:
+    """SIGINT and SIGTERM quit the app cleanly (tracking stops, the segment is saved)."""
+    from PySide6.QtCore import QTimer
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    # Python runs signal handlers only between bytecodes; Qt's event loop is C++, so wake the
+    # interpreter now and then (the usual PySide workaround).
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
