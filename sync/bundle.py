@@ -55,7 +55,9 @@ class ExportSummary:
 
 
 @dataclass(frozen=True)
-class _Scope:
+class Scope:
+    """Which records of a bundle carry their details (docs/protocol.md, "Scope")."""
+
     start: datetime
     end: datetime
     contract: str | None
@@ -84,7 +86,7 @@ def export_bundle(
     ``period_end`` stretches the period past the week (the benchmark verifies a month).
     """
     end = period_end or week_start + WEEK
-    scope = _Scope(week_start, end, None if contract_id is None else str(contract_id))
+    scope = Scope(week_start, end, None if contract_id is None else str(contract_id))
     summary = ExportSummary(out)
     lines: list[str] = []
     devices: list[Json] = []
@@ -128,7 +130,7 @@ def export_bundle(
 def _device_lines(
     store: Store,
     chain: list[SignedRecord],
-    scope: _Scope,
+    scope: Scope,
     data_dir: Path,
     shots: dict[str, Path],
     summary: ExportSummary,
@@ -175,7 +177,7 @@ def _collect_screenshots(
 
 
 def _warn_unsigned(
-    store: Store, ledger: Ledger, scope: _Scope, contract_id: int | None, summary: ExportSummary
+    store: Store, ledger: Ledger, scope: Scope, contract_id: int | None, summary: ExportSummary
 ) -> None:
     unsigned = {s.id for s in ledger.unsigned_segments()}
     waiting = [

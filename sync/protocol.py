@@ -20,7 +20,6 @@ FORMAT = "workdiary/1"
 BUNDLE_FORMAT = "workdiary-bundle/1"
 
 KEY, SEGMENT, AMENDMENT = "key", "segment", "amendment"
-RECORD_TYPES = (KEY, SEGMENT, AMENDMENT)
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 

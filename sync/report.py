@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from tracker.diary import clock_text
+
 from .protocol import Json, parse_timestamp
 from .verify import Verdict
 
@@ -73,9 +75,3 @@ def _hours_table(verdict: Verdict) -> list[str]:
     for contract, seconds in sorted(totals.items()):
         lines.append(f"  {contract:<10} {'total':<12} {clock_text(seconds):>9}")
     return lines
-
-
-def clock_text(seconds: int) -> str:
-    """Exact, for a verifier: 1593 s is 0:26:33."""
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"

@@ -15,14 +15,13 @@ from tracker.records import (
 )
 from tracker.timeline import slot_end, slot_start, view_segment
 
+from .bundle import DELETING, Scope
 from .protocol import AMENDMENT, SEGMENT, canonical, parse_timestamp, sha256_hex
 from .schema import details_problems
 
 if TYPE_CHECKING:
     from .bundle_reader import Bundle
     from .verify import Entry, Failure
-
-DELETING = (AmendmentKind.DELETE_SEGMENT.value, AmendmentKind.DELETE_SCREENSHOT.value)
 
 
 @dataclass
@@ -51,16 +50,11 @@ def check_diary(entries: list[Entry], bundle: Bundle, earlier: list[Failure]) ->
         if entry.type == AMENDMENT and entry.record["made_at"] > entry.record["signed_at"]:
             failures.append(entry.failure("time", "The change was signed before it was made."))
     failures += _overlaps(segments)
-    start, end = bundle.period
-    contract = bundle.manifest["contract"]
+    scope = Scope(*bundle.period, bundle.manifest["contract"])
     in_scope: dict[str, Entry] = {}
     for entry in segments:
-        record = entry.record
-        if contract is not None and record["contract"] != contract:
-            continue
-        if not start <= parse_timestamp(record["start"]) < end:
-            continue
-        in_scope.setdefault(record["segment"], entry)
+        if scope.holds(entry.record):
+            in_scope.setdefault(entry.record["segment"], entry)
     amendments: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         if entry.type == AMENDMENT and entry.record["segment"] in in_scope:

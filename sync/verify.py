@@ -140,7 +140,7 @@ def verify_bundle(path: Path) -> Verdict:
         listed = {d["device"]: d for d in bundle.manifest["devices"]}
         for device, chain in by_device.items():
             failures += _check_chain(bundle, device, chain, listed.get(device))
-            verdict.devices.append(_device_summary(device, chain, bundle))
+            verdict.devices.append(_device_summary(device, chain))
         for device in listed.keys() - by_device.keys():
             failures.append(
                 Failure(
@@ -381,7 +381,7 @@ def _check_edges(bundle: Bundle, device: str, chain: list[Entry], listed: Json) 
     return failures
 
 
-def _device_summary(device: str, chain: list[Entry], bundle: Bundle) -> Json:
+def _device_summary(device: str, chain: list[Entry]) -> Json:
     seqs = [e.seq for e in chain]
     return {
         "device": device,

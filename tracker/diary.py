@@ -81,6 +81,12 @@ def segment_json(view: SegmentView, data_dir: Path) -> dict[str, Any]:
     }
 
 
+def clock_text(seconds: int) -> str:
+    """Exact hours, minutes and seconds: 1593 s is 0:26:33."""
+    hours, rest = divmod(max(0, seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
 def duration_text(seconds: int) -> str:
     if 0 < seconds < 60:
         return f"{seconds} s"

@@ -6,18 +6,25 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .store import Store
-from .timeline import WEEK, billable_seconds, day_start, week_start
+from .timeline import WEEK, SegmentView, billable_seconds, day_start, week_start
+
+
+def views_until(
+    store: Store, start: datetime, end: datetime, at: datetime, contract_id: int | None = None
+) -> list[SegmentView]:
+    """Segments starting in [start, end) as they count (no minutes); open ones up to ``at``."""
+    segments = [
+        replace(s, end=max(s.start, at)) if s.end is None else s
+        for s in store.segments_between(start, end, contract_id)
+    ]
+    return store.views(segments, with_minutes=False)
 
 
 def billable_seconds_between(
     store: Store, start: datetime, end: datetime, at: datetime, contract_id: int | None = None
 ) -> int:
     """Billable seconds of segments starting in [start, end); open segments count up to ``at``."""
-    segments = [
-        replace(s, end=max(s.start, at)) if s.end is None else s
-        for s in store.segments_between(start, end, contract_id)
-    ]
-    return billable_seconds(store.views(segments, with_minutes=False))
+    return billable_seconds(views_until(store, start, end, at, contract_id))
 
 
 def week_billable_seconds(store: Store, contract_id: int, at: datetime) -> int:

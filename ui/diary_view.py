@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.clock import Clock
+from tracker.diary import clock_text
 from tracker.edits import delete_segments, edit_memo
 from tracker.errors import TrackerError
 from tracker.store import Store
 from tracker.timeline import SEGMENT, SegmentView, billable_seconds, slot_start
 
 from .diary_cells import Legend, SegmentCell
-from .formatting import clock_text
 from .manual_time_dialog import ManualTimeDialog
 
 

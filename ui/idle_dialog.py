@@ -54,9 +54,6 @@ class IdleDialog(QDialog):
         if len(self._queue) == 1:
             self._show_first()
 
-    def pending(self) -> int:
-        return len(self._queue)
-
     def _show_first(self) -> None:
         _, start, end = self._queue[0]
         self.text.setText(idle_text(start, end))

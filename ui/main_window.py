@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.clock import Clock
-from tracker.diary import duration_text
+from tracker.diary import clock_text, duration_text
 from tracker.edits import delete_screenshot
 from tracker.errors import TrackerError
 from tracker.events import (
@@ -42,7 +42,6 @@ from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
 from .diary_view import DiaryView
-from .formatting import clock_text
 from .icons import app_icon
 from .idle_dialog import IdleDialog
 from .screenshot_notice import ScreenshotNotice
@@ -195,7 +194,7 @@ class MainWindow(QMainWindow):
         self.shortcut.activated.connect(self.on_start_clicked)
         self.memo.editingFinished.connect(self.on_memo_editing_finished)
         self.contract_picker.currentIndexChanged.connect(self.on_contract_changed)
-        self._seconds.timeout.connect(self.refresh_times)
+        self._seconds.timeout.connect(self.refresh_elapsed)
         self.notice.delete_requested.connect(self.on_delete_screenshot_requested)
         self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
         self.idle_dialog.answered.connect(self.idle_answered)
@@ -425,8 +424,13 @@ class MainWindow(QMainWindow):
         else:
             self.today.setText(clock_text(day_billable_seconds(self._store, contract, now)))
             self.week.setText(self._week_text(contract, now))
+        self.refresh_elapsed()
+
+    @Slot()
+    def refresh_elapsed(self) -> None:
+        """Each second only this line changes; the totals follow the engine's minutes."""
         if self._tracking and self._started_at is not None:
-            seconds = int((now - self._started_at).total_seconds())
+            seconds = int((self._clock.now() - self._started_at).total_seconds())
             self.elapsed.setText(f"Tracking for {clock_text(seconds)}")
         else:
             self.elapsed.setText("Stopped")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt, Slot
@@ -20,11 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.clock import Clock
+from tracker.diary import clock_text
 from tracker.records import Contract
 from tracker.store import Store
 from tracker.timeline import WEEK, week_start
-
-from .formatting import clock_text
+from tracker.week import views_until
 
 OVER_LIMIT = QColor("#f6dcb3")
 
@@ -125,13 +124,8 @@ class TimesheetView(QWidget):
 
     def _contract_week(self, contract: Contract, start: datetime) -> list[int]:
         """Billable seconds by day (0-6) and for the week (7); open segments count until now."""
-        now = self._clock.now()
-        segments = [
-            replace(s, end=max(s.start, now)) if s.end is None else s
-            for s in self._store.segments_between(start, start + WEEK, contract.id)
-        ]
         by_day = [0] * 8
-        for view in self._store.views(segments, with_minutes=False):
+        for view in views_until(self._store, start, start + WEEK, self._clock.now(), contract.id):
             by_day[min(6, max(0, self._day_of(view.segment.start)))] += view.billable_seconds
             by_day[7] += view.billable_seconds
         return by_day
