@@ -71,7 +71,7 @@ def run_app(data_dir: Path, clock: Clock, sign_command: list[str]) -> int:
         if tray is not None:
             tray.show()
         window.show()
-        # The window first; the input listeners and the engine's thread right after it.
+        # The window first; the engine's thread right after it (input waits for tracking).
         QTimer.singleShot(0, lambda: host.start(window))
         # What an earlier run left unsigned can wait a few seconds: start-up comes first.
         QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
@@ -111,8 +111,8 @@ class EngineHost:
         from tracker.platform import detect_platform
 
         try:
+            # Cheap: the X connection and the input listeners wait until tracking starts.
             self._platform = detect_platform()
-            self._platform.input.start(self._counter)
         except SessionUnsupported as error:
             window.set_unavailable(str(error))
         self.thread.start()

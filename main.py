@@ -296,7 +296,6 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
                 "idle time will be discarded. Change it with: python main.py settings idle_policy keep"
             )
         signing.request()  # whatever an earlier run left unsigned
-        platform.input.start(counter)
         try:
             started = engine.start(args.contract, memo)
             until = started.start + timedelta(minutes=args.minutes) if args.minutes else None
@@ -307,7 +306,7 @@ def cmd_track(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
             run_until_stopped(engine, clock, stop, until)
             print_run_total(store, started, clock)
         finally:
-            platform.input.stop()
+            platform.input.stop()  # the engine stops it with tracking; this covers an error
             platform.screen.close()
             if not signing.wait(SIGNING_WAIT_SECONDS):
                 print("Signing is still running; what it has not signed is signed next time.")

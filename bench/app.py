@@ -4,9 +4,11 @@ On a private Xvfb display (xcb), in rounds:
 
 - start-up: from starting the process to its window being viewable on the X server, for a bare
   QApplication with one QMainWindow and for ``python main.py`` (the app, on a seeded data dir);
-- memory: RSS of the bare window, and of the real app (engine, input listeners and all) after
-  its work diary has shown each day of a seeded week (144 segments a day, each with minutes
-  and a screenshot thumbnail), driven with xdotool;
+- memory: RSS of the bare window, and of the real app after its work diary has shown each day
+  of a seeded week (last week: 144 segments a day, each with minutes and a screenshot
+  thumbnail), driven with xdotool; once as opened to review the week, once after tracking was
+  started from its window and took its first screenshot (input listeners, X connection,
+  Pillow: what tracking adds);
 - rendering: the work diary loading and painting a day of 144 segments.
 
     .venv/bin/python bench/app.py [--rounds 5]
@@ -48,7 +50,9 @@ window.setCentralWidget(QLabel("A bare window"))
 window.show()
 app.exec()
 """
-WEEK = datetime(2026, 11, 23, tzinfo=UTC)
+#: Last week, so that the app can also start tracking now, after everything seeded.
+_TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+WEEK = _TODAY - timedelta(days=_TODAY.weekday() + 7)
 
 
 def seed_week(data_dir: Path) -> None:
@@ -210,8 +214,9 @@ def edit_milliseconds(store: Store, clock: FakeClock) -> float:
     return max(timings) * 1000
 
 
-def app_memory_mb(env: dict[str, str], x: Xvfb, data_dir: Path) -> float:
-    """RSS of the real app (engine, input listeners and all) after a week in its diary."""
+def app_memory_mb(env: dict[str, str], x: Xvfb, data_dir: Path, tracking: bool) -> float:
+    """RSS of the real app after a week in its diary; ``tracking``: started from the window
+    first, and its first screenshot taken (input listeners, X connection, Pillow all loaded)."""
     app = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "--data-dir", str(data_dir)],
         env=env,
@@ -223,6 +228,12 @@ def app_memory_mb(env: dict[str, str], x: Xvfb, data_dir: Path) -> float:
             time.sleep(0.01)
         window = _xdotool(x, "search", "--onlyvisible", "--name", "^Workdiary$").split()[0]
         _xdotool(x, "windowfocus", "--sync", window)
+        if tracking:
+            shots = _screenshots_today(data_dir)
+            _xdotool(x, "type", "Benchmark")
+            _xdotool(x, "key", "ctrl+Return")
+            while _screenshots_today(data_dir) == shots:
+                time.sleep(0.1)
         _xdotool(x, "key", "ctrl+d")
         while not viewable(x.display, "Work diary"):
             time.sleep(0.01)
@@ -238,6 +249,17 @@ def app_memory_mb(env: dict[str, str], x: Xvfb, data_dir: Path) -> float:
     finally:
         app.terminate()
         app.wait(60)
+
+
+def _screenshots_today(data_dir: Path) -> int:
+    import sqlite3
+
+    from tracker.store import DATABASE_FILE
+
+    since = (WEEK + timedelta(days=7)).timestamp()
+    with sqlite3.connect(f"file:{data_dir / DATABASE_FILE}?mode=ro", uri=True) as db:
+        query = "SELECT count(*) FROM screenshots WHERE taken_at >= ?"
+        return int(db.execute(query, (since,)).fetchone()[0])
 
 
 def _xdotool(x: Xvfb, *args: str) -> str:
@@ -275,6 +297,7 @@ def main() -> int:
             app_start: list[float] = []
             bare_rss: list[float] = []
             app_rss: list[float] = []
+            tracking_rss: list[float] = []
             renders: list[float] = []
             edits: list[float] = []
             for _ in range(args.rounds):
@@ -302,11 +325,13 @@ def main() -> int:
                     else:
                         renders.append(float(out[1]))
                         edits.append(float(out[2]))
-                app_rss.append(app_memory_mb(env, xserver, data_dir))
+                app_rss.append(app_memory_mb(env, xserver, data_dir, tracking=False))
+                tracking_rss.append(app_memory_mb(env, xserver, data_dir, tracking=True))
     finally:
         xserver.stop()
     b_start, a_start = statistics.median(bare_start), statistics.median(app_start)
     b_rss, a_rss = statistics.median(bare_rss), statistics.median(app_rss)
+    t_rss = statistics.median(tracking_rss)
     render = statistics.median(renders)
     print(f"medians of {args.rounds} rounds on Xvfb (xcb)")
     print(f"{'':36} {'bare window':>12} {'workdiary':>10} {'ratio':>6} {'target':>7}")
@@ -315,6 +340,9 @@ def main() -> int:
     )
     print(
         f"{'RSS MB (app: after a week of diary)':36} {b_rss:12.1f} {a_rss:10.1f} {a_rss / b_rss:6.2f} {'<= 1.6':>7}"
+    )
+    print(
+        f"{'  the same, tracking (after a shot)':36} {b_rss:12.1f} {t_rss:10.1f} {t_rss / b_rss:6.2f} {'':>7}"
     )
     print(
         f"{'diary day of 144 segments, ms':36} {'':>12} {render * 1000:10.0f} {'':>6} {'< 150':>7}"
@@ -330,6 +358,8 @@ def main() -> int:
         [round(x * 1000) for x in renders],
         "rss app",
         [round(x, 1) for x in app_rss],
+        "tracking",
+        [round(x, 1) for x in tracking_rss],
     )
     return 0
 

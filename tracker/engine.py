@@ -171,6 +171,10 @@ class Engine:
                 f"(up to {recorded_until:%Y-%m-%d %H:%M:%S} UTC). Correct the clock and start again."
             )
         self._check_limit_left(contract, now)
+        if self._input is not None:
+            # Input is listened to only while tracking; no X server here says so, plainly.
+            self._input.start(self._counter)
+        self._counter.drain()
         self._session = _Session(
             contract=contract,
             memo=memo,
@@ -213,6 +217,8 @@ class Engine:
                 "tracking stopped while idle",
             )
         self._session = None
+        if self._input is not None:
+            self._input.stop()
         self._emit(TrackingStopped(end, reason))
 
     def set_memo(self, memo: str) -> None:

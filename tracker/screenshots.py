@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-
-from PIL import Image, ImageFilter
+from typing import TYPE_CHECKING
 
 from .errors import is_disk_full
 from .platform import Frame, ScreenSource, ScreenUnavailable
 from .records import Screenshot
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_SIDE = 1280
 THUMB_SIDE = 320
@@ -47,6 +48,10 @@ def encode_frame(frame: Frame, blur: bool) -> tuple[bytes, bytes, tuple[int, int
 
     Blurring happens here, before any byte is written, so an unblurred image never touches disk.
     """
+    # Pillow (and hashlib's OpenSSL, below) load with the first screenshot, not with the app:
+    # a window that is only showing the diary, or not tracking, does without their 5 MB.
+    from PIL import Image, ImageFilter
+
     image = Image.frombuffer("RGB", (frame.width, frame.height), frame.bgrx, "raw", "BGRX", 0, 1)
     scale = min(1.0, MAX_SIDE / max(frame.width, frame.height))
     size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
@@ -81,6 +86,8 @@ class ScreenshotTaker:
         except ScreenUnavailable as error:
             return missing_screenshot(segment_id, at, str(error), blur)
         jpeg, thumb, (width, height) = encode_frame(frame, blur)
+        import hashlib
+
         sha256 = hashlib.sha256(jpeg).hexdigest()
         relative = Path(SCREENSHOT_DIR, sha256[:2], f"{sha256}.jpg")
         thumb_relative = Path(THUMBNAIL_DIR, sha256[:2], f"{sha256}.jpg")

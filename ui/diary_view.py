@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QPixmap
@@ -30,7 +31,9 @@ from tracker.store import Store
 from tracker.timeline import SEGMENT, SegmentView, billable_seconds, slot_start
 
 from .diary_cells import Legend, SegmentCell
-from .manual_time_dialog import ManualTimeDialog
+
+if TYPE_CHECKING:
+    from .manual_time_dialog import ManualTimeDialog
 
 
 class DiaryView(QWidget):
@@ -101,7 +104,7 @@ class DiaryView(QWidget):
         self.memo_dialog = QInputDialog(self)
         self.memo_dialog.setWindowTitle("Edit memo")
         self.memo_dialog.setLabelText("New memo for the selected segments:")
-        self.manual_dialog = ManualTimeDialog(self._store, self._clock, self)
+        self._manual_dialog: ManualTimeDialog | None = None
         self.viewer = QDialog(self)
         self.viewer.setWindowTitle("Screenshot")
         self.viewer_image = QLabel()
@@ -120,7 +123,16 @@ class DiaryView(QWidget):
         self.manual_button.clicked.connect(
             lambda: self.manual_dialog.ask(self.selected_day().date())
         )
-        self.manual_dialog.added.connect(self.on_manual_time_added)
+
+    @property
+    def manual_dialog(self) -> ManualTimeDialog:
+        """Imported and made when first asked for, like the main window's dialogs."""
+        if self._manual_dialog is None:
+            from .manual_time_dialog import ManualTimeDialog
+
+            self._manual_dialog = ManualTimeDialog(self._store, self._clock, self)
+            self._manual_dialog.added.connect(self.on_manual_time_added)
+        return self._manual_dialog
 
     # Showing -----------------------------------------------------------------------------
 

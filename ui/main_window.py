@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QPixmap, QShortcut, QShowEvent
@@ -41,13 +42,16 @@ from tracker.timeline import SEGMENT, slot_start
 from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
-from .diary_view import DiaryView
 from .icons import app_icon
-from .idle_dialog import IdleDialog
-from .screenshot_notice import ScreenshotNotice
-from .settings_dialog import SettingsDialog
-from .timesheet_view import TimesheetView
-from .tray import Tray
+
+if TYPE_CHECKING:
+    # The views and dialogs are imported and made when first opened: the window starts lighter.
+    from .diary_view import DiaryView
+    from .idle_dialog import IdleDialog
+    from .screenshot_notice import ScreenshotNotice
+    from .settings_dialog import SettingsDialog
+    from .timesheet_view import TimesheetView
+    from .tray import Tray
 
 START_SHORTCUT = QKeySequence("Ctrl+Return")
 QUIT_SHORTCUT = QKeySequence("Ctrl+Q")
@@ -167,9 +171,9 @@ class MainWindow(QMainWindow):
         self.resize(max(hint.width(), 36 * line), hint.height() + 3 * line)
         self.diary: DiaryView | None = None
         self.timesheet: TimesheetView | None = None
-        self.settings_dialog = SettingsDialog(self._data_dir, self)
-        self.notice = ScreenshotNotice(self._data_dir, self)
-        self.idle_dialog = IdleDialog(self)
+        self._settings_dialog: SettingsDialog | None = None
+        self._notice: ScreenshotNotice | None = None
+        self._idle_dialog: IdleDialog | None = None
         self.confirm_delete = QMessageBox(
             QMessageBox.Icon.Question,
             "Delete screenshot?",
@@ -195,21 +199,45 @@ class MainWindow(QMainWindow):
         self.memo.editingFinished.connect(self.on_memo_editing_finished)
         self.contract_picker.currentIndexChanged.connect(self.on_contract_changed)
         self._seconds.timeout.connect(self.refresh_elapsed)
-        self.notice.delete_requested.connect(self.on_delete_screenshot_requested)
         self.confirm_delete.finished.connect(self.on_confirm_delete_finished)
-        self.idle_dialog.answered.connect(self.idle_answered)
         self.diary_button.clicked.connect(self.on_diary_clicked)
         self.diary_shortcut.activated.connect(self.on_diary_clicked)
         self.timesheet_shortcut.activated.connect(self.on_timesheet_clicked)
         self.timesheet_button.clicked.connect(self.on_timesheet_clicked)
-        self.settings_button.clicked.connect(self.settings_dialog.edit)
-        self.settings_dialog.saved.connect(self.settings_saved)
+        self.settings_button.clicked.connect(lambda: self.settings_dialog.edit())
         self.quit_shortcut.activated.connect(self.quit_requested)
         self.close_shortcut.activated.connect(self.close)
         if self._tray is not None:
             self._tray.toggle_requested.connect(self.on_tray_toggle_requested)
             self._tray.open_requested.connect(self.on_open_requested)
             self._tray.quit_requested.connect(self.quit_requested)
+
+    @property
+    def settings_dialog(self) -> SettingsDialog:
+        if self._settings_dialog is None:
+            from .settings_dialog import SettingsDialog
+
+            self._settings_dialog = SettingsDialog(self._data_dir, self)
+            self._settings_dialog.saved.connect(self.settings_saved)
+        return self._settings_dialog
+
+    @property
+    def notice(self) -> ScreenshotNotice:
+        if self._notice is None:
+            from .screenshot_notice import ScreenshotNotice
+
+            self._notice = ScreenshotNotice(self._data_dir, self)
+            self._notice.delete_requested.connect(self.on_delete_screenshot_requested)
+        return self._notice
+
+    @property
+    def idle_dialog(self) -> IdleDialog:
+        if self._idle_dialog is None:
+            from .idle_dialog import IdleDialog
+
+            self._idle_dialog = IdleDialog(self)
+            self._idle_dialog.answered.connect(self.idle_answered)
+        return self._idle_dialog
 
     # What the user does ---------------------------------------------------------------------
 
@@ -284,6 +312,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_diary_clicked(self) -> None:
         if self.diary is None:
+            from .diary_view import DiaryView
+
             self.diary = DiaryView(self._store, self._clock, self._data_dir, self)
             self.diary.setWindowIcon(self.windowIcon())
             self.diary.resize(self.diary.sizeHint().expandedTo(QSize(1000, 640)))
@@ -302,6 +332,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_timesheet_clicked(self) -> None:
         if self.timesheet is None:
+            from .timesheet_view import TimesheetView
+
             self.timesheet = TimesheetView(self._store, self._clock, self)
             self.timesheet.setWindowIcon(self.windowIcon())
             self.timesheet.resize(900, 360)
@@ -371,7 +403,8 @@ class MainWindow(QMainWindow):
             self.show_message(str(error))
             return
         self.edited.emit()
-        self.notice.hide()
+        if self._notice is not None:
+            self._notice.hide()
         self.thumbnail.setText("Deleted")
         self.screenshot_time.setText("The segment no longer counts.")
         self.refresh_contracts()

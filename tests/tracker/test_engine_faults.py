@@ -35,7 +35,6 @@ def test_x_server_lost_mid_segment(
     monkeypatch.setenv("DISPLAY", own_xserver.display)
     x11 = platform(own_xserver.display)
     counter = ActivityCounter()
-    x11.input.start(counter)
     events: list[EngineEvent] = []
     engine = Engine(
         fake_clock,

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from tests.tracker.helpers import at_utc_now
+from tests.tracker.helpers import all_views, at_utc_now, run_for
 from tests.waiting import wait_until
 from tests.xvfb import COLOUR, Xvfb
 from tracker.activity import ActivityCounter, Counts
+from tracker.clock import FakeClock
+from tracker.engine import Engine
 from tracker.platform import ScreenUnavailable, detect_platform, session_problem
-from tracker.platform.x11 import PynputInput, platform
+from tracker.platform.x11 import Connection, PynputInput, platform
 from tracker.screenshots import ScreenshotTaker
+from tracker.settings import Settings
+from tracker.store import Store
 
 pytestmark = pytest.mark.x11
 
@@ -37,7 +42,7 @@ def colour_window(x_env: Xvfb) -> Iterator[None]:
 
 def test_pynput_counts_xdotool_input_exactly(x_env: Xvfb) -> None:
     counter = ActivityCounter()
-    source = PynputInput()
+    source = PynputInput(Connection(x_env.display))
     source.start(counter)
     try:
         x_env.xdotool("type", "--delay", "5", "abcdefghijklmnopqrstuvwxyzabcd")
@@ -60,10 +65,44 @@ def test_pynput_counts_xdotool_input_exactly(x_env: Xvfb) -> None:
         source.stop()
 
 
+def test_input_is_listened_to_only_while_tracking(
+    x_env: Xvfb, fake_clock: FakeClock, store: Store, contract_id: int
+) -> None:
+    x11 = detect_platform()
+    assert isinstance(x11.input, PynputInput)
+    engine = Engine(
+        fake_clock, store, Settings(idle_policy="keep"), ActivityCounter(), input_source=x11.input
+    )
+    assert not x11.input.listening()
+    threads_before = set(threading.enumerate())
+    try:
+        engine.start(contract_id, "First stretch")
+        assert x11.input.listening()
+        x_env.xdotool("type", "--delay", "5", "abc")
+        run_for(engine, fake_clock, 90)
+        engine.stop()
+        assert not x11.input.listening()
+        x_env.xdotool("type", "--delay", "5", "not counted")
+        x_env.xdotool("mousemove", "40", "40", "click", "1")
+        # pynput's X listener threads end at the first event after stop(), counting nothing.
+        wait_until(lambda: set(threading.enumerate()) <= threads_before, what="listeners to end")
+        fake_clock.advance(600)
+        engine.start(contract_id, "Second stretch")
+        assert x11.input.listening()
+        x_env.xdotool("type", "--delay", "5", "de")
+        run_for(engine, fake_clock, 90)
+        engine.stop()
+    finally:
+        x11.input.stop()
+    first, second = all_views(store)
+    assert [sum(m.keys for m in view.minutes) for view in (first, second)] == [3, 2]
+    assert sum(m.clicks + m.moves for m in first.minutes + second.minutes) == 0
+
+
 def test_settle_delivers_input_that_already_happened(x_env: Xvfb) -> None:
     """What stop() relies on: after settle(), every event sent before it has been counted."""
     counter = ActivityCounter()
-    source = PynputInput()
+    source = PynputInput(Connection(x_env.display))
     source.start(counter)
     try:
         x_env.xdotool("mousemove", "5", "5")
@@ -175,5 +214,9 @@ def test_unreachable_display_is_explained(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     from tracker.errors import SessionUnsupported
 
+    found = detect_platform()  # connects only when tracking starts
     with pytest.raises(SessionUnsupported, match="Cannot connect to the X display ':399'"):
-        detect_platform()
+        found.input.start(ActivityCounter())
+    assert found.idle.seconds_idle() is None
+    with pytest.raises(ScreenUnavailable, match="could not be captured"):
+        found.screen.grab("one")

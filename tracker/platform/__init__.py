@@ -26,11 +26,15 @@ class ScreenUnavailable(Exception):
 
 
 class InputSource(Protocol):
-    """Feeds an ActivityCounter from the platform's input events."""
+    """Feeds an ActivityCounter from the platform's input events, while the engine tracks."""
 
-    def start(self, counter: ActivityCounter) -> None: ...
+    def start(self, counter: ActivityCounter) -> None:
+        """Listen from now on; SessionUnsupported says why input cannot be counted here."""
+        ...
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Stop listening (a no-op when not listening)."""
+        ...
 
     def problem(self) -> str | None:
         """None while input is being counted; otherwise why it no longer is."""

@@ -21,33 +21,60 @@ log = logging.getLogger(__name__)
 
 
 def platform(display_name: str) -> Platform:
-    """Connect to the X server once, to fail early and plainly if it is not there."""
-    try:
-        import Xlib.display
-        import Xlib.error
-    except ImportError as error:  # pragma: no cover - python-xlib comes with pynput
-        raise SessionUnsupported(
-            f"python-xlib is missing ({error}); reinstall Workdiary."
-        ) from error
-    try:
-        display = Xlib.display.Display(display_name)
-    except (Xlib.error.DisplayError, OSError) as error:
-        raise SessionUnsupported(
-            f"Cannot connect to the X display {display_name!r} ({error}). "
-            "Check that your desktop session is running and DISPLAY is right."
-        ) from error
-    return Platform("x11", PynputInput(), ScreenSaverIdle(display), MssScreen(display))
+    """The X11 parts, which connect to the X server when tracking first needs them."""
+    connection = Connection(display_name)
+    return Platform(
+        "x11", PynputInput(connection), ScreenSaverIdle(connection), MssScreen(connection)
+    )
+
+
+class Connection:
+    """One X connection for idle time and the pointer, opened when first needed.
+
+    python-xlib and the connection cost about 8 MB, which an app that is not tracking (say,
+    open to review the week) does without. Input listening opens it first, so a display that
+    is not there is reported when tracking starts, plainly.
+    """
+
+    def __init__(self, display_name: str) -> None:
+        self._name = display_name
+        self._display: Any = None
+
+    def display(self) -> Any:
+        if self._display is None:
+            try:
+                import Xlib.display
+                import Xlib.error
+            except ImportError as error:  # pragma: no cover - python-xlib comes with pynput
+                raise SessionUnsupported(
+                    f"python-xlib is missing ({error}); reinstall Workdiary."
+                ) from error
+            try:
+                self._display = Xlib.display.Display(self._name)
+            except (Xlib.error.DisplayError, OSError) as error:
+                raise SessionUnsupported(
+                    f"Cannot connect to the X display {self._name!r} ({error}). "
+                    "Check that your desktop session is running and DISPLAY is right."
+                ) from error
+        return self._display
 
 
 class PynputInput:
-    """Keyboard and mouse listeners whose callbacks only bump the counter."""
+    """Keyboard and mouse listeners whose callbacks only bump the counter.
 
-    def __init__(self) -> None:
+    The engine starts them when tracking starts and stops them when it stops: no input is
+    listened to while the timer is not running."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
         self._listeners: list[Any] = []
         self._failures: dict[int, str] = {}
         self._stopping = False
 
     def start(self, counter: ActivityCounter) -> None:
+        self.stop()  # never two sets of listeners
+        self._connection.display()  # no X server: say so plainly, before pynput cannot import
+        self._stopping = False
         try:
             from pynput import keyboard, mouse
         except ImportError as error:
@@ -112,6 +139,12 @@ class PynputInput:
                 listener.stop()
             except Exception:
                 log.info("stopping an input listener failed", exc_info=True)
+        self._listeners = []
+
+    def listening(self) -> bool:
+        """Whether input is being counted. After stop() pynput's threads linger until the next
+        input event, which they do not count: its X listener cannot interrupt its own wait."""
+        return any(listener.running for listener in self._listeners)
 
     def problem(self) -> str | None:
         if self._stopping:
@@ -172,15 +205,20 @@ def _listener_error(listener: Any) -> str:
 class ScreenSaverIdle:
     """Milliseconds since the last input, from the X server's MIT-SCREEN-SAVER extension."""
 
-    def __init__(self, display: Any) -> None:
-        self._display = display
-        self._available = bool(display.has_extension("MIT-SCREEN-SAVER"))
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._available: bool | None = None  # not known until first asked
 
     def seconds_idle(self) -> float | None:
-        if not self._available:
+        if self._available is False:
             return None
         try:
-            info = self._display.screen().root.screensaver_query_info()
+            display = self._connection.display()
+            if self._available is None:
+                self._available = bool(display.has_extension("MIT-SCREEN-SAVER"))
+                if not self._available:
+                    return None
+            info = display.screen().root.screensaver_query_info()
         except Exception:
             log.warning("X idle time is no longer available", exc_info=True)
             self._available = False
@@ -196,8 +234,8 @@ class MssScreen:
     object made in the grabbing thread suits mss, whose X connection belongs to one thread.
     """
 
-    def __init__(self, display: Any) -> None:
-        self._display = display
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
 
     def grab(self, monitors: str) -> Frame:
         try:
@@ -214,7 +252,7 @@ class MssScreen:
             raise ScreenUnavailable(f"the screen could not be captured ({error})") from error
 
     def _monitor_under_pointer(self, screens: list[dict[str, int]]) -> dict[str, int]:
-        pointer = self._display.screen().root.query_pointer()
+        pointer = self._connection.display().screen().root.query_pointer()
         x, y = pointer.root_x, pointer.root_y
         for screen in screens[1:]:
             if screen["left"] <= x < screen["left"] + screen["width"] and (
