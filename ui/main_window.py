@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
+        self._central, self._layout = central, layout
         # Room for a wrapped status line (a keyring problem is a few lines long).
         hint, line = self.sizeHint(), self.fontMetrics().height()
         self.resize(max(hint.width(), 36 * line), hint.height() + 3 * line)
@@ -416,6 +417,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def on_sync_status(self, text: str) -> None:
         self.sync_status.setText(text)
+        self._fit_height()
 
     # Showing ---------------------------------------------------------------------------------
 
@@ -428,6 +430,16 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str | None) -> None:
         self.message.setText(text or "")
         self.message.setVisible(bool(text))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow the window when wrapped text needs more height than it has at this width, so that
+        nothing overlaps; never shrink it (the freelancer may have sized it)."""
+        central, layout = self._central, self._layout
+        layout.activate()
+        needed = max(layout.totalHeightForWidth(central.width()), layout.minimumSize().height())
+        if needed > central.height():
+            self.resize(self.width(), self.height() + needed - central.height())
 
     def refresh_contracts(self) -> None:
         selected = self.selected_contract()

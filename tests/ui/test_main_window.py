@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.tracker.helpers import all_views, at
@@ -100,3 +102,27 @@ def test_a_refused_start_is_shown(
     assert not engine.tracking
     assert "weekly limit of 1 h" in main_window.message.text()
     assert main_window.message.isVisible()
+
+
+def test_long_messages_make_room_instead_of_overlapping(
+    qtbot: QtBot, main_window: MainWindow
+) -> None:
+    main_window.show()
+    qtbot.waitExposed(main_window)
+    main_window.resize(380, main_window.minimumSizeHint().height())
+    long = "The system clock reads a time before time already recorded. " * 3
+    main_window.show_message(long)
+    main_window.on_sync_status("Sync: not connected. 1029 record(s) wait to be signed: " + long)
+
+    def span(widget: QWidget) -> tuple[int, int]:
+        """Top and bottom of a widget in the window's coordinates."""
+        top = widget.mapTo(main_window, QPoint(0, 0)).y()
+        return top, top + widget.height()
+
+    window = main_window
+    rows = [window.screenshot_time, window.message, window.diary_button, window.sync_status]
+    spans = [span(widget) for widget in rows]
+    assert all(above[1] <= below[0] for above, below in pairwise(spans))
+    status = main_window.sync_status
+    assert status.height() >= status.heightForWidth(status.width())
+    assert spans[-1][1] <= main_window.height()
