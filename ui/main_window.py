@@ -104,6 +104,10 @@ class MainWindow(QMainWindow):
         self._connect_signals()
         self.refresh_contracts()
         self.memo.setFocus()
+        # Wide enough for the contracts' labels (filled in just above); room for a wrapped
+        # status line (a keyring problem is a few lines long).
+        hint, line = self.sizeHint(), self.fontMetrics().height()
+        self.resize(max(hint.width(), 36 * line), hint.height() + 3 * line)
         geometry = self._ui_state.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
@@ -167,9 +171,6 @@ class MainWindow(QMainWindow):
         central.setLayout(layout)
         self.setCentralWidget(central)
         self._central, self._layout = central, layout
-        # Room for a wrapped status line (a keyring problem is a few lines long).
-        hint, line = self.sizeHint(), self.fontMetrics().height()
-        self.resize(max(hint.width(), 36 * line), hint.height() + 3 * line)
         self.diary: DiaryView | None = None
         self.timesheet: TimesheetView | None = None
         self._settings_dialog: SettingsDialog | None = None
