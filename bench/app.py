@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.memory import status_mb  # noqa: E402
 from tests.xvfb import Xvfb  # noqa: E402
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def child_memory(kind: str, data_dir: Path) -> None:
         window.setCentralWidget(QLabel("A bare window"))
         window.show()
         app.processEvents()
-        print(rss_mb(), 0.0)
+        print(status_mb("VmRSS"), 0.0)
         return
     from tracker.clock import FakeClock
     from tracker.store import DATABASE_FILE, Store
@@ -186,7 +187,7 @@ def child_memory(kind: str, data_dir: Path) -> None:
         # What the event loop does next: delete the previous day's cells (deleteLater).
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len(diary.cells) == 144, len(diary.cells)
-    print(rss_mb(), statistics.median(renders), edit_milliseconds(store, clock))
+    print(status_mb("VmRSS"), statistics.median(renders), edit_milliseconds(store, clock))
 
 
 def edit_milliseconds(store: Store, clock: FakeClock) -> float:
@@ -248,8 +249,7 @@ def app_memory_mb(env: dict[str, str], x: Xvfb, data_dir: Path, tracking: bool) 
             _xdotool(x, "key", key)
             time.sleep(0.3)  # let it show each day before the next
         time.sleep(1)
-        status = Path(f"/proc/{app.pid}/status").read_text()
-        return int(status.split("VmRSS:")[1].split()[0]) / 1024
+        return status_mb("VmRSS", app.pid)
     finally:
         app.terminate()
         app.wait(60)
@@ -270,13 +270,6 @@ def _xdotool(x: Xvfb, *args: str) -> str:
     result = subprocess.run(["xdotool", *args], env=x.env(), capture_output=True, text=True)
     result.check_returncode()
     return result.stdout
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> int:

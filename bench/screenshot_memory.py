@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.memory import status_mb  # noqa: E402
 from tests.xvfb import Xvfb  # noqa: E402
 
 
@@ -32,18 +33,13 @@ def child(shots: int, keep_freed: bool, data_dir: Path) -> None:
     if keep_freed:
         screenshots.return_freed_memory = lambda: None
     taker = screenshots.ScreenshotTaker(data_dir, detect_platform().screen)
-    before = rss_mb()
+    before = status_mb("VmRSS")
     growth = []
     for shot in range(shots):
         taken = taker.take(f"{shot:032x}", datetime.now(UTC), shot % 2 == 1, "all")
         assert taken.missing_reason is None, taken.missing_reason
-        growth.append(rss_mb() - before)
+        growth.append(status_mb("VmRSS") - before)
     print(" ".join(f"{g:.1f}" for g in growth))
-
-
-def rss_mb() -> float:
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("VmRSS:")[1].split()[0]) / 1024
 
 
 def main() -> int:

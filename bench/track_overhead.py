@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.memory import status_mb  # noqa: E402
 from tests.xvfb import Xvfb  # noqa: E402
 
 BARE_LISTENER = """
@@ -40,13 +41,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def wait_ready(process: subprocess.Popen[str], timeout: float = 30) -> None:
@@ -160,7 +154,7 @@ def one_round(seconds: float, settle: float) -> dict[str, tuple[float, float]]:
         before = {name: cpu_seconds(p.pid) for name, p in subjects.items()}
         sent = send_events(server.display, seconds)
         results = {
-            name: (cpu_seconds(p.pid) - before[name], peak_rss_mb(p.pid))
+            name: (cpu_seconds(p.pid) - before[name], status_mb("VmHWM", p.pid))
             for name, p in subjects.items()
         }
         print(f"  sent {sent} events in {seconds:.0f} s", flush=True)
