@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from diary.errors import BadBundle
+from diary.times import day_start, week_start
 from sync.autosign import SIGNING_WAIT_SECONDS, SigningRunner, SignOnClose
 from sync.signing import SigningReport
 from tracker import __version__
@@ -26,7 +28,7 @@ from tracker.memo import validate_memo
 from tracker.records import IdlePolicy, Segment
 from tracker.settings import load_settings, save_setting, settings_table
 from tracker.store import DATABASE_FILE, Store
-from tracker.timeline import billable_seconds, day_start, week_start
+from tracker.views import billable_seconds
 from tracker.week import week_billable_seconds
 
 if TYPE_CHECKING:  # imported where used: each command loads only what it needs
@@ -119,6 +121,9 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     except TrackerError as error:
         print(f"workdiary: {error}", file=sys.stderr)
         return error.exit_code
+    except BadBundle as error:
+        print(f"workdiary: {error}", file=sys.stderr)
+        return InvalidInput.exit_code
     except Exception as error:  # a bug of ours: say so, with where the details are
         log.exception("unexpected error")
         problem = InternalError(
@@ -431,7 +436,7 @@ def cmd_keys(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
 
 
 def cmd_export(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
-    from sync.bundle import export_bundle, parse_week, week_label
+    from sync.export import export_bundle, parse_week, week_label
     from sync.ledger import Ledger
 
     start = parse_week(args.week) if args.week else week_start(clock.now())
@@ -462,8 +467,8 @@ def cmd_export(args: argparse.Namespace, data_dir: Path, clock: Clock) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from diary.bundle import verify_bundle
     from sync.report import verdict_json, verdict_text
-    from sync.verify import verify_bundle
 
     verdict = verify_bundle(Path(args.bundle).expanduser())
     if args.json:

@@ -60,8 +60,9 @@ def seed_week(data_dir: Path) -> None:
     """Seven full days: 144 segments a day, 10 minutes of counts and one screenshot each."""
     from PIL import Image, ImageDraw
 
+    from diary.records import MinuteActivity, SegmentKind
     from tracker.clock import FakeClock
-    from tracker.records import MinuteActivity, Screenshot, Segment, SegmentKind
+    from tracker.records import Screenshot, Segment
     from tracker.store import DATABASE_FILE, Store
 
     clock = FakeClock(WEEK + timedelta(days=7))

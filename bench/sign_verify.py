@@ -31,13 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from sync.bundle import export_bundle  # noqa: E402
+from diary.bundle import verify_bundle  # noqa: E402
+from diary.records import MinuteActivity, SegmentKind  # noqa: E402
+from sync.export import export_bundle  # noqa: E402
 from sync.keys import DeviceKey  # noqa: E402
 from sync.ledger import Ledger  # noqa: E402
 from sync.signer import Signer  # noqa: E402
-from sync.verify import verify_bundle  # noqa: E402
 from tracker.clock import FakeClock  # noqa: E402
-from tracker.records import MinuteActivity, Screenshot, Segment, SegmentKind  # noqa: E402
+from tracker.records import Screenshot, Segment  # noqa: E402
 from tracker.store import DATABASE_FILE, Store  # noqa: E402
 
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -22,16 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from diary.records import AmendmentKind  # noqa: E402
+from diary.times import MINUTE, minute_floor  # noqa: E402
 from tests.tracker.helpers import run_until  # noqa: E402
 from tests.xvfb import Xvfb  # noqa: E402
 from tracker.activity import ActivityCounter  # noqa: E402
 from tracker.clock import FakeClock  # noqa: E402
 from tracker.engine import Engine  # noqa: E402
-from tracker.records import AmendmentKind  # noqa: E402
 from tracker.screenshots import ScreenshotTaker  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
 from tracker.store import DATABASE_FILE, Store  # noqa: E402
-from tracker.timeline import MINUTE, minute_floor  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 DAY = datetime(2026, 11, 25, tzinfo=UTC)

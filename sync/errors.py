@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.errors import EnvironmentProblem, InvalidInput
+from tracker.errors import EnvironmentProblem
 
 KEYRING_HELP = (
     "Workdiary keeps the device key that signs your work diary only in the system keyring "
@@ -14,7 +14,3 @@ KEYRING_HELP = (
 
 class KeyringUnavailable(EnvironmentProblem):
     """No usable system keyring: the device key can be neither stored nor read."""
-
-
-class BadBundle(InvalidInput):
-    """A file given to verify is not a readable Workdiary bundle."""

@@ -12,8 +12,9 @@ import keyring.errors
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from diary.canonical import key_id
+
 from .errors import KEYRING_HELP, KeyringUnavailable
-from .protocol import key_id
 
 #: The keyring entry of a key is (SERVICE, "device-key-<key id>"): one entry a key, so that
 #: several data directories on one machine never share or overwrite each other's keys.

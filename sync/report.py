@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from diary.bundle import BundleVerdict
+from diary.canonical import Json
+from diary.times import parse_timestamp
 from tracker.diary import clock_text
 
-from .protocol import Json, parse_timestamp
-from .verify import Verdict
 
-
-def verdict_json(verdict: Verdict) -> Json:
+def verdict_json(verdict: BundleVerdict) -> Json:
     return {
         "ok": verdict.ok,
         "bundle": str(verdict.path),
@@ -35,7 +35,7 @@ def verdict_json(verdict: Verdict) -> Json:
     }
 
 
-def verdict_text(verdict: Verdict) -> str:
+def verdict_text(verdict: BundleVerdict) -> str:
     manifest = verdict.manifest
     period = manifest["period"]
     scope = f"contract {manifest['contract']}" if manifest["contract"] else "all contracts"
@@ -64,7 +64,7 @@ def verdict_text(verdict: Verdict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _hours_table(verdict: Verdict) -> list[str]:
+def _hours_table(verdict: BundleVerdict) -> list[str]:
     if not verdict.seconds:
         return ["No verified hours in this bundle."]
     lines = ["Verified hours (UTC days):", f"  {'Contract':<10} {'Day':<12} {'H:MM:SS':>9}"]

@@ -5,27 +5,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from tracker.clock import Clock
-from tracker.store import Store
-from tracker.timeline import whole_second
-
-from .errors import KeyringUnavailable
-from .keys import DeviceKey, Vault, generate_key
-from .ledger import DeviceKeyRow, Ledger, SignedRecord
-from .protocol import (
-    AMENDMENT,
-    KEY,
-    SEGMENT,
-    Json,
+from diary.build import (
     amendment_details,
     amendment_fields,
-    canonical,
     header,
     key_fields,
     segment_details,
     segment_fields,
-    sha256_hex,
 )
+from diary.canonical import Json, canonical, sha256_hex
+from diary.records import RecordType
+from diary.times import whole_second
+from tracker.clock import Clock
+from tracker.store import Store
+
+from .errors import KeyringUnavailable
+from .keys import DeviceKey, Vault, generate_key
+from .ledger import DeviceKeyRow, Ledger, SignedRecord
 from .signing import SigningReport
 
 log = logging.getLogger(__name__)
@@ -67,7 +63,7 @@ class Signer:
             self._ledger.add_key(
                 DeviceKeyRow(key.key_id, key.device_id, key.public_key, self._now())
             )
-            self._append(key, KEY, None, key_fields(key.public_key))
+            self._append(key, RecordType.KEY, None, key_fields(key.public_key))
         if row is not None:
             self._notices.append(
                 f"The device key {row.key_id[:12]} is no longer in the system keyring, so its chain "
@@ -97,16 +93,24 @@ class Signer:
         signed = 0
         with self._store.atomic():
             for segment in self._ledger.unsigned_segments():
+                assert segment.end is not None, "only closed segments are signed"
+                shots = self._store.screenshots([segment.id]).get(segment.id, [])
                 details = segment_details(
-                    segment,
+                    segment.memo,
                     self._store.minutes([segment.id]).get(segment.id, []),
-                    self._store.screenshots([segment.id]).get(segment.id, []),
+                    [s.entry() for s in sorted(shots, key=lambda s: (s.taken_at, s.id))],
+                    segment.close_reason,
                 )
-                fields = segment_fields(segment, sha256_hex(canonical(details)))
-                assert segment.end is not None
+                fields = segment_fields(
+                    segment.id,
+                    segment.kind,
+                    segment.start,
+                    segment.end,
+                    sha256_hex(canonical(details)),
+                )
                 self._append(
                     key,
-                    SEGMENT,
+                    RecordType.SEGMENT,
                     str(segment.contract_id),
                     fields,
                     details,
@@ -119,12 +123,21 @@ class Signer:
                 s.id: s for s in self._store.segments_by_id([a.segment_id for a in amendments])
             }
             for amendment in amendments:
-                details = amendment_details(amendment)
+                details = amendment_details(amendment.memo, amendment.reason)
+                fields = amendment_fields(
+                    amendment.segment_id,
+                    amendment.kind,
+                    amendment.made_at,
+                    sha256_hex(canonical(details)),
+                    start=amendment.start,
+                    end=amendment.end,
+                    screenshot=amendment.screenshot_sha256,
+                )
                 self._append(
                     key,
-                    AMENDMENT,
+                    RecordType.AMENDMENT,
                     str(segments[amendment.segment_id].contract_id),
-                    amendment_fields(amendment, sha256_hex(canonical(details))),
+                    fields,
                     details,
                     segment_id=amendment.segment_id,
                     amendment_id=amendment.id,
@@ -141,7 +154,7 @@ class Signer:
             self._ledger.add_key(
                 DeviceKeyRow(new.key_id, new.device_id, new.public_key, self._now())
             )
-            self._append(old, KEY, None, key_fields(new.public_key))
+            self._append(old, RecordType.KEY, None, key_fields(new.public_key))
             self._ledger.retire_key(old.key_id, self._now(), f"replaced by key {new.key_id}")
         self._vault.delete(old.key_id)
         self._key = new
@@ -151,7 +164,7 @@ class Signer:
     def _append(
         self,
         key: DeviceKey,
-        record_type: str,
+        record_type: RecordType,
         contract: str | None,
         fields: Json,
         details: Json | None = None,
@@ -181,7 +194,7 @@ class Signer:
                 device_id=key.device_id,
                 seq=record["seq"],
                 id=record["id"],
-                type=record_type,
+                type=record_type.value,
                 key_id=key.key_id,
                 contract=contract,
                 segment_id=segment_id,

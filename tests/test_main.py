@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from diary.records import AmendmentKind
 from main import main
 from tests.tracker.helpers import at, run_until
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
-from tracker.records import AmendmentKind
 from tracker.settings import Settings
 from tracker.store import DATABASE_FILE, Store
 

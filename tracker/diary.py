@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .records import Contract, Screenshot, SegmentState
-from .timeline import MINUTE, SEGMENT, SegmentView, slot_start
+from diary.records import SegmentState
+from diary.times import MINUTE, SEGMENT, slot_start
+
+from .records import Contract, Screenshot
+from .views import SegmentView
 
 #: One character a minute in the table.
 MARK_ACTIVE, MARK_QUIET, MARK_UNTRACKED, MARK_REMOVED, MARK_MANUAL = "#", "-", ".", "x", "m"

@@ -8,11 +8,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from diary.records import AmendmentKind, SegmentKind, SegmentState
+from diary.times import WEEK, minute_floor, slot_end, slot_start, week_start
+
 from .errors import EnvironmentProblem, InvalidInput
 from .memo import validate_memo
-from .records import AmendmentKind, Screenshot, Segment, SegmentKind, SegmentState
+from .records import Screenshot, Segment
 from .store import Store
-from .timeline import WEEK, minute_floor, slot_end, slot_start, view_segment, week_start
+from .views import view_segment
 from .week import week_billable_seconds
 
 log = logging.getLogger(__name__)

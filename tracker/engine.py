@@ -9,6 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from diary.records import AmendmentKind, MinuteActivity, SegmentKind
+from diary.times import MINUTE, minute_floor, slot_end, slot_start, week_start, whole_second
+
 from .activity import ActivityCounter, Counts
 from .clock import Clock
 from .errors import EnvironmentProblem, InvalidInput, LimitReached
@@ -28,20 +31,11 @@ from .events import (
 from .events import LimitReached as LimitReachedEvent
 from .memo import validate_memo
 from .platform import IdleSource, InputSource
-from .records import AmendmentKind, Contract, IdlePolicy, MinuteActivity, Segment, SegmentKind
+from .records import Contract, IdlePolicy, Segment
 from .screenshots import ScreenshotTaker, missing_screenshot
 from .settings import Settings
 from .store import Store
-from .timeline import (
-    MINUTE,
-    ceil_minute,
-    idle_range,
-    minute_floor,
-    slot_end,
-    slot_start,
-    week_start,
-    whole_second,
-)
+from .timeline import ceil_minute, idle_range
 from .week import week_billable_seconds
 
 #: Wall and monotonic time may drift this far between two ticks before it counts as a jump

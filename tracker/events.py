@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .records import MinuteActivity, Screenshot, Segment
+from diary.records import MinuteActivity
+
+from .records import Screenshot, Segment
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The engine's records: frozen dataclasses with aware UTC datetimes."""
+"""The engine's own records (contracts, segments, screenshots, amendments, idle periods): frozen
+dataclasses with aware UTC datetimes. The wire enums and minutes are the protocol's (diary.records)."""
 
 from __future__ import annotations
 
@@ -7,32 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-
-class SegmentKind(StrEnum):
-    """How a segment came to be: recorded by the tracker, or added by hand."""
-
-    TRACKED = "tracked"
-    MANUAL = "manual"
-
-
-class SegmentState(StrEnum):
-    """What a segment counts as after every amendment is applied."""
-
-    TRACKED = "tracked"
-    MANUAL = "manual"
-    DELETED = "deleted"
-    IDLE_DISCARDED = "idle-discarded"
-    OVER_LIMIT = "over-limit"
-
-
-class AmendmentKind(StrEnum):
-    """A later change to a closed segment. Segments never change; amendments are appended."""
-
-    MEMO = "memo"
-    DELETE_SEGMENT = "delete-segment"
-    DELETE_SCREENSHOT = "delete-screenshot"
-    IDLE_DISCARD = "idle-discard"
-    OVER_LIMIT = "over-limit"
+from diary.records import AmendmentKind, ScreenshotEntry, SegmentKind
+from diary.rules import Change
 
 
 class IdlePolicy(StrEnum):
@@ -61,24 +38,6 @@ class Contract:
 
 
 @dataclass(frozen=True)
-class MinuteActivity:
-    """Input counts for one clock minute. Never which key, never where the pointer was."""
-
-    start: datetime
-    keys: int = 0
-    clicks: int = 0
-    scrolls: int = 0
-    moves: int = 0
-    injected: int = 0
-    unavailable: str | None = None
-
-    @property
-    def active(self) -> bool:
-        """A minute is active if it had any real input; injected events never count."""
-        return (self.keys + self.clicks + self.scrolls + self.moves) > 0
-
-
-@dataclass(frozen=True)
 class Screenshot:
     """One screenshot (or the record that it could not be taken, with the reason)."""
 
@@ -94,6 +53,10 @@ class Screenshot:
     size_bytes: int
     blurred: bool
     missing_reason: str | None
+
+    def entry(self) -> ScreenshotEntry:
+        """What the segment's signed record says of this screenshot."""
+        return ScreenshotEntry(self.taken_at, self.sha256, self.missing_reason, self.blurred)
 
 
 @dataclass(frozen=True)
@@ -125,6 +88,10 @@ class Amendment:
     end: datetime | None = None
     reason: str | None = None
     screenshot_sha256: str | None = None
+
+    def change(self) -> Change:
+        """The amendment as the hours rule sees it (made in the order of its row id)."""
+        return Change(self.kind, self.made_at, self.id, self.memo, self.start, self.end)
 
 
 @dataclass(frozen=True)

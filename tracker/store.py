@@ -10,20 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from diary.records import AmendmentKind, MinuteActivity, SegmentKind
+
 from .clock import Clock
 from .errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput, is_disk_full
 from .migrations import MIGRATIONS
-from .records import (
-    Amendment,
-    AmendmentKind,
-    Contract,
-    IdlePeriod,
-    MinuteActivity,
-    Screenshot,
-    Segment,
-    SegmentKind,
-)
-from .timeline import SegmentView, from_epoch, to_epoch, view_segment
+from .records import Amendment, Contract, IdlePeriod, Screenshot, Segment
+from .timeline import from_epoch, to_epoch
+from .views import SegmentView, view_segment
 
 DATABASE_FILE = "workdiary.db"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from diary.times import WEEK, day_start, week_start
+
 from .store import Store
-from .timeline import WEEK, SegmentView, billable_seconds, day_start, week_start
+from .views import SegmentView, billable_seconds
 
 
 def views_until(

@@ -20,8 +20,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from tracker.records import SegmentState
-from tracker.timeline import MINUTE, SegmentView
+from diary.records import SegmentState
+from diary.times import MINUTE
+from tracker.views import SegmentView
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, paint_bars
 

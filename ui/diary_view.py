@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diary.times import SEGMENT, slot_start
 from tracker.clock import Clock
 from tracker.diary import clock_text
 from tracker.edits import delete_segments, edit_memo
 from tracker.errors import TrackerError
 from tracker.store import Store
-from tracker.timeline import SEGMENT, SegmentView, billable_seconds, slot_start
+from tracker.views import SegmentView, billable_seconds
 
 from .diary_cells import Legend, SegmentCell
 

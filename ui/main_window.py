@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diary.times import SEGMENT, slot_start
 from tracker.clock import Clock
 from tracker.diary import clock_text, duration_text
 from tracker.edits import delete_screenshot
@@ -38,7 +39,6 @@ from tracker.events import (
 )
 from tracker.records import Contract, Screenshot
 from tracker.store import Store
-from tracker.timeline import SEGMENT, slot_start
 from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter

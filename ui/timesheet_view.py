@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diary.times import WEEK, week_start
 from tracker.clock import Clock
 from tracker.diary import clock_text
 from tracker.records import Contract
 from tracker.store import Store
-from tracker.timeline import WEEK, week_start
 from tracker.week import views_until
 
 OVER_LIMIT = QColor("#f6dcb3")

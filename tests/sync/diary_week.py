@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from diary.records import AmendmentKind
 from sync.autosign import SignOnClose
-from sync.bundle import export_bundle, parse_week
+from sync.export import export_bundle, parse_week
 from sync.keys import KeyringVault
 from sync.ledger import Ledger
 from sync.signer import Signer
@@ -21,7 +22,6 @@ from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
 from tracker.platform.x11 import platform
-from tracker.records import AmendmentKind
 from tracker.screenshots import ScreenshotTaker
 from tracker.settings import Settings
 from tracker.store import DATABASE_FILE, Store

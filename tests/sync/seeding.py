@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from diary.times import MINUTE, minute_floor
 from tests.tracker.helpers import run_until
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
-from tracker.timeline import MINUTE, minute_floor
 
 
 def work_until(

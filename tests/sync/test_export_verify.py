@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from diary.bundle import verify_bundle
+from diary.canonical import canonical, key_id, sha256_hex
 from main import main
 from sync.keys import public_bytes
-from sync.protocol import canonical, key_id, sha256_hex
-from sync.verify import verify_bundle
-from tests.sync import independent_verifier
+from tests.diary import independent_verifier
 from tests.sync.diary_week import HOURS, WeekDiary, record_week
 from tests.sync.tampering import Lines, read_json, read_lines, rewrite
 from tests.xvfb import Xvfb

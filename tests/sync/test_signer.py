@@ -7,10 +7,11 @@ from pathlib import Path
 import keyring
 import pytest
 
+from diary.canonical import canonical, parse_json, sha256_hex
+from diary.records import AmendmentKind
 from sync.autosign import SignOnClose
 from sync.keys import SERVICE, KeyringVault
 from sync.ledger import Ledger
-from sync.protocol import canonical, parse_json, sha256_hex
 from sync.signer import Signer
 from sync.signing import SigningReport
 from tests.sync.conftest import without_keyring
@@ -19,7 +20,6 @@ from tests.tracker.helpers import at
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
-from tracker.records import AmendmentKind
 from tracker.store import Store
 
 

@@ -8,7 +8,7 @@ from tracker.clock import FakeClock
 from tracker.engine import Engine
 from tracker.headless import PAST_DEADLINE_SECONDS
 from tracker.store import Store
-from tracker.timeline import SegmentView
+from tracker.views import SegmentView
 
 
 def run_for(engine: Engine, clock: FakeClock, seconds: float) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from diary.records import SegmentKind, SegmentState
 from tests.tracker.helpers import all_views, at
 from tracker.clock import FakeClock
 from tracker.edits import (
@@ -17,7 +18,7 @@ from tracker.edits import (
     week_locked,
 )
 from tracker.errors import InvalidInput
-from tracker.records import Screenshot, Segment, SegmentKind, SegmentState
+from tracker.records import Screenshot, Segment
 from tracker.store import Store
 
 

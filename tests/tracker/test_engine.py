@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from diary.records import SegmentState
+from diary.times import MINUTE, slot_start
 from tests.tracker.helpers import all_views, at, run_for, run_until
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
@@ -23,10 +25,8 @@ from tracker.events import (
     TrackingStopped,
 )
 from tracker.events import LimitReached as LimitReachedEvent
-from tracker.records import SegmentState
 from tracker.settings import Settings
 from tracker.store import Store
-from tracker.timeline import MINUTE, slot_start
 
 
 def spans(store: Store) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from diary.records import SegmentState
 from tests.tracker.helpers import all_views, at, run_until
 from tests.waiting import wait_until
 from tests.xvfb import Xvfb
@@ -16,7 +17,6 @@ from tracker.clock import FakeClock
 from tracker.engine import Engine
 from tracker.events import ActivityUnavailable, EngineEvent
 from tracker.platform.x11 import platform
-from tracker.records import SegmentState
 from tracker.screenshots import ScreenshotTaker
 from tracker.settings import Settings
 from tracker.store import Store

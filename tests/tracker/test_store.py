@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from diary.records import AmendmentKind, MinuteActivity, SegmentKind
 from tests.tracker.helpers import at
 from tracker.clock import FakeClock
 from tracker.errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput
-from tracker.records import AmendmentKind, MinuteActivity, Segment, SegmentKind
+from tracker.records import Segment
 from tracker.store import DATABASE_FILE, Store
 
 

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from diary.records import AmendmentKind, SegmentKind, SegmentState
+from diary.times import slot_end, slot_start, week_start
 from tests.tracker.helpers import at
-from tracker.records import Amendment, AmendmentKind, Segment, SegmentKind, SegmentState
-from tracker.timeline import (
-    ceil_minute,
-    from_epoch,
-    idle_range,
-    slot_end,
-    slot_start,
-    to_epoch,
-    view_segment,
-    week_start,
-)
+from tracker.records import Amendment, Segment
+from tracker.timeline import ceil_minute, from_epoch, idle_range, to_epoch
+from tracker.views import view_segment
 
 
 def test_slots_align_to_ten_minutes_in_utc() -> None:

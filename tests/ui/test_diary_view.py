@@ -12,16 +12,10 @@ from PySide6.QtCore import QPoint, Qt, QTime
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from diary.records import AmendmentKind, MinuteActivity, SegmentKind, SegmentState
 from tests.tracker.helpers import at
 from tracker.clock import FakeClock
-from tracker.records import (
-    AmendmentKind,
-    MinuteActivity,
-    Screenshot,
-    Segment,
-    SegmentKind,
-    SegmentState,
-)
+from tracker.records import Screenshot, Segment
 from tracker.store import Store
 from ui.activity_meter import ACTIVE, QUIET
 from ui.diary_view import DiaryView

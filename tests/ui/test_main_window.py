@@ -9,11 +9,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from diary.records import SegmentKind
 from tests.tracker.helpers import all_views, at
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
-from tracker.records import Segment, SegmentKind
+from tracker.records import Segment
 from tracker.store import Store
 from ui.activity_meter import ACTIVE, QUIET, UNTRACKED
 from ui.engine_worker import EngineWorker

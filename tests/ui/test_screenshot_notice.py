@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from diary.records import SegmentState
 from tests.tracker.helpers import all_views, at
 from tests.xvfb import Xvfb
 from tracker.activity import ActivityCounter
@@ -18,7 +19,6 @@ from tracker.clock import FakeClock
 from tracker.engine import Engine
 from tracker.events import EngineEvent
 from tracker.platform.x11 import platform
-from tracker.records import SegmentState
 from tracker.screenshots import ScreenshotTaker
 from tracker.settings import Settings
 from tracker.store import Store

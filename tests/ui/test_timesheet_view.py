@@ -8,9 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from diary.records import AmendmentKind, SegmentKind
 from tests.tracker.helpers import at
 from tracker.clock import FakeClock
-from tracker.records import AmendmentKind, Segment, SegmentKind
+from tracker.records import Segment
 from tracker.store import Store
 from ui.timesheet_view import TimesheetView
 

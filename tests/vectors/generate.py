@@ -1,50 +1,43 @@
 """Make the published test vectors in tests/vectors/: python -m tests.vectors.generate [DIR].
 
 Keys come from fixed seeds and Ed25519 signatures are deterministic, so the output is the same
-every time; tests/sync/test_vectors.py checks that the files in the repository are exactly it.
-The expected verdicts of the tampered bundles are written here by hand, from docs/protocol.md.
+every time; tests/diary/test_vectors.py checks that the files in the repository are exactly it.
+The expected verdicts (failures and hours) are written here by hand, from docs/protocol.md.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import sys
+import warnings
+import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from sync.keys import public_bytes
-from sync.protocol import (
-    AMENDMENT,
-    BUNDLE_FORMAT,
-    KEY,
-    SEGMENT,
+from diary.build import (
     amendment_details,
     amendment_fields,
-    canonical,
     header,
     key_fields,
-    key_id,
     segment_details,
     segment_fields,
-    sha256_hex,
 )
-from tracker.records import (
-    Amendment,
-    AmendmentKind,
-    MinuteActivity,
-    Screenshot,
-    Segment,
-    SegmentKind,
-)
+from diary.bundle import BUNDLE_FORMAT
+from diary.canonical import canonical, key_id, sha256_hex
+from diary.records import AmendmentKind, MinuteActivity, RecordType, ScreenshotEntry, SegmentKind
 
 HERE = Path(__file__).parent
 Line = dict[str, Any]
+KEY, SEGMENT, AMENDMENT = RecordType.KEY, RecordType.SEGMENT, RecordType.AMENDMENT
 
 #: A memo with every kind of character the canonical form treats specially.
 TRICKY_MEMO = 'Tax rules — “quoted” "too", a back\\slash/, a tab\t, é, 🙂, \u001f and a line\nbreak'
@@ -55,8 +48,12 @@ def private_key(name: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def public(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
 def kid(key: Ed25519PrivateKey) -> str:
-    return key_id(public_bytes(key.public_key()))
+    return key_id(public(key))
 
 
 def utc(day: int, hour: int, minute: int, second: int = 0) -> datetime:
@@ -70,42 +67,50 @@ def ident(what: str, n: int) -> str:
 class Chain:
     """Builds one device's chain the way the signer does, from fixed ids and times."""
 
-    def __init__(self, key: Ed25519PrivateKey) -> None:
+    def __init__(self, key: Ed25519PrivateKey, name: str = "device") -> None:
         self.key = key
         self.device = kid(key)
+        self.name = name
         self.lines: list[Line] = []
 
     def add(
         self,
-        record_type: str,
+        record_type: RecordType,
         contract: str | None,
         fields: dict[str, Any],
         details: dict[str, Any] | None,
         signed_at: datetime,
-        signer: Ed25519PrivateKey | None = None,
     ) -> Line:
-        signer = signer or self.key
         seq = len(self.lines)
         record = header(
             record_type,
             device=self.device,
-            key=kid(signer),
+            key=kid(self.key),
             seq=seq,
             prev=self.lines[-1]["hash"] if self.lines else None,
             signed_at=signed_at,
             contract=contract,
-            record_id=ident("record", seq),
+            record_id=ident(f"{self.name} record", seq),
         )
         record.update(fields)
+        return self.append(record, details)
+
+    def append(self, record: dict[str, Any], details: dict[str, Any] | None) -> Line:
+        """Sign ``record`` as it is and add it as the next line."""
         data = canonical(record)
-        line: Line = {
-            "record": record,
-            "hash": sha256_hex(data),
-            "signature": signer.sign(data).hex(),
-        }
+        line: Line = {"record": record, "hash": sha256_hex(data), "signature": ""}
+        line["signature"] = self.key.sign(data).hex()
         if details is not None:
             line["details"] = details
         self.lines.append(line)
+        return line
+
+    def genesis(self, signed_at: datetime) -> Line:
+        return self.add(KEY, None, key_fields(public(self.key)), None, signed_at)
+
+    def rotate(self, new: Ed25519PrivateKey, signed_at: datetime) -> Line:
+        line = self.add(KEY, None, key_fields(public(new)), None, signed_at)
+        self.key = new
         return line
 
     def segment(
@@ -116,21 +121,48 @@ class Chain:
         end: datetime,
         memo: str,
         minutes: list[MinuteActivity],
-        shots: list[Screenshot],
+        shots: list[ScreenshotEntry],
         signed_at: datetime,
         kind: SegmentKind = SegmentKind.TRACKED,
         reason: str = "segment ended",
+        change: Callable[[dict[str, Any]], None] | None = None,
     ) -> Line:
-        segment = Segment(
-            ident("segment", n), int(contract), kind, start, end, memo, start, end, reason
+        """A segment; ``change`` alters its details before they are hashed and signed."""
+        details = segment_details(memo, minutes, shots, reason)
+        if change is not None:
+            change(details)
+        fields = segment_fields(
+            ident("segment", n), kind, start, end, sha256_hex(canonical(details))
         )
-        details = segment_details(segment, minutes, shots)
-        fields = segment_fields(segment, sha256_hex(canonical(details)))
         return self.add(SEGMENT, contract, fields, details, signed_at)
 
-    def amend(self, n: int, contract: str, amendment: Amendment, signed_at: datetime) -> Line:
-        details = amendment_details(amendment)
-        fields = amendment_fields(amendment, sha256_hex(canonical(details)))
+    def amend(
+        self,
+        segment: int,
+        contract: str,
+        kind: AmendmentKind,
+        made_at: datetime,
+        signed_at: datetime,
+        *,
+        memo: str | None = None,
+        reason: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        screenshot: str | None = None,
+        fields_change: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Line:
+        details = amendment_details(memo, reason)
+        fields = amendment_fields(
+            ident("segment", segment),
+            kind,
+            made_at,
+            sha256_hex(canonical(details)),
+            start=start,
+            end=end,
+            screenshot=screenshot,
+        )
+        if fields_change is not None:
+            fields_change(fields)
         return self.add(AMENDMENT, contract, fields, details, signed_at)
 
 
@@ -149,9 +181,13 @@ def minutes(start: datetime, count: int, keys: int = 4) -> list[MinuteActivity]:
 
 
 def screenshot_files(directory: Path) -> dict[str, bytes]:
-    """Two small real JPEGs, made once and kept (a newer Pillow may encode other bytes)."""
+    """Three small real JPEGs, made once and kept (a newer Pillow may encode other bytes)."""
     found = {}
-    for name, colour in (("first", (208, 48, 111)), ("second", (30, 160, 90))):
+    for name, colour in (
+        ("first", (208, 48, 111)),
+        ("second", (30, 160, 90)),
+        ("third", (40, 60, 200)),
+    ):
         path = directory / f"{name}.jpg"
         if not path.exists():
             from PIL import Image
@@ -161,160 +197,142 @@ def screenshot_files(directory: Path) -> dict[str, bytes]:
     return found
 
 
-def valid_chain(images: dict[str, bytes]) -> Chain:
-    device = private_key("device")
-    rotated = private_key("rotated")
-    chain = Chain(device)
-    first, second = (hashlib.sha256(images[n]).hexdigest() for n in ("first", "second"))
-    chain.add(KEY, None, key_fields(public_bytes(device.public_key())), None, utc(20, 8, 0))
-    chain.segment(
-        1,
-        "1",
-        utc(20, 9, 0),
-        utc(20, 9, 10),
-        "Last week",
-        minutes(utc(20, 9, 0), 10),
-        [],
-        utc(20, 9, 10, 1),
-    )
-    shot = Screenshot(
-        1,
-        ident("segment", 2),
-        utc(25, 10, 5, 12),
-        first,
-        "p",
-        "t",
-        64,
-        40,
-        1,
-        len(images["first"]),
-        False,
-        None,
-    )
-    chain.segment(
-        2,
-        "1",
-        utc(25, 10, 3, 27),
-        utc(25, 10, 10),
-        "Checkout page",
-        minutes(utc(25, 10, 3), 7),
-        [shot],
-        utc(25, 10, 10, 1),
-    )
-    shot = Screenshot(
-        2,
-        ident("segment", 3),
-        utc(25, 10, 14, 50),
-        second,
-        "p",
-        "t",
-        64,
-        40,
-        1,
-        len(images["second"]),
-        True,
-        None,
-    )
-    chain.segment(
-        3,
-        "1",
-        utc(25, 10, 10),
-        utc(25, 10, 20),
-        TRICKY_MEMO,
-        minutes(utc(25, 10, 10), 10),
-        [shot],
-        utc(25, 10, 20, 1),
-    )
-    chain.segment(
-        4,
-        "2",
-        utc(25, 10, 20),
-        utc(25, 10, 30),
-        "Another client",
-        minutes(utc(25, 10, 20), 10),
-        [],
-        utc(25, 10, 30, 1),
-    )
-    chain.add(KEY, None, key_fields(public_bytes(rotated.public_key())), None, utc(25, 10, 31))
-    chain.key = rotated
-    quiet = [
+# The valid chain: what each step is, and what it tests -------------------------------------------
+
+#: A step adds a record; a variant of the chain replaces or adds steps (by seq).
+Step = Callable[[Chain], object]
+
+
+@dataclass
+class Images:
+    data: dict[str, bytes]
+
+    def sha(self, name: str) -> str:
+        return hashlib.sha256(self.data[name]).hexdigest()
+
+    def shot(self, name: str, at: datetime, blurred: bool = False) -> ScreenshotEntry:
+        return ScreenshotEntry(at, self.sha(name), None, blurred)
+
+
+def valid_steps(images: Images) -> list[Step]:
+    """One step a record: week 2026-W48 of contract 1, and what surrounds it."""
+    unavailable = [
         *minutes(utc(25, 10, 30), 9),
         MinuteActivity(utc(25, 10, 39), unavailable="input listener stopped"),
     ]
-    missing = Screenshot(
-        3,
-        ident("segment", 5),
-        utc(25, 10, 36, 2),
-        None,
-        None,
-        None,
-        0,
-        0,
-        0,
-        0,
-        False,
-        "the disk is full",
-    )
-    chain.segment(
-        5,
-        "1",
-        utc(25, 10, 30),
-        utc(25, 10, 40),
-        "Checkout page",
-        quiet,
-        [missing],
-        utc(25, 10, 40, 1),
-    )
-    chain.amend(
-        7,
-        "1",
-        Amendment(
-            1, ident("segment", 3), utc(25, 12, 0), AmendmentKind.MEMO, memo="Tax rules for the EU"
-        ),
-        utc(25, 12, 0, 1),
-    )
-    chain.amend(
-        8,
-        "1",
-        Amendment(
-            2,
-            ident("segment", 5),
-            utc(25, 12, 1),
-            AmendmentKind.IDLE_DISCARD,
-            start=utc(25, 10, 32),
-            end=utc(25, 10, 35),
-            reason="the user decided",
-        ),
-        utc(25, 12, 1, 1),
-    )
-    chain.amend(
-        9,
-        "1",
-        Amendment(
-            3,
-            ident("segment", 2),
-            utc(25, 12, 2),
-            AmendmentKind.DELETE_SEGMENT,
-            reason="a private call",
-        ),
-        utc(25, 12, 2, 1),
-    )
-    chain.segment(
-        10,
-        "1",
-        utc(26, 9, 0),
-        utc(26, 9, 10),
-        "Call with the client",
-        [],
-        [],
-        utc(26, 9, 30),
-        SegmentKind.MANUAL,
-        "added by hand",
-    )
+    disk_full = ScreenshotEntry(utc(25, 10, 36, 2), None, "the disk is full", False)
+    no_capture = ScreenshotEntry(utc(27, 9, 5), None, "the screen could not be captured", False)
+    return [
+        # 0: the device's genesis, the week before.
+        lambda c: c.genesis(utc(20, 8, 0)),
+        # 1: a segment of the week before: out of scope, yet its details are here (and checked).
+        lambda c: c.segment(1, "1", utc(20, 9, 0), utc(20, 9, 10), "Last week",
+                              minutes(utc(20, 9, 0), 10), [], utc(20, 9, 10, 1)),
+        # 2: deleted below (seq 9), so its screenshot file stays out of the bundle.
+        lambda c: c.segment(2, "1", utc(25, 10, 3, 27), utc(25, 10, 10), "Checkout page",
+                              minutes(utc(25, 10, 3), 7), [images.shot("first", utc(25, 10, 5, 12))],
+                              utc(25, 10, 10, 1)),
+        # 3: every kind of tricky character in the memo; a blurred screenshot.
+        lambda c: c.segment(3, "1", utc(25, 10, 10), utc(25, 10, 20), TRICKY_MEMO,
+                              minutes(utc(25, 10, 10), 10),
+                              [images.shot("second", utc(25, 10, 14, 50), blurred=True)],
+                              utc(25, 10, 20, 1)),
+        # 4: another contract's segment: out of scope, its signed header only.
+        lambda c: c.segment(4, "2", utc(25, 10, 20), utc(25, 10, 30), "Another client",
+                              minutes(utc(25, 10, 20), 10), [], utc(25, 10, 30, 1)).pop("details"),
+        # 5: the key is rotated.
+        lambda c: c.rotate(private_key("rotated"), utc(25, 10, 31)),
+        # 6: signed by the new key; the screenshot is missing; the last minute had no listener.
+        lambda c: c.segment(6, "1", utc(25, 10, 30), utc(25, 10, 40), "Checkout page",
+                              unavailable, [disk_full], utc(25, 10, 40, 1)),
+        # 7: seq 3's memo is edited.
+        lambda c: c.amend(3, "1", AmendmentKind.MEMO, utc(25, 12, 0), utc(25, 12, 0, 1),
+                            memo="Tax rules for the EU"),
+        # 8: 10:32 to 10:35 of seq 6 is discarded...
+        lambda c: c.amend(6, "1", AmendmentKind.IDLE_DISCARD, utc(25, 12, 1), utc(25, 12, 1, 1),
+                            start=utc(25, 10, 32), end=utc(25, 10, 35), reason="the user decided"),
+        # 9: seq 2 is deleted.
+        lambda c: c.amend(2, "1", AmendmentKind.DELETE_SEGMENT, utc(25, 12, 2), utc(25, 12, 2, 1),
+                            reason="a private call"),
+        # 10: ...and 10:34 to 10:37 of it too: the union, 10:32 to 10:37, is discarded once.
+        lambda c: c.amend(6, "1", AmendmentKind.IDLE_DISCARD, utc(25, 12, 3), utc(25, 12, 3, 1),
+                            start=utc(25, 10, 34), end=utc(25, 10, 37), reason="the user decided"),
+        # 11: manual time: no minutes, no screenshots.
+        lambda c: c.segment(11, "1", utc(26, 9, 0), utc(26, 9, 10), "Call with the client", [],
+                              [], utc(26, 9, 30), SegmentKind.MANUAL, "added by hand"),
+        # 12: a screenshot taken in the second the segment closed carries its end.
+        lambda c: c.segment(12, "1", utc(27, 9, 0), utc(27, 9, 10), "Import script",
+                              minutes(utc(27, 9, 0), 10), [images.shot("third", utc(27, 9, 10))],
+                              utc(27, 9, 10, 1)),
+        # 13: a segment of no length inside seq 12's time: it overlaps nothing, counts 0 s.
+        lambda c: c.segment(13, "1", utc(27, 9, 5), utc(27, 9, 5), "Import script", [],
+                              [no_capture], utc(27, 9, 10, 2),
+                              reason="recovered after an unexpected stop"),
+        # 14: the same screen as seq 12, so the same file...
+        lambda c: c.segment(14, "1", utc(27, 9, 10), utc(27, 9, 20), "Import script",
+                              minutes(utc(27, 9, 10), 10), [images.shot("third", utc(27, 9, 12))],
+                              utc(27, 9, 20, 1)),
+        # 15: ...whose screenshot is deleted: seq 14 no longer counts, seq 12 still does.
+        lambda c: c.amend(14, "1", AmendmentKind.DELETE_SCREENSHOT, utc(27, 9, 30),
+                            utc(27, 9, 30, 1), screenshot=images.sha("third"),
+                            reason="deleted by the freelancer"),
+        # 16, 17: the only segment of the 28th, deleted: the day has no hours, and no row.
+        lambda c: c.segment(16, "1", utc(28, 9, 0), utc(28, 9, 10), "Weekend fix",
+                              minutes(utc(28, 9, 0), 10), [images.shot("first", utc(28, 9, 4))],
+                              utc(28, 9, 10, 1)),
+        lambda c: c.amend(16, "1", AmendmentKind.DELETE_SEGMENT, utc(28, 9, 20), utc(28, 9, 20, 1),
+                            reason="not for this client"),
+    ]  # fmt: skip
+
+
+#: Billable seconds of each in-scope segment of the valid chain, by its seq, worked out by
+#: hand from docs/protocol.md: seq 3 whole; seq 6 less the union 10:32-10:37 (5 min, not the
+#: 6 min the two discards sum to); the manual 10 min; seq 12 whole; deleted segments 0.
+SEGMENT_SECONDS = {
+    2: ("1", "2026-11-25", 0),
+    3: ("1", "2026-11-25", 600),
+    6: ("1", "2026-11-25", 300),
+    11: ("1", "2026-11-26", 600),
+    12: ("1", "2026-11-27", 600),
+    13: ("1", "2026-11-27", 0),
+    14: ("1", "2026-11-27", 0),
+    16: ("1", "2026-11-28", 0),
+}
+
+
+def hours(excluded: set[int]) -> dict[str, int]:
+    """The hours of the valid chain's segments but those ``excluded``; days with 0 s left out."""
+    found: dict[str, int] = {}
+    for seq, (contract, day, seconds) in SEGMENT_SECONDS.items():
+        if seq not in excluded and seconds:
+            found[f"{contract} {day}"] = found.get(f"{contract} {day}", 0) + seconds
+    return found
+
+
+def build(steps: list[Step]) -> Chain:
+    chain = Chain(private_key("device"))
+    for step in steps:
+        step(chain)
     return chain
 
 
-def manifest(lines: list[Line], first_seq: int = 0) -> dict[str, Any]:
+# A bundle to write, and the changes that make the other vectors ----------------------------------
+
+
+@dataclass
+class Bundle:
+    manifest: dict[str, Any]
+    keys: dict[str, Any]
+    lines: list[Line]
+    files: dict[str, bytes]
+    images: Images
+    #: Applied to records.jsonl's bytes as written (for framing cases).
+    raw: Callable[[bytes], bytes] | None = None
+    #: Lines written as given text instead of encoded (for values JSON encoders refuse).
+    text: dict[int, str] = field(default_factory=dict)
+
+
+def manifest(chains: list[Chain], first_seq: int = 0) -> dict[str, Any]:
     return {
         "format": BUNDLE_FORMAT,
         "week": "2026-W48",
@@ -324,112 +342,287 @@ def manifest(lines: list[Line], first_seq: int = 0) -> dict[str, Any]:
         "created_by": "workdiary test vectors",
         "devices": [
             {
-                "device": lines[0]["record"]["device"],
+                "device": chain.device,
                 "first_seq": first_seq,
-                "head": {"seq": lines[-1]["record"]["seq"], "hash": lines[-1]["hash"]},
+                "head": {"seq": chain.lines[-1]["record"]["seq"], "hash": chain.lines[-1]["hash"]},
             }
+            for chain in chains
         ],
     }
 
 
-def keys_json(*keys: Ed25519PrivateKey, device: str) -> dict[str, Any]:
-    return {
-        "keys": [
-            {"key": kid(k), "device": device, "public_key": public_bytes(k.public_key()).hex()}
-            for k in keys
-        ]
+def key_entry(key: Ed25519PrivateKey, device: str) -> dict[str, str]:
+    return {"key": kid(key), "device": device, "public_key": public(key).hex()}
+
+
+def base_bundle(images: Images, steps: list[Step] | None = None) -> Bundle:
+    chain = build(steps or valid_steps(images))
+    keys = [key_entry(private_key(n), chain.device) for n in ("device", "rotated")]
+    files = {
+        f"screenshots/{images.sha(name)}.jpg": images.data[name] for name in ("second", "third")
+    }
+    return Bundle(manifest([chain]), {"keys": keys}, chain.lines, files, images)
+
+
+def _at(b: Bundle, seq: int) -> int:
+    return next(i for i, line in enumerate(b.lines) if line["record"]["seq"] == seq)
+
+
+def _head_again(b: Bundle) -> None:
+    b.manifest["devices"][0]["head"] = {
+        "seq": b.lines[-1]["record"]["seq"],
+        "hash": b.lines[-1]["hash"],
     }
 
 
-# The tampered bundles: what changes, and the verdict docs/protocol.md requires ----------------
+def _signed_variant(change: Callable[[Images, list[Step]], None]) -> Callable[[Bundle], Bundle]:
+    """A chain the device itself signed differently: rebuilt with some steps changed."""
 
-Bundle = dict[str, Any]  # manifest, keys, lines, files
+    def make(b: Bundle) -> Bundle:
+        steps = valid_steps(b.images)
+        change(b.images, steps)
+        return base_bundle(b.images, steps)
+
+    return make
 
 
-def _at(bundle: Bundle, seq: int) -> int:
-    return next(i for i, line in enumerate(bundle["lines"]) if line["record"]["seq"] == seq)
+Change = Callable[[Bundle], Bundle | None]
+
+
+# Changed after signing.
 
 
 def memo_changed(b: Bundle) -> None:
-    b["lines"][_at(b, 3)]["details"]["memo"] = "Something more impressive"
+    b.lines[_at(b, 3)]["details"]["memo"] = "Something more impressive"
 
 
 def minute_count_changed(b: Bundle) -> None:
-    b["lines"][_at(b, 6)]["details"]["minutes"][0]["keys"] += 1
+    b.lines[_at(b, 6)]["details"]["minutes"][0]["keys"] += 1
+
+
+def out_of_scope_details_changed(b: Bundle) -> None:
+    b.lines[_at(b, 1)]["details"]["minutes"][0]["keys"] += 1
 
 
 def screenshot_swapped(b: Bundle) -> None:
     """The file of seq 3's screenshot replaced by another real screenshot."""
-    (name,) = b["files"]
-    b["files"][name] = b["images"]["first"]
+    b.files[f"screenshots/{b.images.sha('second')}.jpg"] = b.images.data["first"]
+
+
+def screenshot_missing(b: Bundle) -> None:
+    del b.files[f"screenshots/{b.images.sha('second')}.jpg"]
+
+
+def details_missing(b: Bundle) -> None:
+    del b.lines[_at(b, 3)]["details"]
 
 
 def record_removed(b: Bundle) -> None:
-    del b["lines"][_at(b, 4)]
+    del b.lines[_at(b, 4)]
 
 
 def records_reordered(b: Bundle) -> None:
     i, j = _at(b, 3), _at(b, 4)
-    b["lines"][i], b["lines"][j] = b["lines"][j], b["lines"][i]
+    b.lines[i], b.lines[j] = b.lines[j], b.lines[i]
 
 
 def record_duplicated(b: Bundle) -> None:
     i = _at(b, 3)
-    b["lines"].insert(i + 1, json.loads(json.dumps(b["lines"][i])))
+    b.lines.insert(i + 1, json.loads(json.dumps(b.lines[i])))
 
 
 def segment_moved(b: Bundle) -> None:
-    record = b["lines"][_at(b, 6)]["record"]
+    record = b.lines[_at(b, 6)]["record"]
     record["start"], record["end"] = "2026-11-25T11:30:00Z", "2026-11-25T11:40:00Z"
 
 
 def amendment_signature_broken(b: Bundle) -> None:
-    line = b["lines"][_at(b, 7)]
+    line = b.lines[_at(b, 7)]
     signature = bytearray(bytes.fromhex(line["signature"]))
     signature[0] ^= 0x80
     line["signature"] = signature.hex()
 
 
-def record_of_another_key(b: Bundle) -> None:
-    """A stranger signs an extra segment onto the chain's head and lists their key."""
-    stranger = private_key("stranger")
-    chain = Chain(private_key("device"))
-    chain.lines = b["lines"]
-    chain.segment(
-        11,
-        "1",
-        utc(26, 10, 0),
-        utc(26, 10, 10),
-        "Extra hour",
-        minutes(utc(26, 10, 0), 10),
-        [],
-        utc(26, 10, 10, 1),
-    )
-    line = chain.lines[-1]
-    record = line["record"]
-    record["key"] = kid(stranger)
-    data = canonical(record)
-    line.update(hash=sha256_hex(data), signature=stranger.sign(data).hex())
-    b["keys"]["keys"].append(keys_json(stranger, device=record["device"])["keys"][0])
-    b["manifest"] = manifest(b["lines"])
-
-
 def head_cut(b: Bundle) -> None:
-    b["lines"].pop()
+    b.lines.pop()
 
 
 def start_cut(b: Bundle) -> None:
-    b["lines"] = b["lines"][2:]
-    b["manifest"]["devices"][0]["first_seq"] = 2
+    b.lines = b.lines[2:]
+    b.manifest["devices"][0]["first_seq"] = 2
 
 
-TAMPERS: dict[str, tuple[Callable[[Bundle], None], list[tuple[int, str]]]] = {
-    "memo-changed": (memo_changed, [(3, "details")]),
-    "minute-count-changed": (minute_count_changed, [(6, "details")]),
-    "screenshot-swapped": (screenshot_swapped, [(3, "screenshot")]),
-    "record-removed": (record_removed, [(5, "gap")]),
-    "records-reordered": (records_reordered, [(3, "order")]),
-    "record-duplicated": (record_duplicated, [(3, "duplicate")]),
+# Malformed lines and framing.
+
+
+def malformed_record(b: Bundle) -> None:
+    b.lines[_at(b, 7)]["record"]["note"] = "an extra field"
+
+
+def contract_null(b: Bundle) -> None:
+    b.lines[_at(b, 11)]["record"]["contract"] = None
+
+
+def uppercase_signature(b: Bundle) -> None:
+    line = b.lines[_at(b, 4)]
+    line["signature"] = line["signature"].upper()
+
+
+def uppercase_hash(b: Bundle) -> None:
+    line = b.lines[_at(b, 3)]
+    line["hash"] = line["hash"].upper()
+
+
+def lone_surrogate(b: Bundle) -> None:
+    """Seq 3's memo holds an unpaired \\ud800: valid JSON text, but no canonical form."""
+    i = _at(b, 3)
+    b.lines[i]["details"]["memo"] = "LONE SURROGATE HERE"
+    b.text[i] = json.dumps(b.lines[i], ensure_ascii=False).replace(
+        "LONE SURROGATE HERE", "before \\ud800 after"
+    )
+
+
+def blank_line(b: Bundle) -> None:
+    b.raw = lambda data: data.replace(b"\n", b"\n\n", 6).replace(b"\n\n", b"\n", 5)
+
+
+def byte_order_mark(b: Bundle) -> None:
+    b.raw = lambda data: b"\xef\xbb\xbf" + data
+
+
+def crlf_and_noncanonical_lines(b: Bundle) -> None:
+    """Verifies: CRLF line ends, the genesis seq written -0, escapes the canonical form avoids,
+    members in another order, and no LF after the last line."""
+    i = _at(b, 0)
+    b.text[i] = json.dumps(b.lines[i], indent=1).replace("\n", " ").replace('"seq": 0', '"seq": -0')
+    j = _at(b, 3)
+    b.text[j] = json.dumps(b.lines[j], ensure_ascii=True, sort_keys=True)
+    b.raw = lambda data: data.rstrip(b"\n").replace(b"\n", b"\r\n")
+
+
+# Keys and devices.
+
+
+def key_listed_twice(b: Bundle) -> None:
+    b.keys["keys"].append(dict(b.keys["keys"][1]))
+
+
+def rotated_key_of_another_device(b: Bundle) -> None:
+    b.keys["keys"][1]["device"] = kid(private_key("stranger"))
+
+
+def record_of_another_key(b: Bundle) -> None:
+    """A stranger signs an extra segment onto the chain's head and lists their key."""
+    stranger = private_key("stranger")
+    chain = Chain(stranger)
+    chain.device = b.lines[0]["record"]["device"]
+    chain.lines = b.lines
+    chain.segment(18, "1", utc(29, 10, 0), utc(29, 10, 10), "Extra hour",
+                  minutes(utc(29, 10, 0), 10), [], utc(29, 10, 10, 1))  # fmt: skip
+    b.keys["keys"].append(key_entry(stranger, chain.device))
+    _head_again(b)
+
+
+def record_of_another_device(b: Bundle) -> None:
+    """Another device's genesis spliced in; its key is listed, its device is not."""
+    stranger = Chain(private_key("stranger"), "stranger")
+    stranger.genesis(utc(25, 9, 0))
+    b.lines.insert(3, stranger.lines[0])
+    b.keys["keys"].append(key_entry(private_key("stranger"), stranger.device))
+
+
+def amendment_of_another_device(b: Bundle) -> None:
+    """A second, self-signed device, listed in full, deletes seq 3 of the first."""
+    stranger = Chain(private_key("stranger"), "stranger")
+    stranger.genesis(utc(25, 9, 0))
+    stranger.amend(3, "1", AmendmentKind.DELETE_SEGMENT, utc(25, 13, 0), utc(25, 13, 0, 1),
+                   reason="not worked")  # fmt: skip
+    b.lines += stranger.lines
+    b.keys["keys"].append(key_entry(private_key("stranger"), stranger.device))
+    b.manifest["devices"] += manifest([stranger])["devices"]
+
+
+def genesis_with_prev(b: Bundle) -> None:
+    chain = Chain(private_key("device"))
+    record = dict(b.lines[0]["record"], prev="0" * 64)
+    chain.append(record, None)
+    b.lines[0] = chain.lines[0]
+
+
+# Signed by the device, but against the rules.
+
+
+def _replace(seq: int, step: Callable[[Images], Step]) -> Callable[[Images, list[Step]], None]:
+    def change(images: Images, steps: list[Step]) -> None:
+        steps[seq] = step(images)
+
+    return change
+
+
+def _append(step: Callable[[Images], Step]) -> Callable[[Images, list[Step]], None]:
+    def change(images: Images, steps: list[Step]) -> None:
+        steps.append(step(images))
+
+    return change
+
+
+def _wrong_active(details: dict[str, Any]) -> None:
+    details["active_minutes"] -= 1
+
+
+def _minute_left_out(details: dict[str, Any]) -> None:
+    details["minutes"].pop()
+    details["active_minutes"] -= 1
+
+
+def _memo_segment(change: Callable[[dict[str, Any]], None]) -> Callable[[Images], Step]:
+    return lambda images: lambda c: (
+        c.segment(3, "1", utc(25, 10, 10), utc(25, 10, 20), TRICKY_MEMO,
+                  minutes(utc(25, 10, 10), 10),
+                  [images.shot("second", utc(25, 10, 14, 50), blurred=True)],
+                  utc(25, 10, 20, 1), change=change)
+    )  # fmt: skip
+
+
+def _with_times(fields: dict[str, Any]) -> None:
+    fields["start"], fields["end"] = "2026-11-25T10:12:00Z", "2026-11-25T10:13:00Z"
+
+
+SIGNED_VARIANTS: dict[str, Callable[[Images, list[Step]], None]] = {
+    "active-minutes-wrong": _replace(3, _memo_segment(_wrong_active)),
+    "minute-left-out": _replace(3, _memo_segment(_minute_left_out)),
+    "segment-across-slots": _replace(11, lambda _i: lambda c: (
+        c.segment(11, "1", utc(26, 9, 5), utc(26, 9, 15), "Call with the client", [], [],
+                  utc(26, 9, 30), SegmentKind.MANUAL, "added by hand"))),
+    "signed-before-end": _replace(11, lambda _i: lambda c: (
+        c.segment(11, "1", utc(26, 9, 0), utc(26, 9, 10), "Call with the client", [], [],
+                  utc(26, 9, 5), SegmentKind.MANUAL, "added by hand"))),
+    "overlap": _append(lambda _i: lambda c: (
+        c.segment(18, "2", utc(25, 10, 35), utc(25, 10, 40), "Another client",
+                  minutes(utc(25, 10, 35), 5), [], utc(28, 10, 0)))),
+    "amendment-extra-fields": _replace(7, lambda _i: lambda c: (
+        c.amend(3, "1", AmendmentKind.MEMO, utc(25, 12, 0), utc(25, 12, 0, 1),
+                memo="Tax rules for the EU", fields_change=_with_times))),
+    "delete-screenshot-without-hash": _replace(15, lambda _i: lambda c: (
+        c.amend(14, "1", AmendmentKind.DELETE_SCREENSHOT, utc(27, 9, 30), utc(27, 9, 30, 1),
+                reason="deleted by the freelancer"))),
+}  # fmt: skip
+
+#: Each bundle: how it differs from the valid one, the failures docs/protocol.md requires as
+#: (seq, code) pairs (-1: at no record), and which in-scope segments (by seq) no longer count.
+VECTORS: dict[str, tuple[Change | None, list[tuple[int, str]], set[int]]] = {
+    "valid": (None, [], set()),
+    "crlf-and-noncanonical-lines": (crlf_and_noncanonical_lines, [], set()),
+    # Changed after signing.
+    "memo-changed": (memo_changed, [(3, "details")], {3}),
+    "minute-count-changed": (minute_count_changed, [(6, "details")], {6}),
+    "out-of-scope-details-changed": (out_of_scope_details_changed, [(1, "details")], set()),
+    "details-missing": (details_missing, [(3, "details-missing")], {3}),
+    "screenshot-swapped": (screenshot_swapped, [(3, "screenshot")], {3}),
+    "screenshot-missing": (screenshot_missing, [(3, "screenshot-missing")], {3}),
+    "record-removed": (record_removed, [(5, "gap")], set()),
+    "records-reordered": (records_reordered, [(3, "order")], {3}),
+    "record-duplicated": (record_duplicated, [(3, "duplicate")], {3}),
     "segment-moved": (
         segment_moved,
         # The signature breaks, and everything that pointed into the old time no longer fits.
@@ -440,30 +633,88 @@ TAMPERS: dict[str, tuple[Callable[[Bundle], None], list[tuple[int, str]]]] = {
             (6, "screenshot"),
             (7, "link"),
             (8, "amendment"),
+            (10, "amendment"),
         ],
+        {3, 6},  # seq 3's memo edit, seq 7, fails its link
     ),
-    "amendment-bad-signature": (amendment_signature_broken, [(7, "signature")]),
-    "record-of-another-key": (record_of_another_key, [(11, "key")]),
-    "head-cut": (head_cut, [(9, "head")]),
-    "start-cut": (start_cut, [(2, "edge")]),
+    "amendment-bad-signature": (amendment_signature_broken, [(7, "signature")], {3}),
+    # Seq 16's deletion is cut off: its screenshot should now be here.
+    "head-cut": (head_cut, [(16, "head"), (16, "screenshot-missing")], {16}),
+    "start-cut": (start_cut, [(2, "edge")], {2}),
+    # Malformed lines: reported at their seq when it can be read, and left out of the chain.
+    "malformed-record": (malformed_record, [(7, "format"), (8, "gap")], {6}),
+    "contract-null": (contract_null, [(11, "format"), (12, "gap")], {11, 12}),
+    "uppercase-signature": (uppercase_signature, [(4, "format"), (5, "gap")], set()),
+    "uppercase-hash": (uppercase_hash, [(3, "hash")], {3}),
+    "lone-surrogate": (lone_surrogate, [(3, "format")], {3}),
+    "blank-line": (blank_line, [(-1, "format")], set()),
+    "byte-order-mark": (byte_order_mark, [(-1, "format")], set()),
+    # Keys and devices.
+    "key-listed-twice": (
+        key_listed_twice,
+        [(-1, "unknown-key")] + [(seq, "unknown-key") for seq in range(6, 18)],
+        {2, 3, 6, 11, 12, 13, 14, 16},
+    ),
+    "rotated-key-of-another-device": (
+        rotated_key_of_another_device,
+        [(seq, "key") for seq in range(6, 18)],
+        {2, 3, 6, 11, 12, 13, 14, 16},
+    ),
+    "record-of-another-key": (record_of_another_key, [(18, "key")], set()),
+    "record-of-another-device": (record_of_another_device, [(0, "device")], set()),
+    "amendment-of-another-device": (amendment_of_another_device, [(1, "amendment")], {3}),
+    "genesis-with-prev": (genesis_with_prev, [(0, "genesis"), (1, "link")], set()),
+    # Signed by the device, against the rules.
+    "active-minutes-wrong": (None, [(3, "active-minutes")], {3}),
+    "minute-left-out": (None, [(3, "minutes")], {3}),
+    "segment-across-slots": (None, [(11, "alignment")], {11}),
+    "signed-before-end": (None, [(11, "time")], {11}),
+    "overlap": (None, [(18, "overlap")], set()),
+    "amendment-extra-fields": (None, [(7, "amendment")], {3}),
+    "delete-screenshot-without-hash": (None, [(15, "amendment")], {14}),
 }
 
-#: Billable seconds of the valid bundle by "contract day": 10:10-10:20, and 10:30-10:40 less
-#: the 3 idle minutes discarded; the 10:03:27 segment is deleted; the manual 10 min on the 26th.
-VALID_HOURS = {"1 2026-11-25": 600 + 420, "1 2026-11-26": 600}
+#: Zip files that are not bundles: verify refuses them.
+REFUSED = ("duplicate-member", "member-outside")
 
 
-def write_bundle(directory: Path, bundle: Bundle) -> None:
+def records_bytes(b: Bundle) -> bytes:
+    text = "".join(
+        (b.text[i] if i in b.text else json.dumps(line, ensure_ascii=False)) + "\n"
+        for i, line in enumerate(b.lines)
+    ).encode("utf-8", "surrogatepass")
+    return b.raw(text) if b.raw else text
+
+
+def write_bundle(directory: Path, b: Bundle) -> None:
     directory.mkdir(parents=True)
-    (directory / "manifest.json").write_text(json.dumps(bundle["manifest"], indent=2) + "\n")
-    (directory / "keys.json").write_text(json.dumps(bundle["keys"], indent=2) + "\n")
-    (directory / "records.jsonl").write_text(
-        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in bundle["lines"]),
-        encoding="utf-8",
-    )
-    for name, data in bundle["files"].items():
+    (directory / "manifest.json").write_text(json.dumps(b.manifest, indent=2) + "\n")
+    (directory / "keys.json").write_text(json.dumps(b.keys, indent=2) + "\n")
+    (directory / "records.jsonl").write_bytes(records_bytes(b))
+    for name, data in b.files.items():
         (directory / name).parent.mkdir(exist_ok=True)
         (directory / name).write_bytes(data)
+
+
+def refused_zip(name: str, b: Bundle) -> bytes:
+    """A zip of the valid bundle broken as ``name`` says, made byte for byte the same each time."""
+    members = [
+        ("manifest.json", json.dumps(b.manifest, indent=2).encode()),
+        ("keys.json", json.dumps(b.keys, indent=2).encode()),
+        ("records.jsonl", records_bytes(b)),
+        *sorted(b.files.items()),
+    ]
+    if name == "duplicate-member":  # a second records.jsonl, with the newest record cut
+        members.append(("records.jsonl", records_bytes(b).rsplit(b"\n", 2)[0] + b"\n"))
+    else:  # a screenshot that would unpack outside the folder it is unpacked in
+        members.append(("screenshots/../../escaped.jpg", b.images.data["first"]))
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore")  # "Duplicate name": that is the point
+        for member, data in members:
+            info = zipfile.ZipInfo(member, date_time=(2026, 11, 30, 9, 0, 0))
+            archive.writestr(info, data)
+    return buffer.getvalue()
 
 
 def canonical_cases() -> list[dict[str, Any]]:
@@ -483,34 +734,32 @@ def canonical_cases() -> list[dict[str, Any]]:
 
 
 def generate(target: Path) -> None:
-    images = screenshot_files(HERE)
-    chain = valid_chain(images)
-    device = private_key("device")
-    base: Bundle = {
-        "manifest": manifest(chain.lines),
-        "keys": keys_json(device, private_key("rotated"), device=chain.device),
-        "lines": chain.lines,
-        # The first image belongs to the deleted segment: like an export, leave it out.
-        "files": {
-            f"screenshots/{hashlib.sha256(images['second']).hexdigest()}.jpg": images["second"]
-        },
-    }
-    for stale in ("valid", "tampered"):
+    images = Images(screenshot_files(HERE))
+    base = base_bundle(images)
+    for stale in ("valid", "tampered", "bundles", "refused"):
         shutil.rmtree(target / stale, ignore_errors=True)
-    write_bundle(target / "valid", base)
-    verdicts: dict[str, Any] = {"valid": {"ok": True, "failures": [], "hours": VALID_HOURS}}
-    for name, (change, failures) in TAMPERS.items():
-        bundle = json.loads(json.dumps({k: v for k, v in base.items() if k != "files"}))
-        bundle["files"] = dict(base["files"])
-        bundle["images"] = images
-        change(bundle)
-        write_bundle(target / "tampered" / name, bundle)
-        verdicts[name] = {"ok": False, "failures": [{"seq": s, "code": c} for s, c in failures]}
+    verdicts: dict[str, Any] = {}
+    for name, (change, failures, excluded) in VECTORS.items():
+        bundle = base_bundle(images)
+        if name in SIGNED_VARIANTS:
+            bundle = _signed_variant(SIGNED_VARIANTS[name])(bundle)
+        elif change is not None:
+            bundle = change(bundle) or bundle
+        write_bundle(target / "bundles" / name, bundle)
+        verdicts[name] = {
+            "ok": not failures,
+            "failures": [{"seq": s, "code": c} for s, c in sorted(failures)],
+            "hours": hours(excluded),
+        }
+    (target / "refused").mkdir()
+    for name in REFUSED:
+        (target / "refused" / f"{name}.zip").write_bytes(refused_zip(name, base))
+        verdicts[name] = {"refused": True}
     expected = {
         "keys": {
             name: {
                 "seed": private_key(name).private_bytes_raw().hex(),
-                "public_key": public_bytes(private_key(name).public_key()).hex(),
+                "public_key": public(private_key(name)).hex(),
                 "key_id": kid(private_key(name)),
             }
             for name in ("device", "rotated", "stranger")
@@ -526,7 +775,7 @@ def generate(target: Path) -> None:
                 else None,
                 "details_hash": line["record"].get("details"),
             }
-            for line in chain.lines
+            for line in base.lines
         ],
         "canonical_json": canonical_cases(),
         "verdicts": verdicts,

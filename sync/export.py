@@ -1,0 +1,199 @@
+"""Export a billing week's signed records, screenshots and public keys as one zip bundle
+(docs/protocol.md, "Bundles")."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from diary.bundle import BUNDLE_FORMAT, KEYS, MANIFEST, RECORDS, screenshot_member
+from diary.canonical import Json, parse_json
+from diary.records import DELETING
+from diary.times import WEEK, timestamp
+from diary.verify import Scope
+from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
+from tracker.store import Store
+
+from .ledger import Ledger, SignedRecord
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(text: str) -> datetime:
+    """Monday 00:00 UTC of an ISO week written 2026-W48."""
+    match = _WEEK.match(text.strip())
+    if match:
+        try:
+            return datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    raise InvalidInput(f"--week takes an ISO week like 2026-W48, not {text!r}.")
+
+
+def week_label(start: datetime) -> str:
+    year, week, _ = start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class ExportSummary:
+    """What went into a bundle, and what the user should know about it."""
+
+    path: Path
+    records: int = 0
+    in_scope: int = 0
+    screenshots: int = 0
+    devices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def export_bundle(
+    store: Store,
+    ledger: Ledger,
+    data_dir: Path,
+    week_start: datetime,
+    contract_id: int | None,
+    out: Path,
+    now: datetime,
+    created_by: str,
+    period_end: datetime | None = None,
+) -> ExportSummary:
+    """Write the bundle for one billing week (and one contract, or all) to ``out``.
+
+    ``period_end`` stretches the period past the week (the benchmark verifies a month).
+    """
+    end = period_end or week_start + WEEK
+    scope = Scope(week_start, end, None if contract_id is None else str(contract_id))
+    summary = ExportSummary(out)
+    lines: list[str] = []
+    devices: list[Json] = []
+    shots: dict[str, Path] = {}
+    for device in ledger.devices():
+        anchor = ledger.last_signed_before(device, scope.start)
+        chain = ledger.chain(device, anchor.seq if anchor else 0)
+        if not chain or chain[-1].signed_at < scope.start:
+            continue  # nothing this device signed can belong to the week
+        summary.devices.append(device)
+        devices.append(
+            {
+                "device": device,
+                "first_seq": chain[0].seq,
+                "head": {"seq": chain[-1].seq, "hash": chain[-1].hash},
+            }
+        )
+        lines += _device_lines(store, chain, scope, data_dir, shots, summary)
+    _warn_unsigned(store, ledger, scope, contract_id, summary)
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "week": week_label(scope.start) if scope.end == scope.start + WEEK else None,
+        "period": {"start": timestamp(scope.start), "end": timestamp(scope.end)},
+        "contract": scope.contract,
+        "created_at": timestamp(now),
+        "created_by": created_by,
+        "devices": devices,
+    }
+    keys = {
+        "keys": [
+            {"key": k.key_id, "device": k.device_id, "public_key": k.public_key.hex()}
+            for device in summary.devices
+            for k in ledger.keys(device)
+        ]
+    }
+    _write_zip(out, manifest, keys, lines, shots)
+    summary.records, summary.screenshots = len(lines), len(shots)
+    return summary
+
+
+def _device_lines(
+    store: Store,
+    chain: list[SignedRecord],
+    scope: Scope,
+    data_dir: Path,
+    shots: dict[str, Path],
+    summary: ExportSummary,
+) -> list[str]:
+    """One JSON line a record; details only for the records of the week (and contract)."""
+    records = [parse_json(r.record) for r in chain]
+    in_scope = {r["segment"] for r in records if scope.holds(r)}
+    deleted = {
+        r["segment"]
+        for r in records
+        if r["type"] == "amendment" and r["segment"] in in_scope and r["kind"] in DELETING
+    }
+    lines = []
+    for signed, record in zip(chain, records, strict=True):
+        line: dict[str, Any] = {
+            "record": record,
+            "hash": signed.hash,
+            "signature": signed.signature.hex(),
+        }
+        if record["type"] != "key" and record["segment"] in in_scope and signed.details:
+            line["details"] = parse_json(signed.details)
+            summary.in_scope += 1
+            if record["type"] == "segment" and record["segment"] not in deleted:
+                _collect_screenshots(store, record["segment"], data_dir, shots, summary)
+        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+    return lines
+
+
+def _collect_screenshots(
+    store: Store, segment_id: str, data_dir: Path, shots: dict[str, Path], summary: ExportSummary
+) -> None:
+    for shot in store.screenshots([segment_id]).get(segment_id, []):
+        if shot.sha256 is None or shot.path is None:
+            continue
+        path = data_dir / shot.path
+        if path.is_file():
+            shots[shot.sha256] = path
+        else:
+            summary.warnings.append(
+                f"The screenshot {path} of the segment at {shot.taken_at:%Y-%m-%d %H:%M} UTC is "
+                "missing from the data directory, so the bundle will not verify. Restore it "
+                "from a backup, or delete that segment in the diary and export again."
+            )
+
+
+def _warn_unsigned(
+    store: Store, ledger: Ledger, scope: Scope, contract_id: int | None, summary: ExportSummary
+) -> None:
+    unsigned = {s.id for s in ledger.unsigned_segments()}
+    waiting = [
+        s for s in store.segments_between(scope.start, scope.end, contract_id) if s.id in unsigned
+    ]
+    if waiting:
+        summary.warnings.append(
+            f"{len(waiting)} segment(s) of this week are not signed yet, so they are not in the "
+            "bundle. Run python main.py sign (it needs the system keyring), then export again."
+        )
+
+
+def _write_zip(
+    out: Path, manifest: Json, keys: Json, lines: list[str], shots: dict[str, Path]
+) -> None:
+    """Write beside the target and rename, so a failed export never leaves half a bundle."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
+            bundle.writestr(KEYS, json.dumps(keys, indent=2) + "\n")
+            bundle.writestr(RECORDS, "".join(line + "\n" for line in lines))
+            for sha256, path in sorted(shots.items()):
+                # JPEGs do not compress: store them as they are.
+                bundle.write(path, screenshot_member(sha256), compress_type=zipfile.ZIP_STORED)
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        if is_disk_full(error):
+            raise EnvironmentProblem(
+                f"The disk holding {out} is full: the bundle was not written. Free some space "
+                "or choose another place with -o."
+            ) from error
+        raise EnvironmentProblem(
+            f"Cannot write the bundle {out}: {error.strerror or error}."
+        ) from error

@@ -1,0 +1,74 @@
+"""A segment as the diary shows it: its record, minutes and screenshots, with every amendment
+folded in by the protocol's rule (diary.rules.count_segment)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from diary.records import MinuteActivity, SegmentState
+from diary.rules import count_segment
+
+from .records import Amendment, Screenshot, Segment
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """A segment as it counts now: its record with every amendment applied."""
+
+    segment: Segment
+    minutes: tuple[MinuteActivity, ...]
+    screenshots: tuple[Screenshot, ...]
+    amendments: tuple[Amendment, ...]
+    state: SegmentState
+    memo: str
+    discarded: tuple[tuple[datetime, datetime], ...]
+    billable_seconds: int
+
+    @property
+    def duration_seconds(self) -> int:
+        end = self.segment.end
+        return 0 if end is None else int((end - self.segment.start).total_seconds())
+
+    @property
+    def active_minutes(self) -> int:
+        return sum(1 for m in self.minutes if m.active and not self.is_discarded(m.start))
+
+    @property
+    def activity_unavailable(self) -> str | None:
+        return next((m.unavailable for m in self.minutes if m.unavailable), None)
+
+    def is_discarded(self, minute: datetime) -> bool:
+        return any(start <= minute < end for start, end in self.discarded)
+
+
+def view_segment(
+    segment: Segment,
+    minutes: Iterable[MinuteActivity] = (),
+    screenshots: Iterable[Screenshot] = (),
+    amendments: Iterable[Amendment] = (),
+) -> SegmentView:
+    """Fold a segment's amendments, in the order they were made, into its current state.
+
+    An open segment counts as having no time yet (callers give it an end to count it so far).
+    """
+    ordered = tuple(sorted(amendments, key=lambda a: (a.made_at, a.id)))
+    end = segment.end if segment.end is not None else segment.start
+    counted = count_segment(
+        segment.kind, segment.start, end, segment.memo, [a.change() for a in ordered]
+    )
+    return SegmentView(
+        segment=segment,
+        minutes=tuple(sorted(minutes, key=lambda m: m.start)),
+        screenshots=tuple(sorted(screenshots, key=lambda s: (s.taken_at, s.id))),
+        amendments=ordered,
+        state=counted.state,
+        memo=counted.memo,
+        discarded=counted.discarded,
+        billable_seconds=counted.billable_seconds,
+    )
+
+
+def billable_seconds(views: Sequence[SegmentView]) -> int:
+    return sum(v.billable_seconds for v in views)
