@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sync.autosign import SIGNING_WAIT_SECONDS, SigningRunner, SignOnClose
+from composition import Composition
+from sync.autosign import SIGNING_WAIT_SECONDS, SigningRunner
 from tracker.activity import ActivityCounter
-from tracker.clock import Clock
 from tracker.datadir import TrackerLock
 from tracker.errors import SessionUnsupported
-from tracker.settings import load_settings
-from tracker.store import DATABASE_FILE, Store
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -29,19 +26,15 @@ if TYPE_CHECKING:
 STARTUP_SIGNING_DELAY_MS = 5000
 
 
-def open_store(data_dir: Path, clock: Clock) -> Store:
-    return Store(data_dir / DATABASE_FILE, clock)
-
-
-def run_app(data_dir: Path, clock: Clock, sign_command: list[str]) -> int:
+def run_app(parts: Composition, program: str) -> int:
     """The window on the GUI thread, the engine on a thread of its own; returns the exit code.
 
-    ``sign_command`` runs one round of signing in a process of its own (sync/autosign.py)."""
+    ``program`` is how the user runs Workdiary's commands (for the words of hints)."""
     if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         raise SessionUnsupported(
             "No display: the desktop app needs a graphical session, and neither DISPLAY nor "
-            "WAYLAND_DISPLAY is set. Start it from your desktop, or track from a terminal with: "
-            'python main.py track --contract ID --memo "..." (that needs X11 too).'
+            "WAYLAND_DISPLAY is set.",
+            code="no-display-for-app",
         )
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -52,18 +45,18 @@ def run_app(data_dir: Path, clock: Clock, sign_command: list[str]) -> int:
     from ui.tray import Tray
     from ui.wiring import connect_window
 
-    settings = load_settings(data_dir)
-    with TrackerLock(data_dir):
+    settings = parts.settings()
+    with TrackerLock(parts.data_dir):
         app = QApplication(sys.argv[:1])
         app.setApplicationName("Workdiary")
         app.setWindowIcon(app_icon())
         status = SigningStatus()
-        signing = SigningRunner(sign_command, status.report)
-        host = EngineHost(data_dir, clock, settings, signing)
+        signing = parts.signing_runner(status.report)
+        host = EngineHost(parts, settings, signing)
         tray = Tray() if Tray.available() else None
         # With a tray, closing the window keeps the app (and tracking) running there.
         app.setQuitOnLastWindowClosed(tray is None)
-        window = MainWindow(open_store(data_dir, clock), clock, data_dir, tray)
+        window = MainWindow(parts.open_store(), parts.clock, parts.data_dir, tray, program)
         window.quit_requested.connect(app.quit)
         window.edited.connect(signing.request)  # diary edits are amendments to sign
         status.changed.connect(window.on_sync_status)
@@ -88,53 +81,40 @@ class EngineHost:
     """The desktop app's engine: its platform parts and its thread, started once the window
     shows and stopped cleanly (last minute saved, segment closed) when the app quits."""
 
-    def __init__(
-        self, data_dir: Path, clock: Clock, settings: Settings, signing: SigningRunner
-    ) -> None:
+    def __init__(self, parts: Composition, settings: Settings, signing: SigningRunner) -> None:
         from PySide6.QtCore import QThread
 
         from ui.engine_worker import EngineWorker
 
-        self._data_dir = data_dir
-        self._clock = clock
+        self._parts = parts
         self._settings = settings
         self._signing = signing
         self._platform: Platform | None = None
         self._counter = ActivityCounter()
-        self.worker = EngineWorker(self._build_engine, clock)
+        self.worker = EngineWorker(self._build_engine, parts.clock)
         self.thread = QThread()
         self.thread.setObjectName("engine")
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.setup)
 
     def start(self, window: MainWindow) -> None:
-        from tracker.platform import detect_platform
-
         try:
             # Cheap: the X connection and the input listeners wait until tracking starts.
-            self._platform = detect_platform()
+            self._platform = self._parts.platform()
         except SessionUnsupported as error:
             window.set_unavailable(str(error))
         self.thread.start()
 
     def _build_engine(self) -> Engine:
         """Runs on the engine's thread, which owns this store."""
-        from tracker.engine import Engine
-        from tracker.screenshots import ScreenshotTaker
-
-        platform = self._platform
-        engine = Engine(
-            self._clock,
-            open_store(self._data_dir, self._clock),
+        return self._parts.engine(
+            self._parts.open_store(),
             self._settings,
             self._counter,
-            screenshots=ScreenshotTaker(self._data_dir, platform.screen) if platform else None,
-            idle=platform.idle if platform else None,
-            input_source=platform.input if platform else None,
+            self._platform,
+            self._signing,
             can_ask=True,
         )
-        engine.subscribe(SignOnClose(self._signing.request))
-        return engine
 
     def stop(self) -> None:
         from PySide6.QtCore import QMetaObject, Qt

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +16,14 @@ from diary.canonical import Json, parse_json
 from diary.records import DELETING
 from diary.times import WEEK, timestamp
 from diary.verify import Scope
-from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
+from tracker.errors import EnvironmentProblem, is_disk_full
 from tracker.store import Store
 
 from .ledger import Ledger, SignedRecord
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def parse_week(text: str) -> datetime:
-    """Monday 00:00 UTC of an ISO week written 2026-W48."""
-    match = _WEEK.match(text.strip())
-    if match:
-        try:
-            return datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    raise InvalidInput(f"--week takes an ISO week like 2026-W48, not {text!r}.")
-
 
 def week_label(start: datetime) -> str:
+    """The ISO name of the week that starts at ``start``: 2026-W48."""
     year, week, _ = start.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -50,6 +37,8 @@ class ExportSummary:
     in_scope: int = 0
     screenshots: int = 0
     devices: list[str] = field(default_factory=list)
+    #: Segments of the period not signed yet, so not in the bundle (signing needs a keyring).
+    unsigned: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -88,7 +77,7 @@ def export_bundle(
             }
         )
         lines += _device_lines(store, chain, scope, data_dir, shots, summary)
-    _warn_unsigned(store, ledger, scope, contract_id, summary)
+    summary.unsigned = _count_unsigned(store, ledger, scope, contract_id)
     manifest = {
         "format": BUNDLE_FORMAT,
         "week": week_label(scope.start) if scope.end == scope.start + WEEK else None,
@@ -159,18 +148,11 @@ def _collect_screenshots(
             )
 
 
-def _warn_unsigned(
-    store: Store, ledger: Ledger, scope: Scope, contract_id: int | None, summary: ExportSummary
-) -> None:
+def _count_unsigned(store: Store, ledger: Ledger, scope: Scope, contract_id: int | None) -> int:
     unsigned = {s.id for s in ledger.unsigned_segments()}
-    waiting = [
-        s for s in store.segments_between(scope.start, scope.end, contract_id) if s.id in unsigned
-    ]
-    if waiting:
-        summary.warnings.append(
-            f"{len(waiting)} segment(s) of this week are not signed yet, so they are not in the "
-            "bundle. Run python main.py sign (it needs the system keyring), then export again."
-        )
+    return sum(
+        1 for s in store.segments_between(scope.start, scope.end, contract_id) if s.id in unsigned
+    )
 
 
 def _write_zip(
@@ -191,9 +173,9 @@ def _write_zip(
         partial.unlink(missing_ok=True)
         if is_disk_full(error):
             raise EnvironmentProblem(
-                f"The disk holding {out} is full: the bundle was not written. Free some space "
-                "or choose another place with -o."
+                f"The disk holding {out} is full: the bundle was not written.",
+                code="bundle-disk-full",
             ) from error
         raise EnvironmentProblem(
-            f"Cannot write the bundle {out}: {error.strerror or error}."
+            f"Cannot write the bundle {out}: {error.strerror or error}.", code="bundle-unwritable"
         ) from error

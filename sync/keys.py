@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from diary.canonical import key_id
 
-from .errors import KEYRING_HELP, KeyringUnavailable
+from .errors import KEYRING_WHY, KeyringUnavailable
 
 #: The keyring entry of a key is (SERVICE, "device-key-<key id>"): one entry a key, so that
 #: several data directories on one machine never share or overwrite each other's keys.
@@ -101,13 +101,13 @@ class KeyringVault:
             result = function(*args)
         except keyring.errors.KeyringError as error:
             raise KeyringUnavailable(
-                f"Could not {doing} the system keyring ({_describe(error)}). {KEYRING_HELP}"
+                f"Could not {doing} the system keyring ({_describe(error)}). {KEYRING_WHY}"
             ) from error
         except Exception as error:  # D-Bus and backend failures arrive in many shapes
             log.exception("keyring call failed")
             raise KeyringUnavailable(
                 f"Could not {doing} the system keyring ({type(error).__name__}: {error}). "
-                f"{KEYRING_HELP}"
+                f"{KEYRING_WHY}"
             ) from error
         return result if isinstance(result, str) else None
 

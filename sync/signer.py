@@ -89,7 +89,9 @@ class Signer:
         try:
             key = self.signing_key()
         except KeyringUnavailable as error:
-            return SigningReport(0, self._ledger.unsigned_count(), str(error), self._take_notices())
+            return SigningReport(
+                0, self._ledger.unsigned_count(), str(error), self._take_notices(), error.code
+            )
         signed = 0
         with self._store.atomic():
             for segment in self._ledger.unsigned_segments():

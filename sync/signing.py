@@ -8,12 +8,14 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SigningReport:
-    """``problem`` says why records still wait, if they do; ``waiting`` is -1 when unknown."""
+    """``problem`` says why records still wait, if they do, and ``code`` names the kind of
+    problem (the error's code, for front ends' advice); ``waiting`` is -1 when unknown."""
 
     signed: int
     waiting: int
     problem: str | None = None
     notices: tuple[str, ...] = ()
+    code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -21,6 +23,7 @@ class SigningReport:
             "waiting": self.waiting,
             "problem": self.problem,
             "notices": list(self.notices),
+            "code": self.code,
         }
 
     @classmethod
@@ -30,4 +33,5 @@ class SigningReport:
             waiting=int(data["waiting"]),
             problem=None if data["problem"] is None else str(data["problem"]),
             notices=tuple(str(n) for n in data["notices"]),
+            code=None if data.get("code") is None else str(data["code"]),
         )

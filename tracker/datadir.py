@@ -27,7 +27,6 @@ def resolve_data_dir(explicit: str | None) -> Path:
 
 def prepare_data_dir(path: Path) -> Path:
     """Create the data dir if needed and prove it is writable."""
-    hint = f"Choose another with --data-dir or ${ENV_VAR}."
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"
@@ -35,9 +34,7 @@ def prepare_data_dir(path: Path) -> Path:
         probe.unlink()
     except OSError as error:
         reason = error.strerror or str(error)
-        raise DataDirUnusable(
-            f"The data dir {path} cannot be written ({reason}). {hint}"
-        ) from error
+        raise DataDirUnusable(f"The data dir {path} cannot be written ({reason}).") from error
     return path
 
 
@@ -57,9 +54,7 @@ class TrackerLock:
             os.close(fd)
             if error.errno in (errno.EWOULDBLOCK, errno.EACCES):
                 raise AlreadyRunning(
-                    f"Another tracker is already running for {self.path.parent} (pid {owner}). "
-                    "Stop it first (Ctrl+C in its terminal, or quit the app), "
-                    "or use another --data-dir."
+                    f"Another tracker is already running for {self.path.parent} (pid {owner})."
                 ) from error
             raise
         os.ftruncate(fd, 0)

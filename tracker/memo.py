@@ -10,9 +10,10 @@ MEMO_MAX = 1000
 def validate_memo(memo: str) -> str:
     memo = memo.strip()
     if not memo:
-        raise InvalidInput('A memo is required: say what you are working on (--memo "...").')
+        raise InvalidInput("A memo is required: say what you are working on.", code="memo-required")
     if len(memo) > MEMO_MAX:
         raise InvalidInput(
-            f"The memo is {len(memo)} characters long; at most {MEMO_MAX} are allowed."
+            f"The memo is {len(memo)} characters long; at most {MEMO_MAX} are allowed.",
+            code="memo-too-long",
         )
     return memo

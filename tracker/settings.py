@@ -127,7 +127,7 @@ def save_setting(data_dir: Path, key: str, value: object) -> Settings:
 
 def to_toml(settings: Settings) -> str:
     """Settings as TOML. Every value is a bool, an int or a plain word, so no escaping is needed."""
-    lines = ["# Workdiary settings. Change them with: python main.py settings KEY VALUE"]
+    lines = ["# Workdiary settings: the README's table says what each means and allows."]
     for field in fields(settings):
         value = getattr(settings, field.name)
         if isinstance(value, bool):

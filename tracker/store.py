@@ -150,9 +150,7 @@ class Store:
     def contract(self, contract_id: int) -> Contract:
         rows = list(self.db.query("SELECT * FROM contracts WHERE id = ?", [contract_id]))
         if not rows:
-            raise InvalidInput(
-                f"There is no contract {contract_id}. See them with: python main.py contract list"
-            )
+            raise InvalidInput(f"There is no contract {contract_id}.", code="unknown-contract")
         return _contract(rows[0])
 
     def contracts(self) -> list[Contract]:

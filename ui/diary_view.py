@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 
 from diary.times import SEGMENT, slot_start
 from tracker.clock import Clock
-from tracker.diary import clock_text
+from tracker.durations import clock_text
 from tracker.edits import delete_segments, edit_memo
 from tracker.errors import TrackerError
 from tracker.store import Store
 from tracker.views import SegmentView, billable_seconds
 
 from .diary_cells import Legend, SegmentCell
+from .messages import explain
 
 if TYPE_CHECKING:
     from .manual_time_dialog import ManualTimeDialog
@@ -263,7 +264,7 @@ class DiaryView(QWidget):
         try:
             action()
         except TrackerError as error:
-            self.message.setText(str(error))
+            self.message.setText(explain(error))
             return
         self.reload()
         self.changed.emit()

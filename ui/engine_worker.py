@@ -18,6 +18,8 @@ from tracker.clock import Clock
 from tracker.errors import TrackerError
 from tracker.settings import Settings
 
+from .messages import explain
+
 if TYPE_CHECKING:  # the engine itself is built and imported on its own thread
     from tracker.engine import Engine
 
@@ -92,7 +94,7 @@ class EngineWorker(QObject):
         try:
             action()
         except TrackerError as error:
-            self.failed.emit(str(error))
+            self.failed.emit(explain(error))
         except Exception as error:  # a bug of ours: say so, keep the app alive
             log.exception("engine command failed")
             self.failed.emit(

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from diary.times import SEGMENT, slot_start
 from tracker.clock import Clock
-from tracker.diary import clock_text, duration_text
+from tracker.durations import clock_text, duration_text
 from tracker.edits import delete_screenshot
 from tracker.errors import TrackerError
 from tracker.events import (
@@ -43,6 +43,7 @@ from tracker.week import day_billable_seconds, week_billable_seconds
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
 from .icons import app_icon
+from .messages import explain
 
 if TYPE_CHECKING:
     # The views and dialogs are imported and made when first opened: the window starts lighter.
@@ -85,10 +86,17 @@ class MainWindow(QMainWindow):
     settings_saved = Signal(object)
 
     def __init__(
-        self, store: Store, clock: Clock, data_dir: Path, tray: Tray | None = None
+        self,
+        store: Store,
+        clock: Clock,
+        data_dir: Path,
+        tray: Tray | None = None,
+        program: str = "workdiary",
     ) -> None:
+        """``program`` is how the user runs Workdiary's commands, for hints that name one."""
         super().__init__()
         self._store = store
+        self._program = program
         self._clock = clock
         self._data_dir = data_dir
         self._tray = tray
@@ -402,7 +410,7 @@ class MainWindow(QMainWindow):
         try:
             delete_screenshot(self._store, self._data_dir, shot.id)
         except TrackerError as error:
-            self.show_message(str(error))
+            self.show_message(explain(error))
             return
         self.edited.emit()
         if self._notice is not None:
@@ -455,8 +463,8 @@ class MainWindow(QMainWindow):
         self.contract_picker.blockSignals(False)
         if self.contract_picker.count() == 0:
             self.show_message(
-                "No contracts yet. Add one: python main.py contract add --title T --client C "
-                "--rate 45.00"
+                f"No contracts yet. Add one in a terminal: {self._program} contract add "
+                "--title T --client C --rate 45.00"
             )
         self.refresh_times()
 

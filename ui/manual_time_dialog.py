@@ -22,6 +22,8 @@ from tracker.edits import add_manual_time
 from tracker.errors import TrackerError
 from tracker.store import Store
 
+from .messages import explain
+
 
 class ManualTimeDialog(QDialog):
     """Signals: ``added()`` once manual segments were added."""
@@ -103,7 +105,7 @@ class ManualTimeDialog(QDialog):
                 self._clock.now(),
             )
         except TrackerError as error:
-            self.error.setText(str(error))
+            self.error.setText(explain(error))
             return
         self.accept()
         self.added.emit()

@@ -20,6 +20,8 @@ from tracker.errors import TrackerError
 from tracker.records import IdlePolicy
 from tracker.settings import SETTING_RULES, Settings, load_settings, save_setting
 
+from .messages import explain
+
 IDLE_POLICIES = {
     IdlePolicy.ASK.value: "Ask me",
     IdlePolicy.KEEP.value: "Always keep it",
@@ -109,7 +111,7 @@ class SettingsDialog(QDialog):
             for key, value in self.values().items():
                 settings = save_setting(self._data_dir, key, value)
         except TrackerError as error:
-            self.error.setText(str(error))
+            self.error.setText(explain(error))
             return
         self.accept()
         self.saved.emit(settings)

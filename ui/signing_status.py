@@ -6,6 +6,8 @@ from PySide6.QtCore import QObject, Signal
 
 from sync.signing import SigningReport
 
+from .messages import advice
+
 NOT_CONNECTED = "Sync: not connected to a marketplace."
 
 
@@ -22,5 +24,8 @@ class SigningStatus(QObject):
 def status_text(report: SigningReport) -> str:
     if report.problem:
         waiting = f"{report.waiting} record(s)" if report.waiting >= 0 else "Records"
-        return f"{NOT_CONNECTED} {waiting} wait to be signed: {report.problem}"
+        more = advice(report.code)
+        return f"{NOT_CONNECTED} {waiting} wait to be signed: {report.problem}" + (
+            f" {more}" if more else ""
+        )
     return f"{NOT_CONNECTED} Everything recorded is signed on this device."

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from diary.times import WEEK, week_start
 from tracker.clock import Clock
-from tracker.diary import clock_text
+from tracker.durations import clock_text
 from tracker.records import Contract
 from tracker.store import Store
 from tracker.week import views_until

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.bundles import parse_week
 from diary.records import AmendmentKind
 from sync.autosign import SignOnClose
-from sync.export import export_bundle, parse_week
+from sync.export import export_bundle
 from sync.keys import KeyringVault
 from sync.ledger import Ledger
 from sync.signer import Signer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from main import main
+from cli.main import main
 from sync.keys import KeyringVault
 from tests.conftest import START
 from tracker.clock import FakeClock

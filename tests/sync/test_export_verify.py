@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cli.main import main
 from diary.bundle import verify_bundle
 from diary.canonical import canonical, key_id, sha256_hex
-from main import main
 from sync.keys import public_bytes
 from tests.diary import independent_verifier
 from tests.sync.diary_week import HOURS, WeekDiary, record_week

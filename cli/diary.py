@@ -1,0 +1,52 @@
+"""diary: one UTC day of the work diary, as a table by hour or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+
+from composition import Composition
+from diary.times import day_start
+from tracker.clock import Clock
+from tracker.errors import InvalidInput
+
+from .diary_text import day_range, diary_text, segment_json
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diary = commands.add_parser("diary", help="show the work diary of a day")
+    diary.add_argument("--date", help="YYYY-MM-DD (UTC); default today")
+    diary.add_argument("--contract", type=int, metavar="ID")
+    diary.add_argument("--json", action="store_true")
+    diary.set_defaults(run=show_diary, needs_data_dir=True)
+
+
+def parse_day(text: str | None, clock: Clock) -> datetime:
+    if text is None:
+        return day_start(clock.now())
+    try:
+        parsed = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise InvalidInput(f"--date takes a day as YYYY-MM-DD, not {text!r}.") from None
+    return day_start(parsed.replace(tzinfo=clock.now().tzinfo))
+
+
+def show_diary(args: argparse.Namespace, parts: Composition) -> int:
+    store = parts.open_store()
+    day = parse_day(args.date, parts.clock)
+    if args.contract is not None:
+        store.contract(args.contract)
+    start, end = day_range(day)
+    views = store.views(store.segments_between(start, end, args.contract))
+    if args.json:
+        from sync.ledger import Ledger
+
+        signed = Ledger(store).signed_segments([v.segment.id for v in views])
+        data_dir = parts.data_dir
+        rows = [segment_json(v, data_dir) | {"signed": v.segment.id in signed} for v in views]
+        print(json.dumps(rows, indent=2))
+    else:
+        contracts = {c.id: c for c in store.contracts()}
+        print(diary_text(views, contracts, day), end="")
+    return 0

@@ -1,0 +1,85 @@
+"""The command line's entry: parse the arguments, run the command, turn errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from composition import Composition
+from diary.errors import BadBundle, ProtocolError
+from tracker import __version__
+from tracker.clock import Clock, SystemClock
+from tracker.datadir import prepare_data_dir, resolve_data_dir
+from tracker.errors import InternalError, InvalidInput, TrackerError
+
+from . import bundles, contracts, desktop, diary, settings, signing, tracking
+from .messages import explain
+
+log = logging.getLogger("workdiary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workdiary", description="Time tracker and work diary for hourly contracts."
+    )
+    parser.add_argument("--version", action="version", version=f"workdiary {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the diary lives (default: $WORKDIARY_DATA_DIR, else the user data dir)",
+    )
+    parser.set_defaults(run=desktop.run, needs_data_dir=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in (contracts, tracking, diary, settings, signing, bundles):
+        group.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    clock = clock or SystemClock()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        data_dir = resolve_data_dir(args.data_dir)
+        if args.needs_data_dir:  # verify runs on a client's machine: no data dir there
+            prepare_data_dir(data_dir)
+            _log_to_file(data_dir)
+        code: int = args.run(args, Composition(data_dir, clock))
+        return code
+    except TrackerError as error:
+        print(f"workdiary: {explain(error)}", file=sys.stderr)
+        return error.exit_code
+    except ProtocolError as error:
+        print(f"workdiary: {explain(error)}", file=sys.stderr)
+        return InvalidInput.exit_code if isinstance(error, BadBundle) else 1
+    except Exception as error:  # a bug of ours: say so, with where the details are
+        log.exception("unexpected error")
+        problem = InternalError(
+            f"Something went wrong inside Workdiary ({type(error).__name__}: {error}). "
+            "Nothing recorded so far is lost. Please report this with the log file."
+        )
+        print(f"workdiary: {problem}", file=sys.stderr)
+        return problem.exit_code
+
+
+class _DataDirLog(logging.FileHandler):
+    """workdiary.log in the data dir: what the program did and what went wrong."""
+
+
+def _log_to_file(data_dir: Path) -> None:
+    """Details go to the log file; the terminal shows only errors (events are printed already)."""
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if isinstance(existing, _DataDirLog):
+            root.removeHandler(existing)
+            existing.close()
+        else:
+            existing.setLevel(logging.ERROR)
+    handler = _DataDirLog(data_dir / "workdiary.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)

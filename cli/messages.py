@@ -1,0 +1,38 @@
+"""The command line's words for errors: the facts the error states, then what to do here."""
+
+from __future__ import annotations
+
+from diary.errors import ProtocolError
+from tracker.errors import TrackerError
+
+from .program import program_name
+
+#: What to do, by error code; ``{program}`` is the command the user runs.
+ADVICE: dict[str, str] = {
+    "unknown-contract": "See them with: {program} contract list",
+    "memo-required": 'Give one with --memo "...".',
+    "data-dir-unusable": "Choose another with --data-dir or $WORKDIARY_DATA_DIR.",
+    "already-running": (
+        "Stop it first (Ctrl+C in its terminal, or quit the app), or use another --data-dir."
+    ),
+    "no-keyring": (
+        "Install or unlock one and run: {program} sign. Tracking goes on meanwhile; closed "
+        "segments wait, unsigned, until the key can be stored."
+    ),
+    "no-display-for-app": (
+        "Start it from your desktop, or track from a terminal with: "
+        '{program} track --contract ID --memo "..." (that needs X11 too).'
+    ),
+    "bundle-disk-full": "Free some space, or choose another place with -o.",
+}
+
+
+def advice(code: str | None) -> str | None:
+    text = ADVICE.get(code or "")
+    return None if text is None else text.format(program=program_name())
+
+
+def explain(error: TrackerError | ProtocolError) -> str:
+    """The error's facts, then the advice for its code on the command line."""
+    more = advice(error.code)
+    return f"{error} {more}" if more else str(error)
