@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -29,6 +28,7 @@ from .events import (
     TrackingStopped,
 )
 from .events import LimitReached as LimitReachedEvent
+from .listeners import Listener, Listeners, delivering
 from .memo import validate_memo
 from .platform import IdleSource, InputSource
 from .records import Contract, IdlePolicy, Segment
@@ -45,7 +45,6 @@ CLOCK_TOLERANCE_SECONDS = 10.0
 IDLE_POLL_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
-Listener = Callable[[EngineEvent], None]
 
 
 @dataclass
@@ -106,18 +105,18 @@ class Engine:
         self._input = input_source
         self._rng = rng or random.Random()
         self._can_ask = can_ask
-        self._listeners: list[Listener] = []
+        self.listeners = Listeners()
         self._session: _Session | None = None
         self._questions: dict[int, tuple[datetime, datetime]] = {}
 
     # Listeners and state -----------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        """Call ``listener`` with each event, once the change it reports is complete."""
+        self.listeners.subscribe(listener)
 
     def _emit(self, event: EngineEvent) -> None:
-        for listener in self._listeners:
-            listener(event)
+        self.listeners.emit(event)
 
     @property
     def tracking(self) -> bool:
@@ -125,6 +124,7 @@ class Engine:
 
     # Start, stop, recover ----------------------------------------------------------------
 
+    @delivering
     def recover(self) -> list[Segment]:
         """Close segments an unexpected stop left open at their last committed minute."""
         closed: list[Segment] = []
@@ -152,6 +152,7 @@ class Engine:
             )
         return closed
 
+    @delivering
     def start(self, contract_id: int, memo: str) -> Segment:
         if self._session is not None:
             raise InvalidInput("Already tracking: stop first.")
@@ -183,6 +184,7 @@ class Engine:
         self._emit(TrackingStarted(contract.id, now, segment))
         return segment
 
+    @delivering
     def stop(self, reason: str = "stopped") -> None:
         """Close the open segment now. A last tick first counts input that arrived since the last."""
         session = self._session
@@ -215,6 +217,7 @@ class Engine:
             self._input.stop()
         self._emit(TrackingStopped(end, reason))
 
+    @delivering
     def set_memo(self, memo: str) -> None:
         """Change the memo of the running segment and of the segments that follow."""
         memo = validate_memo(memo)
@@ -229,6 +232,7 @@ class Engine:
 
     # The tick ----------------------------------------------------------------------------
 
+    @delivering
     def tick(self) -> None:
         session = self._session
         if session is None:
@@ -426,6 +430,7 @@ class Engine:
     def pending_questions(self) -> dict[int, tuple[datetime, datetime]]:
         return dict(self._questions)
 
+    @delivering
     def resolve_idle(self, period_id: int, keep: bool) -> None:
         """The user's answer to an IdleQuestion."""
         start, end = self._questions.pop(period_id)
