@@ -11,7 +11,7 @@ from composition import Composition
 from sync.autosign import SIGNING_WAIT_SECONDS, SigningRunner
 from tracker.activity import ActivityCounter
 from tracker.datadir import TrackerLock
-from tracker.errors import SessionUnsupported
+from tracker.errors import AlreadyRunning, SessionUnsupported
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -36,45 +36,74 @@ def run_app(parts: Composition, program: str) -> int:
             "WAYLAND_DISPLAY is set.",
             code="no-display-for-app",
         )
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from ui.icons import app_icon
+
+    settings = parts.settings()
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Workdiary")
+    app.setWindowIcon(app_icon())
+    lock = TrackerLock(parts.data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        from ui.single_instance import ask_running_app
+
+        if not ask_running_app(parts.data_dir):
+            raise  # a tracker in a terminal, or an app that does not answer
+        print(f"Workdiary is already running for {parts.data_dir}: its window is in front now.")
+        return 0
+    try:
+        return _run_window(app, parts, settings, program)
+    finally:
+        lock.release()
+
+
+def _run_window(app: QApplication, parts: Composition, settings: Settings, program: str) -> int:
+    """Build the windows, the engine's thread and the tray, run until quit, stop cleanly."""
+    from PySide6.QtCore import QTimer
+
+    from ui.crash_reporter import CrashReporter
     from ui.main_window import MainWindow
     from ui.signing_status import SigningStatus
+    from ui.single_instance import InstanceServer
     from ui.tray import Tray
     from ui.wiring import connect_window
 
-    settings = parts.settings()
-    with TrackerLock(parts.data_dir):
-        app = QApplication(sys.argv[:1])
-        app.setApplicationName("Workdiary")
-        app.setWindowIcon(app_icon())
-        status = SigningStatus()
-        signing = parts.signing_runner(status.report)
-        host = EngineHost(parts, settings, signing)
-        tray = Tray() if Tray.available() else None
-        # With a tray, closing the window keeps the app (and tracking) running there.
-        app.setQuitOnLastWindowClosed(tray is None)
-        window = MainWindow(parts.open_store(), parts.clock, parts.data_dir, tray, program)
-        window.quit_requested.connect(app.quit)
-        window.edited.connect(signing.request)  # diary edits are amendments to sign
-        status.changed.connect(window.on_sync_status)
-        connect_window(window, host.worker)
-        if tray is not None:
-            tray.show()
-        window.show()
-        # The window first; the engine's thread right after it (input waits for tracking).
-        QTimer.singleShot(0, lambda: host.start(window))
-        # What an earlier run left unsigned can wait a few seconds: start-up comes first.
-        QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
-        quit_on_signals(app)
-        try:
-            code = app.exec()
-        finally:
-            host.stop()
-            signing.wait(SIGNING_WAIT_SECONDS)
-    return code
+    status = SigningStatus()
+    signing = parts.signing_runner(status.report)
+    host = EngineHost(parts, settings, signing)
+    tray = Tray() if Tray.available() else None
+    # With a tray, closing the window keeps the app (and tracking) running there.
+    app.setQuitOnLastWindowClosed(tray is None)
+    window = MainWindow(parts.open_store(), parts.clock, parts.data_dir, tray, program)
+    crashes = CrashReporter(window.show_message)
+    crashes.install()
+    others = InstanceServer(parts.data_dir)
+    others.show_requested.connect(window.on_open_requested)
+    others.listen()
+    # exit(), not quit(): Qt 6's quit() first asks every window to close, and the main window
+    # refuses while there is a tray (it hides instead), which cancels the quit.
+    window.quit_requested.connect(lambda: app.exit(0))
+    window.edited.connect(signing.request)  # diary edits are amendments to sign
+    status.changed.connect(window.on_sync_status)
+    connect_window(window, host.worker)
+    if tray is not None:
+        tray.show()
+    window.show()
+    # The window first; the engine's thread right after it (input waits for tracking).
+    QTimer.singleShot(0, lambda: host.start(window))
+    # What an earlier run left unsigned can wait a few seconds: start-up comes first.
+    QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
+    quit_on_signals(app)
+    try:
+        return app.exec()
+    finally:
+        window.remember_geometry()
+        host.stop()
+        signing.wait(SIGNING_WAIT_SECONDS)
+        crashes.uninstall()
 
 
 class EngineHost:
@@ -135,7 +164,7 @@ def quit_on_signals(app: QApplication) -> None:
     from PySide6.QtCore import QTimer
 
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: app.quit())
+        signal.signal(signum, lambda *_: app.exit(0))
     # Python runs signal handlers only between bytecodes; Qt's event loop is C++, so wake the
     # interpreter now and then (the usual PySide workaround).
     wake = QTimer(app)

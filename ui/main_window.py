@@ -372,9 +372,13 @@ class MainWindow(QMainWindow):
         self._seconds.stop()  # nobody sees the seconds tick while the window is in the tray
         super().hideEvent(event)
 
+    def remember_geometry(self) -> None:
+        """Keep the window's size and place for the next start (when closed, or the app quits)."""
+        self._ui_state.setValue("window/geometry", self.saveGeometry())
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """With a tray, closing the window keeps tracking there; without one, it quits."""
-        self._ui_state.setValue("window/geometry", self.saveGeometry())
+        self.remember_geometry()
         if self._tray is None:
             event.accept()
             self.quit_requested.emit()

@@ -28,12 +28,38 @@ def test_start_from_the_window_and_count_real_input(own_xserver: Xvfb, data_dir:
         _run_the_app(x, data_dir)
 
 
-def _run_the_app(x: Xvfb, data_dir: Path) -> None:
-    added = cli(
-        data_dir, "contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45"
-    )
-    assert added.returncode == 0, added.stderr
-    app = subprocess.Popen(
+def test_a_second_launch_brings_the_running_window_up(own_xserver: Xvfb, data_dir: Path) -> None:
+    x = own_xserver
+    with x.tray():
+        app = _launch(x, data_dir)
+        try:
+            window = _main_window(x)
+            x.xdotool("windowfocus", "--sync", window)
+            x.xdotool("key", "ctrl+w")  # into the tray
+            wait_until(lambda: not _visible(x), what="the window to close")
+            second = subprocess.run(
+                [sys.executable, str(MAIN), "--data-dir", str(data_dir)],
+                env=x.env(QT_QPA_PLATFORM="xcb"),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=ROOT,
+            )
+            assert second.returncode == 0, second.stderr
+            assert "already running" in second.stdout and second.stderr == ""
+            wait_until(lambda: _visible(x), what="the running app's window to come up")
+            assert app.poll() is None
+            app.send_signal(signal.SIGTERM)
+            out, _ = app.communicate(timeout=60)
+            assert app.returncode == 0, out
+        finally:
+            if app.poll() is None:
+                app.kill()
+                app.wait()
+
+
+def _launch(x: Xvfb, data_dir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, str(MAIN), "--data-dir", str(data_dir)],
         env=x.env(QT_QPA_PLATFORM="xcb"),
         stdout=subprocess.PIPE,
@@ -41,16 +67,33 @@ def _run_the_app(x: Xvfb, data_dir: Path) -> None:
         text=True,
         cwd=ROOT,
     )
+
+
+def _main_window(x: Xvfb) -> str:
+    found = subprocess.run(
+        ["xdotool", "search", "--sync", "--onlyvisible", "--name", "^Workdiary$"],
+        env=x.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert found.returncode == 0, found.stderr
+    return found.stdout.split()[0]
+
+
+def _visible(x: Xvfb) -> bool:
+    search = ["xdotool", "search", "--onlyvisible", "--name", "^Workdiary$"]
+    return subprocess.run(search, env=x.env(), capture_output=True).returncode == 0
+
+
+def _run_the_app(x: Xvfb, data_dir: Path) -> None:
+    added = cli(
+        data_dir, "contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45"
+    )
+    assert added.returncode == 0, added.stderr
+    app = _launch(x, data_dir)
     try:
-        found = subprocess.run(
-            ["xdotool", "search", "--sync", "--onlyvisible", "--name", "^Workdiary$"],
-            env=x.env(),
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert found.returncode == 0, found.stderr
-        window = found.stdout.split()[0]
+        window = _main_window(x)
         x.xdotool("windowfocus", "--sync", window)  # no window manager here to give it focus
         x.xdotool("type", "--delay", "10", "Checkout page")  # the memo field has the focus
         x.xdotool("key", "ctrl+Return")
@@ -72,11 +115,7 @@ def _run_the_app(x: Xvfb, data_dir: Path) -> None:
 
         x.xdotool("windowfocus", "--sync", window)
         x.xdotool("key", "ctrl+w")  # close the window: the app stays in the tray
-        hidden = ["xdotool", "search", "--onlyvisible", "--name", "^Workdiary$"]
-        wait_until(
-            lambda: subprocess.run(hidden, env=x.env(), capture_output=True).returncode != 0,
-            what="the window to close",
-        )
+        wait_until(lambda: not _visible(x), what="the window to close")
         assert app.poll() is None, "closing the window quit the app although there is a tray"
         app.send_signal(signal.SIGTERM)
         out, _ = app.communicate(timeout=60)
