@@ -34,7 +34,7 @@ from PIL import Image  # noqa: E402
 from diary.bundle import verify_bundle  # noqa: E402
 from diary.records import MinuteActivity, SegmentKind  # noqa: E402
 from sync.export import export_bundle  # noqa: E402
-from sync.keys import DeviceKey  # noqa: E402
+from sync.keys import DeviceKey, MemoryVault  # noqa: E402
 from sync.ledger import Ledger  # noqa: E402
 from sync.signer import Signer  # noqa: E402
 from tracker.clock import FakeClock  # noqa: E402
@@ -42,20 +42,6 @@ from tracker.records import Screenshot, Segment  # noqa: E402
 from tracker.store import DATABASE_FILE, Store  # noqa: E402
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-class MemoryVault:
-    def __init__(self) -> None:
-        self.keys: dict[str, DeviceKey] = {}
-
-    def save(self, key: DeviceKey) -> None:
-        self.keys[key.key_id] = key
-
-    def load(self, kid: str, device_id: str) -> DeviceKey | None:
-        return self.keys.get(kid)
-
-    def delete(self, kid: str) -> None:
-        self.keys.pop(kid, None)
 
 
 def screenshot_bytes(kb: int) -> bytes:

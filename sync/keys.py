@@ -118,3 +118,21 @@ def _describe(error: keyring.errors.KeyringError) -> str:
     if isinstance(error, keyring.errors.KeyringLocked):
         return "the keyring is locked"
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+class MemoryVault:
+    """Private keys in memory, for the life of the object: for tests and benchmarks, which must
+    never write to the user's own keyring. Never used by the program itself."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, DeviceKey] = {}
+
+    def save(self, key: DeviceKey) -> None:
+        self.keys[key.key_id] = key
+
+    def load(self, kid: str, device_id: str) -> DeviceKey | None:
+        key = self.keys.get(kid)
+        return None if key is None else DeviceKey(kid, device_id, key.private)
+
+    def delete(self, kid: str) -> None:
+        self.keys.pop(kid, None)

@@ -54,6 +54,16 @@ class Xvfb:
         env.update(DISPLAY=self.display, XDG_SESSION_TYPE="x11", **extra)
         return env
 
+    def split_into_monitors(self, *monitors: tuple[int, int, int]) -> None:
+        """Make the screen several monitors side by side, each ``(left, width, height)``: RandR
+        monitors, which is what the screen grabber reads (needs xrandr, and -noreset)."""
+        xrandr = ["xrandr", "--display", self.display]
+        for number, (left, width, height) in enumerate(monitors):
+            geometry = f"{width}/{width // 4}x{height}/{height // 4}+{left}+0"
+            # The first takes the screen's one output, which then has no monitor of its own.
+            output = "screen" if number == 0 else "none"
+            subprocess.run([*xrandr, "--setmonitor", f"M{number}", geometry, output], check=True)
+
     def xdotool(self, *args: str) -> None:
         subprocess.run(["xdotool", *args], env=self.env(), check=True)
 

@@ -1,4 +1,4 @@
-"""The engine's settings, edited with the same validation as ``python main.py settings``."""
+"""The engine's settings, edited with the same validation as the settings command."""
 
 from __future__ import annotations
 

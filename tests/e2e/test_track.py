@@ -7,9 +7,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -215,37 +214,3 @@ def test_version_and_diary_need_no_display(data_dir: Path) -> None:
     )
     assert version.stdout.startswith("workdiary ")
     assert cli(data_dir, "diary", env=env).returncode == 0
-
-
-def test_idle_time_from_the_x_server_is_discarded(x: Xvfb, data_dir: Path, contract: str) -> None:
-    for key, value in (("idle_minutes", "1"), ("idle_policy", "discard")):
-        assert cli(data_dir, "settings", key, value).returncode == 0
-    tracker = Tracker(data_dir, x.env(), "--contract", contract, "--memo", "Stepped away")
-    tracker.wait_for("Counting input now.")
-    x.xdotool("key", "a")
-    last_input = datetime.now(UTC)
-    tracker.wait_for("No input since", timeout=90)
-    first_idle_minute = last_input.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    while datetime.now(UTC) < first_idle_minute + timedelta(seconds=62):
-        time.sleep(0.5)
-    x.xdotool("mousemove", "640", "480")
-    back = datetime.now(UTC).replace(second=0, microsecond=0)
-    line = tracker.wait_for("Idle time", timeout=30)
-    assert "discarded (not billed)" in line
-    assert f"{first_idle_minute:%H:%M}-{back:%H:%M}" in line
-    tracker.process.send_signal(signal.SIGINT)
-    assert tracker.finish() == 0, tracker.output
-
-    segments = diary_json(data_dir)
-    minutes = [m for s in segments for m in s["minutes"]]
-    discarded = [m["start"] for m in minutes if m["discarded"]]
-    expected = []
-    minute = first_idle_minute
-    while minute < back:
-        expected.append(iso_minute(minute))
-        minute += timedelta(minutes=1)
-    assert discarded == expected
-    assert any(a["kind"] == "idle-discard" for s in segments for a in s["amendments"])
-    recorded = sum(s["duration_seconds"] for s in segments)
-    billable = sum(s["billable_seconds"] for s in segments)
-    assert recorded - billable == 60 * len(expected)

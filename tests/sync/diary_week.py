@@ -1,4 +1,5 @@
-"""A week's diary recorded once per test module: real engine, real screenshots, real keyring."""
+"""A week's diary recorded by the real engine on a fake clock, signed and exported: on a painted
+screen with keys in memory, or on the real X server with the real keyring."""
 
 from __future__ import annotations
 
@@ -6,23 +7,20 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from cli.bundles import parse_week
 from diary.records import AmendmentKind
 from sync.autosign import SignOnClose
 from sync.export import export_bundle
-from sync.keys import KeyringVault
+from sync.keys import Vault
 from sync.ledger import Ledger
 from sync.signer import Signer
 from tests.conftest import START
+from tests.sync.screens import Screen
 from tests.sync.seeding import track, work_until
 from tests.tracker.helpers import at, run_until
-from tests.xvfb import Xvfb
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
-from tracker.platform.x11 import platform
 from tracker.screenshots import ScreenshotTaker
 from tracker.settings import Settings
 from tracker.store import DATABASE_FILE, Store
@@ -44,13 +42,7 @@ class WeekDiary:
     contract_1: Path
 
 
-def record_week(root: Path, xserver: Xvfb, vault: KeyringVault) -> WeekDiary:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DISPLAY", xserver.display)
-        return _record_week(root, xserver, vault)
-
-
-def _record_week(root: Path, xserver: Xvfb, vault: KeyringVault) -> WeekDiary:
+def record_week(root: Path, screen: Screen, vault: Vault) -> WeekDiary:
     data_dir = root / "data"
     data_dir.mkdir(parents=True)
     clock = FakeClock(START)
@@ -63,17 +55,17 @@ def _record_week(root: Path, xserver: Xvfb, vault: KeyringVault) -> WeekDiary:
         store,
         Settings(idle_policy="keep"),
         counter,
-        screenshots=ScreenshotTaker(data_dir, platform(xserver.display).screen),
+        screenshots=ScreenshotTaker(data_dir, screen),
         rng=random.Random(3),
     )
     ledger = Ledger(store)
     signer = Signer(store, ledger, vault, clock)
     engine.subscribe(SignOnClose(signer.sign_pending))
-    with xserver.colour_window():  # the first screenshot differs from the black ones after it
+    with screen.showing():  # the first screenshot differs from the black ones after it
         engine.start(first, "Checkout page")
         run_until(engine, clock, at(10, 3, 40))
     work_until(engine, clock, counter, at(10, 20))
-    with xserver.colour_window(PRIVATE_COLOUR):  # what the freelancer deletes below
+    with screen.showing(PRIVATE_COLOUR):  # what the freelancer deletes below
         work_until(engine, clock, counter, at(10, 30))
     work_until(engine, clock, counter, at(10, 40))
     engine.stop()

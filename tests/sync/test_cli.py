@@ -16,7 +16,8 @@ Runner = Callable[..., int]
 
 
 @pytest.fixture
-def run(data_dir: Path, vault: KeyringVault) -> Runner:
+def run(data_dir: Path, keyring_vault: KeyringVault) -> Runner:
+    """The commands sign with the real keyring (the keys made are forgotten afterwards)."""
     clock = FakeClock(START)
 
     def run(*args: str) -> int:

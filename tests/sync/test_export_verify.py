@@ -15,25 +15,45 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cli.main import main
 from diary.bundle import verify_bundle
 from diary.canonical import canonical, key_id, sha256_hex
-from sync.keys import public_bytes
+from sync.keys import MemoryVault, public_bytes
 from tests.diary import independent_verifier
+from tests.sync.conftest import ForgettingVault
 from tests.sync.diary_week import HOURS, WeekDiary, record_week
+from tests.sync.screens import PaintedScreen, XvfbScreen
 from tests.sync.tampering import Lines, read_json, read_lines, rewrite
 from tests.xvfb import Xvfb
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture(scope="module")
-def week(tmp_path_factory: pytest.TempPathFactory, xserver: Xvfb) -> Iterator[WeekDiary]:
-    from tests.sync.conftest import require_keyring
-
-    diary = record_week(tmp_path_factory.mktemp("week"), xserver, require_keyring())
+def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeekDiary]:
+    """The week on a painted screen, signed with keys in memory: verify needs no more."""
+    diary = record_week(tmp_path_factory.mktemp("week"), PaintedScreen(), MemoryVault())
     yield diary
     diary.store.close()
 
 
-def test_a_real_week_verifies_with_the_right_hours(
+@pytest.mark.x11
+def test_a_week_on_the_real_screen_and_keyring_round_trips(
+    tmp_path: Path,
+    xserver: Xvfb,
+    keyring_vault: ForgettingVault,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DISPLAY", xserver.display)
+    real = record_week(tmp_path / "week", XvfbScreen(xserver), keyring_vault)
+    try:
+        assert main(["verify", str(real.everything), "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert {(h["contract"], h["day"]): h["seconds"] for h in report["hours"]} == HOURS
+        assert report["ok"] and report["screenshots"] == 5
+        assert independent_verifier.verify(real.everything)["ok"]
+    finally:
+        keyring_vault.forget((real.data_dir,))
+        real.store.close()
+
+
+def test_a_week_verifies_with_the_right_hours(
     week: WeekDiary, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["verify", str(week.everything), "--json"]) == 0
@@ -242,12 +262,8 @@ def test_a_record_forged_with_another_key_is_caught(week: WeekDiary, tmp_path: P
     assert "another key spliced in" in failure.reason and forger_id[:12] in failure.reason
 
 
-def test_a_record_of_another_device_is_caught(
-    week: WeekDiary, tmp_path: Path, xserver: Xvfb
-) -> None:
-    from tests.sync.conftest import require_keyring
-
-    other = record_week(tmp_path / "other", xserver, require_keyring())
+def test_a_record_of_another_device_is_caught(week: WeekDiary, tmp_path: Path) -> None:
+    other = record_week(tmp_path / "other", PaintedScreen(), MemoryVault())
     try:
         stranger = next(
             line for line in read_lines(other.everything) if line["record"]["type"] == "segment"

@@ -1,4 +1,4 @@
-"""Signing: the device key in the real keyring, records on close, amendments, rotation, no keyring."""
+"""Signing: records on close, amendments, rotation; the device key in the real keyring; no keyring."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from tracker.store import Store
 
 
 def test_first_signing_creates_a_key_kept_only_in_the_keyring(
-    signer: Signer, ledger: Ledger, data_dir: Path
+    store: Store, ledger: Ledger, data_dir: Path, keyring_vault: KeyringVault, fake_clock: FakeClock
 ) -> None:
-    report = signer.sign_pending()
+    report = Signer(store, ledger, keyring_vault, fake_clock).sign_pending()
     assert report == SigningReport(signed=0, waiting=0)
     (key,) = ledger.keys()
     assert key.device_id == key.key_id == sha256_hex(key.public_key)
@@ -162,20 +162,21 @@ def test_waiting_segments_are_signed_once_a_keyring_works(
     counter: ActivityCounter,
     contract_id: int,
     store: Store,
-    vault: KeyringVault,
+    keyring_vault: KeyringVault,
 ) -> None:
     ledger = Ledger(store)
     with without_keyring():
         track(engine, fake_clock, counter, contract_id, "Offline", at(10, 3, 27), at(10, 25))
         assert Signer(store, ledger, KeyringVault(), fake_clock).sign_pending().waiting == 3
-    report = Signer(store, ledger, vault, fake_clock).sign_pending()
+    report = Signer(store, ledger, keyring_vault, fake_clock).sign_pending()
     assert (report.signed, report.waiting, report.problem) == (3, 0, None)
     assert ledger.unsigned_count() == 0
 
 
 def test_rotation_is_signed_by_the_old_key(
-    signer: Signer, ledger: Ledger, store: Store, fake_clock: FakeClock, vault: KeyringVault
+    ledger: Ledger, store: Store, fake_clock: FakeClock, keyring_vault: KeyringVault
 ) -> None:
+    signer = Signer(store, ledger, keyring_vault, fake_clock)
     signer.sign_pending()
     old, new = signer.rotate()
     assert new.device_id == old.device_id
@@ -190,16 +191,16 @@ def test_rotation_is_signed_by_the_old_key(
     current = ledger.current_key()
     assert current is not None and current.key_id == new.key_id
     # A fresh process finds the new key in the keyring and goes on with the same chain.
-    again = Signer(store, ledger, vault, fake_clock).signing_key()
+    again = Signer(store, ledger, keyring_vault, fake_clock).signing_key()
     assert (again.key_id, again.device_id) == (new.key_id, old.device_id)
 
 
 def test_a_key_lost_from_the_keyring_starts_a_new_device(
-    signer: Signer, ledger: Ledger, store: Store, fake_clock: FakeClock, vault: KeyringVault
+    ledger: Ledger, store: Store, fake_clock: FakeClock, keyring_vault: KeyringVault
 ) -> None:
-    first = signer.signing_key()
-    vault.delete(first.key_id)
-    fresh = Signer(store, ledger, vault, fake_clock)
+    first = Signer(store, ledger, keyring_vault, fake_clock).signing_key()
+    keyring_vault.delete(first.key_id)
+    fresh = Signer(store, ledger, keyring_vault, fake_clock)
     report = fresh.sign_pending()
     second = fresh.signing_key()
     assert second.device_id != first.device_id

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +17,9 @@ from tests.xvfb import COLOUR, Xvfb
 from tracker.activity import ActivityCounter, Counts
 from tracker.clock import FakeClock
 from tracker.engine import Engine
-from tracker.platform import ScreenUnavailable, detect_platform, session_problem
+from tracker.platform import Frame, ScreenUnavailable, detect_platform, session_problem
 from tracker.platform.x11 import Connection, PynputInput, platform
-from tracker.screenshots import ScreenshotTaker
+from tracker.screenshots import ScreenshotTaker, write_atomically
 from tracker.settings import Settings
 from tracker.store import Store
 
@@ -161,33 +161,64 @@ def test_blur_is_applied_before_writing(x_env: Xvfb, colour_window: None, data_d
     assert edge_jump(blurred.path) < edge_jump(sharp.path) / 2
 
 
-def test_monitor_under_the_pointer(x_env: Xvfb, data_dir: Path) -> None:
-    screen = platform(x_env.display).screen
-    frame = screen.grab("pointer")
-    assert (frame.width, frame.height, frame.monitors) == (1920, 1080, 1)
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny tmpfs to fill the disk needs root")
-def test_disk_full_marks_the_screenshot_missing(x_env: Xvfb, data_dir: Path) -> None:
-    target = data_dir / "screenshots"
-    target.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(target)], check=True)
+@pytest.fixture
+def two_monitors(monkeypatch: pytest.MonkeyPatch) -> Iterator[Xvfb]:
+    """1920x1080, and 1024x768 to its right, on one X screen of their own."""
+    x = Xvfb(1920 + 1024, 1080)
     try:
-        (target / "filler").write_bytes(b"x" * 4096)
-        shot = ScreenshotTaker(data_dir, platform(x_env.display).screen).take(
-            "seg", at_utc_now(), blur=False, monitors="all"
-        )
-        assert shot.sha256 is None
-        assert shot.missing_reason == "the disk is full: the screenshot could not be saved"
-        assert [p.name for p in target.rglob("*") if p.is_file()] == ["filler"]
+        monkeypatch.setenv("DISPLAY", x.display)
+        x.split_into_monitors((0, 1920, 1080), (1920, 1024, 768))
+        yield x
     finally:
-        subprocess.run(["umount", str(target)], check=True)
+        x.stop()
 
 
-def test_x_server_gone_is_reported_not_raised(own_xserver: Xvfb, data_dir: Path) -> None:
+def test_monitor_under_the_pointer(two_monitors: Xvfb, data_dir: Path) -> None:
+    x = two_monitors
+    screen = platform(x.display).screen
+    with x.colour_window():  # on the left monitor
+        whole = screen.grab("all")
+        x.xdotool("mousemove", "2400", "300")
+        right = screen.grab("pointer")
+        x.xdotool("mousemove", "100", "900")
+        left = screen.grab("pointer")
+    assert (whole.width, whole.height, whole.monitors) == (2944, 1080, 2)
+    assert (right.width, right.height, right.monitors) == (1024, 768, 1)
+    assert (left.width, left.height, left.monitors) == (1920, 1080, 1)
+
+    def pixel(frame: Frame, x: int, y: int) -> tuple[int, int, int]:
+        offset = 4 * (y * frame.width + x)
+        blue, green, red = frame.bgrx[offset : offset + 3]
+        return red, green, blue
+
+    assert pixel(left, 600, 450) == COLOUR  # the window stands on the left monitor
+    assert pixel(right, 300, 300) == (0, 0, 0)
+
+
+def test_disk_full_marks_the_screenshot_missing(x_env: Xvfb, data_dir: Path) -> None:
+    """The screenshot is written, its thumbnail finds the disk full: neither stays behind."""
+    written: list[Path] = []
+
+    def full_after_one_file(path: Path, data: bytes) -> None:
+        if written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        write_atomically(path, data)
+        written.append(path)
+
+    taker = ScreenshotTaker(data_dir, platform(x_env.display).screen, write=full_after_one_file)
+    shot = taker.take("seg", at_utc_now(), blur=False, monitors="all")
+    assert shot.sha256 is None
+    assert shot.missing_reason == "the disk is full: the screenshot could not be saved"
+    assert len(written) == 1 and not written[0].exists()
+    assert [p for p in data_dir.rglob("*") if p.is_file()] == []
+
+
+def test_x_server_gone_is_reported_not_raised(
+    own_xserver: Xvfb, monkeypatch: pytest.MonkeyPatch, data_dir: Path
+) -> None:
     found = platform(own_xserver.display)
     counter = ActivityCounter()
-    os.environ["DISPLAY"] = own_xserver.display
+    monkeypatch.setenv("DISPLAY", own_xserver.display)
     try:
         found.input.start(counter)
         assert found.input.problem() is None

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from diary.canonical import parse_json
+from sync.keys import MemoryVault
+from sync.ledger import Ledger
+from sync.signer import Signer
+from tests.tracker.helpers import at, run_until
+from tracker.clock import FakeClock
 from tracker.engine import Engine
 from tracker.settings import SETTINGS_FILE, load_settings
+from tracker.store import Store
 from ui.main_window import MainWindow
 
 
@@ -61,13 +68,42 @@ def test_an_unreadable_settings_file_is_explained_and_kept(
 
 
 def test_the_diary_and_timesheet_open_and_edits_are_signed(
-    qtbot: QtBot, main_window: MainWindow
+    qtbot: QtBot,
+    main_window: MainWindow,
+    engine: Engine,
+    fake_clock: FakeClock,
+    store: Store,
+    contract_id: int,
 ) -> None:
+    """A deletion in the diary reaches the signer through the window's ``edited`` signal, as the
+    app wires it (there to a round of signing in its own process, here to the signer itself)."""
+    ledger = Ledger(store)
+    signer = Signer(store, ledger, MemoryVault(), fake_clock)
+    main_window.edited.connect(signer.sign_pending)
+    engine.start(contract_id, "Checkout page")
+    run_until(engine, fake_clock, at(10, 8))
+    engine.stop()
+    signer.sign_pending()
+    (segment,) = store.segments_between(at(10, 0), at(11, 0))
     qtbot.mouseClick(main_window.diary_button, Qt.MouseButton.LeftButton)
-    assert main_window.diary is not None and main_window.diary.isVisible()
-    qtbot.addWidget(main_window.diary)
+    diary = main_window.diary
+    assert diary is not None and diary.isVisible()
+    qtbot.addWidget(diary)
     qtbot.mouseClick(main_window.timesheet_button, Qt.MouseButton.LeftButton)
     assert main_window.timesheet is not None and main_window.timesheet.isVisible()
     qtbot.addWidget(main_window.timesheet)
+    cell = next(c for c in diary.cells if c.view is not None and c.view.segment.id == segment.id)
+    qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=QPoint(4, cell.height() - 4))
+    qtbot.mouseClick(diary.delete_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(main_window.edited, timeout=1000):
-        main_window.diary.changed.emit()
+        qtbot.mouseClick(
+            diary.confirm_delete.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton
+        )
+    (device,) = ledger.devices()
+    records = [parse_json(r.record) for r in ledger.chain(device)]
+    assert [(r["type"], r.get("kind")) for r in records] == [
+        ("key", None),
+        ("segment", None),
+        ("amendment", "delete-segment"),
+    ]
+    assert records[2]["segment"] == segment.id
