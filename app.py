@@ -101,6 +101,7 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
         return app.exec()
     finally:
         window.remember_geometry()
+        others.close()
         host.stop()
         signing.wait(SIGNING_WAIT_SECONDS)
         crashes.uninstall()

@@ -143,11 +143,11 @@ def covered_minutes(kind: str, start: str, end: str) -> list[str]:
     if kind != SegmentKind.TRACKED or last <= first:
         return []
     minute = first.replace(second=0)
-    minutes = []
-    while minute < last:
-        minutes.append(timestamp(minute))
-        minute += MINUTE
-    return minutes
+    count = -(-int((last - minute).total_seconds()) // 60)
+    within = int(start[14:16])
+    if within + count <= 60:  # the usual case (a segment lies in one slot): one hour's minutes
+        return [f"{start[:14]}{m:02d}:00Z" for m in range(within, within + count)]
+    return [timestamp(minute + n * MINUTE) for n in range(count)]
 
 
 def _segment_details(entry: Entry) -> list[Failure]:
