@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,36 +32,29 @@ def test_start_from_the_window_and_count_real_input(own_xserver: Xvfb, data_dir:
 
 def test_a_second_launch_brings_the_running_window_up(own_xserver: Xvfb, data_dir: Path) -> None:
     x = own_xserver
-    with x.tray():
-        app = _launch(x, data_dir)
-        try:
-            window = _main_window(x)
-            x.xdotool("windowfocus", "--sync", window)
-            x.xdotool("key", "ctrl+w")  # into the tray
-            wait_until(lambda: not _visible(x), what="the window to close")
-            second = subprocess.run(
-                [sys.executable, str(MAIN), "--data-dir", str(data_dir)],
-                env=x.env(QT_QPA_PLATFORM="xcb"),
-                capture_output=True,
-                text=True,
-                timeout=60,
-                cwd=ROOT,
-            )
-            assert second.returncode == 0, second.stderr
-            assert "already running" in second.stdout and second.stderr == ""
-            wait_until(lambda: _visible(x), what="the running app's window to come up")
-            assert app.poll() is None
-            app.send_signal(signal.SIGTERM)
-            out, _ = app.communicate(timeout=60)
-            assert app.returncode == 0, out
-        finally:
-            if app.poll() is None:
-                app.kill()
-                app.wait()
+    with x.tray(), _launched(x, data_dir) as app:
+        window = _main_window(x)
+        x.xdotool("windowfocus", "--sync", window)
+        x.xdotool("key", "ctrl+w")  # into the tray
+        wait_until(lambda: not _visible(x), what="the window to close")
+        second = subprocess.run(
+            [sys.executable, str(MAIN), "--data-dir", str(data_dir)],
+            env=x.env(QT_QPA_PLATFORM="xcb"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+        assert second.returncode == 0, second.stderr
+        assert "already running" in second.stdout and second.stderr == ""
+        wait_until(lambda: _visible(x), what="the running app's window to come up")
+        _quit_with_sigterm(app)
 
 
-def _launch(x: Xvfb, data_dir: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+@contextmanager
+def _launched(x: Xvfb, data_dir: Path) -> Iterator[subprocess.Popen[str]]:
+    """The app (python main.py) on the display; killed at the end if still running."""
+    app = subprocess.Popen(
         [sys.executable, str(MAIN), "--data-dir", str(data_dir)],
         env=x.env(QT_QPA_PLATFORM="xcb"),
         stdout=subprocess.PIPE,
@@ -67,6 +62,20 @@ def _launch(x: Xvfb, data_dir: Path) -> subprocess.Popen[str]:
         text=True,
         cwd=ROOT,
     )
+    try:
+        yield app
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+
+
+def _quit_with_sigterm(app: subprocess.Popen[str]) -> None:
+    """SIGTERM quits the app cleanly (tracking stopped, segment closed): exit code 0."""
+    assert app.poll() is None, "the app is no longer running"
+    app.send_signal(signal.SIGTERM)
+    out, _ = app.communicate(timeout=60)
+    assert app.returncode == 0, out
 
 
 def _main_window(x: Xvfb) -> str:
@@ -91,8 +100,7 @@ def _run_the_app(x: Xvfb, data_dir: Path) -> None:
         data_dir, "contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45"
     )
     assert added.returncode == 0, added.stderr
-    app = _launch(x, data_dir)
-    try:
+    with _launched(x, data_dir) as app:
         window = _main_window(x)
         x.xdotool("windowfocus", "--sync", window)  # no window manager here to give it focus
         x.xdotool("type", "--delay", "10", "Checkout page")  # the memo field has the focus
@@ -117,13 +125,7 @@ def _run_the_app(x: Xvfb, data_dir: Path) -> None:
         x.xdotool("key", "ctrl+w")  # close the window: the app stays in the tray
         wait_until(lambda: not _visible(x), what="the window to close")
         assert app.poll() is None, "closing the window quit the app although there is a tray"
-        app.send_signal(signal.SIGTERM)
-        out, _ = app.communicate(timeout=60)
-        assert app.returncode == 0, out
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
+        _quit_with_sigterm(app)
     segments = diary_json(data_dir)
     assert all(s["memo"] == "Checkout page" and not s["open"] for s in segments)
     minutes = {m["start"]: m for s in segments for m in s["minutes"]}
