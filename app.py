@@ -30,10 +30,15 @@ def run_app(parts: Composition, program: str) -> int:
     """The window on the GUI thread, the engine on a thread of its own; returns the exit code.
 
     ``program`` is how the user runs Workdiary's commands (for the words of hints)."""
-    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+    if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+        # Without X11 (or XWayland, which sets DISPLAY) Qt would abort with its own message.
+        wayland = (
+            " WAYLAND_DISPLAY is, but Workdiary needs X11 or XWayland."
+            if (os.environ.get("WAYLAND_DISPLAY"))
+            else ""
+        )
         raise SessionUnsupported(
-            "No display: the desktop app needs a graphical session, and neither DISPLAY nor "
-            "WAYLAND_DISPLAY is set.",
+            "No display: the desktop app needs an X11 session, and DISPLAY is not set." + wayland,
             code="no-display-for-app",
         )
     from PySide6.QtWidgets import QApplication

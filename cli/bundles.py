@@ -14,7 +14,7 @@ from tracker import __version__
 from tracker.errors import InvalidInput
 
 from .messages import advice
-from .program import program_name
+from .program import command
 
 #: verify's exit code when the bundle was read but something in it does not verify.
 VERIFY_FAILED = 1
@@ -74,7 +74,7 @@ def export_week(args: argparse.Namespace, parts: Composition) -> int:
     if summary.unsigned:
         warnings.append(
             f"{summary.unsigned} segment(s) of this week are not signed yet, so they are not in "
-            f"the bundle. Run {program_name()} sign (it needs the system keyring), then export "
+            f"the bundle. Run {command()} sign (it needs the system keyring), then export "
             "again."
         )
     if report.problem:
@@ -88,10 +88,18 @@ def export_week(args: argparse.Namespace, parts: Composition) -> int:
 def verify_file(args: argparse.Namespace, parts: Composition) -> int:
     """Needs no data dir, display or keyring: a client's machine has none of them."""
     from diary.bundle import verify_bundle
+    from diary.errors import BadBundle
 
     from .verdict_text import verdict_json, verdict_text
 
-    verdict = verify_bundle(Path(args.bundle).expanduser())
+    path = Path(args.bundle).expanduser()
+    try:
+        verdict = verify_bundle(path)
+    except BadBundle as error:
+        if not args.json:
+            raise
+        print(json.dumps({"ok": False, "bundle": str(path), "refused": str(error)}, indent=2))
+        return InvalidInput.exit_code
     if args.json:
         print(json.dumps(verdict_json(verdict), indent=2))
     else:

@@ -12,7 +12,7 @@ from tracker.durations import duration_text
 from tracker.errors import InvalidInput
 from tracker.week import week_billable_seconds
 
-from .program import program_name
+from .program import command
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -90,8 +90,7 @@ def list_contracts(args: argparse.Namespace, parts: Composition) -> int:
         return 0
     if not rows:
         print(
-            f"No contracts yet. Add one: {program_name()} contract add --title T --client C "
-            "--rate 45.00"
+            f"No contracts yet. Add one: {command()} contract add --title T --client C --rate 45.00"
         )
         return 0
     print(f"{'ID':>4}  {'Title':<24} {'Client':<20} {'Rate/h':>8}  {'Limit':>6}  This week")

@@ -6,10 +6,10 @@ import argparse
 
 from composition import Composition
 
-from .program import program_name
+from .program import command
 
 
 def run(args: argparse.Namespace, parts: Composition) -> int:
     from app import run_app
 
-    return run_app(parts, program_name())
+    return run_app(parts, command())

@@ -17,13 +17,14 @@ from tracker.errors import InternalError, InvalidInput, TrackerError
 
 from . import bundles, contracts, desktop, diary, settings, signing, tracking
 from .messages import explain
+from .program import program_name, remember_data_dir_option
 
 log = logging.getLogger("workdiary")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="workdiary", description="Time tracker and work diary for hourly contracts."
+        prog=program_name(), description="Time tracker and work diary for hourly contracts."
     )
     parser.add_argument("--version", action="version", version=f"workdiary {__version__}")
     parser.add_argument(
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     args = build_parser().parse_args(argv)
+    remember_data_dir_option(args.data_dir)
     clock = clock or SystemClock()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

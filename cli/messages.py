@@ -5,7 +5,7 @@ from __future__ import annotations
 from diary.errors import ProtocolError
 from tracker.errors import TrackerError
 
-from .program import program_name
+from .program import command
 
 #: What to do, by error code; ``{program}`` is the command the user runs.
 ADVICE: dict[str, str] = {
@@ -20,8 +20,8 @@ ADVICE: dict[str, str] = {
         "segments wait, unsigned, until the key can be stored."
     ),
     "no-display-for-app": (
-        "Start it from your desktop, or track from a terminal with: "
-        '{program} track --contract ID --memo "..." (that needs X11 too).'
+        "Start it from your desktop session, where DISPLAY names its X display (for example "
+        "DISPLAY=:0 {program})."
     ),
     "bundle-disk-full": "Free some space, or choose another place with -o.",
 }
@@ -29,7 +29,7 @@ ADVICE: dict[str, str] = {
 
 def advice(code: str | None) -> str | None:
     text = ADVICE.get(code or "")
-    return None if text is None else text.format(program=program_name())
+    return None if text is None else text.format(program=command())
 
 
 def explain(error: TrackerError | ProtocolError) -> str:

@@ -6,9 +6,9 @@ import argparse
 
 from composition import Composition
 from tracker.errors import InvalidInput
-from tracker.settings import save_setting, settings_table
+from tracker.settings import SETTING_RULES, parse_setting, save_setting, settings_table
 
-from .program import program_name
+from .program import command
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,7 +20,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def settings_command(args: argparse.Namespace, parts: Composition) -> int:
     if args.key is not None and args.value is None:
-        raise InvalidInput(f"Give a value too: {program_name()} settings {args.key} VALUE")
+        if args.key not in SETTING_RULES:
+            parse_setting(args.key, None)  # says the key is unknown, and which ones there are
+        raise InvalidInput(f"Give a value too: {command()} settings {args.key} VALUE")
     if args.key is not None:
         settings = save_setting(parts.data_dir, args.key, args.value)
         print(f"{args.key} = {_setting_text(getattr(settings, args.key))}")

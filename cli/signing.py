@@ -28,9 +28,11 @@ def sign_pending(args: argparse.Namespace, parts: Composition) -> int:
     for notice in report.notices:
         print(notice)
     if report.problem:
+        # Not the usual advice ("run sign"): this is the sign command.
         raise KeyringUnavailable(
-            f"{report.waiting} record(s) wait to be signed. {report.problem}",
-            code=report.code,
+            f"{report.waiting} record(s) wait to be signed. {report.problem} Install or unlock "
+            "a keyring, then run this again.",
+            code="no-keyring-here",
         )
     print(f"Signed {report.signed} record(s). Nothing waits to be signed.")
     return 0

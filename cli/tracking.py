@@ -33,7 +33,7 @@ from tracker.store import Store
 from tracker.views import billable_seconds
 
 from .messages import advice
-from .program import program_name
+from .program import command
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,7 +68,7 @@ def track_time(args: argparse.Namespace, parts: Composition) -> int:
         if settings.idle_policy_value is IdlePolicy.ASK:
             print(
                 "Idle policy is 'ask', but nobody can be asked when tracking headless: idle time "
-                f"will be discarded. Change it with: {program_name()} settings idle_policy keep"
+                f"will be discarded. Change it with: {command()} settings idle_policy keep"
             )
         signing.request()  # whatever an earlier run left unsigned
         try:
@@ -93,10 +93,7 @@ def print_run_total(store: Store, started: Segment, clock: Clock) -> None:
     until = clock.now() + timedelta(minutes=10)  # every segment of this run starts before it
     segments = store.segments_between(started.start, until, started.contract_id)
     seconds = billable_seconds(store.views(segments, with_minutes=False))
-    print(
-        f"Tracked {duration_text(seconds)} billable in this run. "
-        f"See it with: {program_name()} diary"
-    )
+    print(f"Tracked {duration_text(seconds)} billable in this run. See it with: {command()} diary")
 
 
 class SigningNotes:

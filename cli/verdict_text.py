@@ -36,12 +36,20 @@ def verdict_json(verdict: BundleVerdict) -> Json:
 
 
 def verdict_text(verdict: BundleVerdict) -> str:
+    """The verdict first, then what the bundle covers, its hours, and every failure."""
     manifest = verdict.manifest
     period = manifest["period"]
     scope = f"contract {manifest['contract']}" if manifest["contract"] else "all contracts"
     last_day = (parse_timestamp(period["end"]) - timedelta(seconds=1)).strftime("%Y-%m-%d")
     name = f"week {manifest['week']}" if manifest.get("week") else "period"
-    lines = [f"Bundle {verdict.path}: {name} ({period['start'][:10]} to {last_day} UTC), {scope}."]
+    records, shots = _count(verdict.records, "record"), _count(verdict.screenshots, "screenshot")
+    if verdict.ok:
+        lines = [f"Everything verifies: {records}, {shots}."]
+    else:
+        lines = [f"NOT VERIFIED: {_count(len(verdict.failures), 'problem')} (listed below)."]
+    lines.append(
+        f"Bundle {verdict.path}: {name} ({period['start'][:10]} to {last_day} UTC), {scope}."
+    )
     for device in verdict.devices:
         keys = ", ".join(k[:12] for k in device["keys"])
         lines.append(
@@ -49,25 +57,29 @@ def verdict_text(verdict: BundleVerdict) -> str:
             f"{device['last_seq']}, signed by key {keys}."
         )
     lines += _hours_table(verdict)
-    if verdict.ok:
-        lines.append(
-            f"Everything verifies: {verdict.records} records, {verdict.screenshots} screenshots."
-        )
-    else:
-        lines.append(f"NOT VERIFIED: {len(verdict.failures)} problem(s).")
+    if not verdict.ok:
+        lines.append("Problems:")
         ordered = sorted(verdict.failures, key=lambda f: (f.device or "", f.seq or -1, f.code))
         lines += [f"  {f.where()} [{f.code}]: {f.reason}" for f in ordered]
         if verdict.unverified_segments:
             lines.append(
-                f"{verdict.unverified_segments} segment(s) with problems are left out of the hours."
+                f"{_count(verdict.unverified_segments, 'segment')} with problems "
+                f"{'is' if verdict.unverified_segments == 1 else 'are'} left out of the hours."
             )
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" + ("" if number == 1 else "s")
 
 
 def _hours_table(verdict: BundleVerdict) -> list[str]:
     if not verdict.seconds:
         return ["No verified hours in this bundle."]
-    lines = ["Verified hours (UTC days):", f"  {'Contract':<10} {'Day':<12} {'H:MM:SS':>9}"]
+    title = "Verified hours (UTC days):"
+    if not verdict.ok:
+        title = "Hours of the segments that verified (the bundle as a whole does not; UTC days):"
+    lines = [title, f"  {'Contract':<10} {'Day':<12} {'H:MM:SS':>9}"]
     totals: dict[str, int] = defaultdict(int)
     for (contract, day), seconds in sorted(verdict.seconds.items()):
         totals[contract] += seconds

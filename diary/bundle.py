@@ -86,6 +86,11 @@ class Bundle:
 
 @contextmanager
 def open_bundle(path: Path) -> Iterator[Bundle]:
+    if path.is_dir():
+        raise BadBundle(
+            f"{path} is a folder: a bundle is a zip file (manifest.json, keys.json and "
+            "records.jsonl at its top, screenshots/ beside them)."
+        )
     if not path.is_file():
         raise BadBundle(f"There is no file {path}.")
     try:

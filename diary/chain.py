@@ -49,14 +49,21 @@ class ChainHead:
         return head
 
 
-def check_signature(entry: Entry, keys: Mapping[str, PublicKey]) -> list[Failure]:
-    """Whether the entry is signed by the key it names; sets ``entry.signature_ok``."""
+def check_signature(
+    entry: Entry, keys: Mapping[str, PublicKey], unusable: Mapping[str, str] | None = None
+) -> list[Failure]:
+    """Whether the entry is signed by the key it names (``unusable``: keys listed, but not to be
+    used, and why); sets ``entry.signature_ok``."""
     kid = entry.record["key"]
     public = keys.get(kid)
     if public is None:
+        why = (unusable or {}).get(kid, "which is not listed")
         return [
             entry.failure(
-                "unknown-key", f"The record is signed by key {kid[:12]}, which is not listed."
+                "unknown-key",
+                f"The record is signed by key {kid[:12]}, "
+                + (why if why.startswith("which") else f"which is not used: {why}")
+                + ".",
             )
         ]
     try:

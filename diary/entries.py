@@ -98,6 +98,8 @@ def read_entry(line: Any, number: int | None = None) -> Entry | Failure:
 
 def read_line(raw: bytes, number: int) -> Entry | Failure:
     """One line of records.jsonl (without its LF): UTF-8 JSON text holding one entry."""
+    if not raw.strip():
+        return Failure("format", "The line is empty: every line holds one record entry.", number)
     try:
         line = parse_json(raw)
     except (ValueError, RecursionError) as error:

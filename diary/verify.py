@@ -81,8 +81,9 @@ def verify_records(
     """
     verdict = Verdict()
     failures = verdict.failures
-    known, key_failures = key_table(keys)
-    failures += key_failures
+    table = key_table(keys)
+    known = table.usable
+    failures += table.failures
     entries: list[Entry] = []
     for item in lines:
         if isinstance(item, Failure):
@@ -91,7 +92,7 @@ def verify_records(
             entries.append(item)
     verdict.records = len(entries)
     for entry in entries:
-        failures += check_signature(entry, known)
+        failures += check_signature(entry, known, table.unusable)
     by_device: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_device[entry.device].append(entry)
@@ -130,33 +131,38 @@ def verify_records(
     return verdict
 
 
-def key_table(keys: Sequence[PublicKey]) -> tuple[dict[str, PublicKey], list[Failure]]:
-    """The usable keys by id. A key whose id is not the SHA-256 of its public key, or an id
-    listed twice, is not used (records signed with it fail `unknown-key`)."""
-    failures: list[Failure] = []
+@dataclass
+class KeyTable:
+    """The keys a bundle lists: those that can be used, and why the others cannot."""
+
+    usable: dict[str, PublicKey]
+    unusable: dict[str, str]
+    failures: list[Failure]
+
+
+def key_table(keys: Sequence[PublicKey]) -> KeyTable:
+    """A key whose id is not the SHA-256 of its public key, or an id listed twice, is not used:
+    records signed with it fail `unknown-key`, and so does its listing (at no record)."""
     counts: dict[str, int] = defaultdict(int)
     for key in keys:
         counts[key.key_id] += 1
-    usable: dict[str, PublicKey] = {}
+    table = KeyTable({}, {}, [])
     for key in keys:
-        if counts[key.key_id] > 1:
-            if key.key_id not in usable:
-                failures.append(
-                    Failure("unknown-key", f"The key {key.key_id[:12]} is listed more than once.")
-                )
-            usable.setdefault(key.key_id, key)
-        elif key_id(key.public_key) != key.key_id:
-            failures.append(
-                Failure(
-                    "unknown-key",
-                    f"Key {key.key_id[:12]} is listed with a public key whose SHA-256 is "
-                    f"{key_id(key.public_key)[:12]}: a key's id must be the SHA-256 of its "
-                    "public key.",
-                )
+        kid = key.key_id
+        if counts[kid] > 1:
+            reason = "keys.json lists it more than once"
+        elif key_id(key.public_key) != kid:
+            reason = (
+                f"keys.json lists it with a public key whose SHA-256 is "
+                f"{key_id(key.public_key)[:12]}, and a key's id is the SHA-256 of its public key"
             )
         else:
-            usable[key.key_id] = key
-    return {kid: key for kid, key in usable.items() if counts[kid] == 1}, failures
+            table.usable[kid] = key
+            continue
+        if kid not in table.unusable:
+            table.unusable[kid] = reason
+            table.failures.append(Failure("unknown-key", f"Key {kid[:12]} is not used: {reason}."))
+    return table
 
 
 def _check_head(last: Entry, head: Head) -> list[Failure]:
@@ -312,9 +318,10 @@ def verify_extension(
     chain (overlap with other devices' segments, the weekly limit, the contract, the clock) are
     the caller's.
     """
-    known, failures = key_table(keys)
+    table = key_table(keys)
+    known, failures = table.usable, list(table.failures)
     for entry in entries:
-        failures += check_signature(entry, known)
+        failures += check_signature(entry, known, table.unusable)
     chain = list(entries)
     device = anchor.device if anchor is not None else chain[0].device if chain else None
     failures += [

@@ -179,20 +179,35 @@ def test_diary_refuses_a_bad_date_and_contract(
     assert code == 2 and "YYYY-MM-DD" in err
     code, _, err = run(capsys, data_dir, "diary", "--contract", "3")
     assert code == 2 and "no contract 3" in err
+    # The command it suggests works as written: with this data dir, not the default one.
+    assert f"See them with: python main.py --data-dir {data_dir} contract list" in err
+
+
+def test_hints_name_the_program_as_started(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKDIARY_PROGRAM", "/opt/workdiary/scripts/run")
+    code, _, err = run(capsys, data_dir, "settings", "idle_minutes")
+    assert code == 2
+    assert f"/opt/workdiary/scripts/run --data-dir {data_dir} settings idle_minutes VALUE" in err
+    code, _, err = run(capsys, data_dir, "settings", "no_such_setting")
+    assert code == 2 and "Unknown setting 'no_such_setting'" in err and "VALUE" not in err
 
 
 def test_the_app_without_any_display_says_so(data_dir: Path) -> None:
     import subprocess
     import sys
 
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(data_dir)}
-    result = subprocess.run(
-        [sys.executable, "main.py", "--data-dir", str(data_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[2],
-        timeout=60,
-    )
-    assert result.returncode == 3
-    assert "No display: the desktop app needs a graphical session" in result.stderr
+    for wayland in ({}, {"WAYLAND_DISPLAY": "wayland-0"}):  # no XWayland: Qt would abort
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(data_dir), **wayland}
+        result = subprocess.run(
+            [sys.executable, "main.py", "--data-dir", str(data_dir)],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[2],
+            timeout=60,
+        )
+        assert result.returncode == 3, result.stderr
+        assert "No display: the desktop app needs an X11 session" in result.stderr
+        assert "DISPLAY=:0 python main.py --data-dir" in result.stderr

@@ -300,6 +300,14 @@ def test_not_a_bundle_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["verify", str(junk)]) == 2
     assert "is not a Workdiary bundle" in capsys.readouterr().err
     assert main(["verify", str(tmp_path / "missing.zip")]) == 2
+    assert main(["verify", str(tmp_path)]) == 2
+    assert "is a folder: a bundle is a zip file" in capsys.readouterr().err
+    # A program that asks for JSON gets JSON, refusals too.
+    assert main(["verify", str(junk), "--json"]) == 2
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["ok"] is False and "is not a Workdiary bundle" in report["refused"]
+    assert err == ""
 
 
 def test_the_independent_verifier_agrees_on_a_real_week(week: WeekDiary) -> None:
