@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    # What Workdiary writes is the user's alone: the data dir, its files, exported bundles.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     remember_data_dir_option(args.data_dir)
     clock = clock or SystemClock()

@@ -111,8 +111,11 @@ def check_overlaps(segments: Sequence[Entry]) -> list[Failure]:
     return failures
 
 
-def check_details(entry: Entry) -> list[Failure]:
-    """A record's details, when it carries them: their fields, their hash, then what they say."""
+def check_details(entry: Entry, deleted: bool = False) -> list[Failure]:
+    """A record's details, when it carries them: their fields, their hash, then what they say.
+
+    The screenshots of a ``deleted`` segment (a deletion in the bundle) are not checked: they
+    no longer back any time, and a segment that cannot verify can then still be deleted."""
     details = entry.details
     if details is None:
         return []
@@ -132,7 +135,7 @@ def check_details(entry: Entry) -> list[Failure]:
             )
         ]
     if entry.type == RecordType.SEGMENT:
-        return _segment_details(entry)
+        return _segment_details(entry, screenshots=not deleted)
     return _amendment_memo(entry)
 
 
@@ -150,7 +153,7 @@ def covered_minutes(kind: str, start: str, end: str) -> list[str]:
     return [timestamp(minute + n * MINUTE) for n in range(count)]
 
 
-def _segment_details(entry: Entry) -> list[Failure]:
+def _segment_details(entry: Entry, screenshots: bool) -> list[Failure]:
     assert entry.details is not None
     record, details = entry.record, entry.details
     failures = []
@@ -175,7 +178,7 @@ def _segment_details(entry: Entry) -> list[Failure]:
             )
         )
     taken = ""
-    for shot in details["screenshots"]:
+    for shot in details["screenshots"] if screenshots else ():
         if not start <= shot["taken_at"] <= end or shot["taken_at"] < taken:
             failures.append(
                 entry.failure(

@@ -220,6 +220,11 @@ def _check_diary(
         if entry.type == RecordType.AMENDMENT:
             amendments[entry.record["segment"]].append(entry)
     in_scope = {sid: e for sid, e in segments.items() if scope.holds(e.record)}
+    deleted = {
+        sid
+        for sid, changes in amendments.items()
+        if any(a.record["kind"] in DELETING for a in changes)
+    }
     details_ok: set[str] = set()
     for entry in kept:
         if entry.type == RecordType.KEY:
@@ -233,7 +238,7 @@ def _check_diary(
                     "(memo, activity, screenshots) are not in the bundle.",
                 )
             )
-        found = check_details(entry)
+        found = check_details(entry, entry.record["segment"] in deleted)
         failures += found
         if entry.details is not None and not found:
             details_ok.add(entry.id)
@@ -241,8 +246,7 @@ def _check_diary(
         if entry.type == RecordType.AMENDMENT and segment is not None:
             failures += check_amendment_fits(entry, segment)
     for segment_id, entry in in_scope.items():
-        deleted = any(a.record["kind"] in DELETING for a in amendments[segment_id])
-        if not deleted and entry.id in details_ok:
+        if segment_id not in deleted and entry.id in details_ok:
             found, checked = check_screenshot_files(entry, files)
             failures += found
             diary.screenshots += checked

@@ -25,10 +25,17 @@ def resolve_data_dir(explicit: str | None) -> Path:
     return Path(platformdirs.user_data_dir("workdiary", appauthor=False))
 
 
+#: The data dir and everything in it are the user's alone: screenshots, memos, the log.
+DIR_MODE, FILE_MODE = 0o700, 0o600
+
+
 def prepare_data_dir(path: Path) -> Path:
-    """Create the data dir if needed and prove it is writable."""
+    """Create the data dir if needed (private), make one an earlier version left readable to
+    others private, and prove it is writable."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            make_private(path)
         probe = path / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()
@@ -36,6 +43,17 @@ def prepare_data_dir(path: Path) -> Path:
         reason = error.strerror or str(error)
         raise DataDirUnusable(f"The data dir {path} cannot be written ({reason}).") from error
     return path
+
+
+def make_private(path: Path) -> None:
+    """The data dir 0700, and every folder in it 0700 and file 0600 (once: a data dir that is
+    0700 already was made so by this)."""
+    for folder, _, files in os.walk(path):
+        os.chmod(folder, DIR_MODE)
+        for name in files:
+            file = os.path.join(folder, name)
+            if not os.path.islink(file):
+                os.chmod(file, FILE_MODE)
 
 
 class TrackerLock:
@@ -46,7 +64,7 @@ class TrackerLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:

@@ -35,12 +35,16 @@ from .records import Contract, IdlePolicy, Segment
 from .screenshots import ScreenshotTaker, missing_screenshot
 from .settings import Settings
 from .store import Store
-from .timeline import ceil_minute, idle_range
+from .timeline import ceil_minute, idle_range, recovered_end
 from .week import week_billable_seconds
 
 #: Wall and monotonic time may drift this far between two ticks before it counts as a jump
 #: (NTP steps are usually well under a second; suspend and manual clock changes are not).
 CLOCK_TOLERANCE_SECONDS = 10.0
+#: Why a minute between the last one saved and a later screenshot has no counts.
+NOT_SAVED = "not saved: Workdiary stopped unexpectedly"
+#: Why a screenshot is missing when taking it failed in a way Workdiary did not foresee.
+SCREENSHOT_FAULT = "the screenshot failed through a fault in Workdiary (details in its log)"
 #: How often idle time is checked while nothing else is due.
 IDLE_POLL_SECONDS = 5.0
 
@@ -126,15 +130,23 @@ class Engine:
 
     @delivering
     def recover(self) -> list[Segment]:
-        """Close segments an unexpected stop left open at their last committed minute."""
+        """Close segments an unexpected stop left open: after their last saved minute, and not
+        before their last screenshot (the minutes in between say they were not saved)."""
         closed: list[Segment] = []
         for segment in self._store.open_segments():
-            minutes = self._store.minutes([segment.id]).get(segment.id, [])
-            end = segment.start
-            if minutes:
-                end = min(max(minutes[-1].start + MINUTE, segment.start), slot_end(segment.start))
+            saved = [m.start for m in self._store.minutes([segment.id]).get(segment.id, [])]
+            shots = [s.taken_at for s in self._store.screenshots([segment.id]).get(segment.id, [])]
+            end = recovered_end(segment.start, saved, shots)
             reason = "recovered after an unexpected stop"
-            self._store.close_segment(segment.id, end, reason)
+            with self._store.atomic():
+                minute = minute_floor(segment.start)
+                while minute < end:
+                    if minute not in saved:
+                        self._store.add_minute(
+                            segment.id, MinuteActivity(minute, unavailable=NOT_SAVED)
+                        )
+                    minute += MINUTE
+                self._store.close_segment(segment.id, end, reason)
             closed.append(
                 replace(segment, end=end, closed_at=self._clock.now(), close_reason=reason)
             )
@@ -495,9 +507,11 @@ class Engine:
                 shot = self._screenshots.take(
                     session.segment.id, at, self.settings.blur, self.settings.monitors
                 )
-            except Exception as error:  # a bug of ours must not stop the timer
+            except Exception:  # a bug of ours must not stop the timer
+                # The reason is signed and shown to the client: plain words, the details in
+                # the log only.
                 log.exception("taking a screenshot failed")
-                shot = missing_screenshot(session.segment.id, at, f"internal error: {error}")
+                shot = missing_screenshot(session.segment.id, at, SCREENSHOT_FAULT)
         self._emit(ScreenshotTaken(self._store.add_screenshot(shot)))
 
     def _check_input(self) -> None:

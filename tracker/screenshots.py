@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import logging
@@ -95,11 +96,19 @@ class ScreenshotTaker:
         sha256 = hashlib.sha256(jpeg).hexdigest()
         relative = Path(SCREENSHOT_DIR, sha256[:2], f"{sha256}.jpg")
         thumb_relative = Path(THUMBNAIL_DIR, sha256[:2], f"{sha256}.jpg")
+        # A screen that did not change gives the same file as an earlier screenshot, which
+        # another segment names: a failed write must never remove that one.
+        written: list[Path] = []
         try:
-            self._write(self._data_dir / relative, jpeg)
-            self._write(self._data_dir / thumb_relative, thumb)
+            for target, data in ((relative, jpeg), (thumb_relative, thumb)):
+                path = self._data_dir / target
+                if not path.exists():
+                    self._write(path, data)
+                    written.append(path)
         except OSError as error:
-            (self._data_dir / relative).unlink(missing_ok=True)
+            for path in written:
+                with contextlib.suppress(OSError):  # as unwritable as the rest, then: say so
+                    path.unlink()
             log.warning("screenshot not saved: %s", error)
             return missing_screenshot(segment_id, at, _disk_reason(error), blur)
         return Screenshot(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,7 +12,8 @@ from typing import Any
 from diary.records import AmendmentKind, MinuteActivity, SegmentKind
 
 from .clock import Clock
-from .errors import DatabaseCorrupt, EnvironmentProblem, InvalidInput, is_disk_full
+from .database_checks import check_database, unreadable
+from .errors import EnvironmentProblem, InvalidInput, is_disk_full
 from .migrations import MIGRATIONS
 from .records import Amendment, Contract, IdlePeriod, Screenshot, Segment
 from .timeline import from_epoch, to_epoch
@@ -55,17 +55,17 @@ class Store:
     def __init__(self, path: Path, clock: Clock) -> None:
         self.path = path
         self._clock = clock
-        check_database(path, clock)
+        check_database(path)
         try:
             connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+            self.db = Database(connection)
+            self._depth = 0
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as error:
-            raise EnvironmentProblem(f"Cannot open the database {path}: {error}.") from error
-        self.db = Database(connection)
-        self._depth = 0
-        self.db.execute("PRAGMA busy_timeout = 10000")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
+            raise unreadable(path, error) from error
         self.migrate(MIGRATIONS)
 
     def close(self) -> None:
@@ -383,47 +383,11 @@ class Store:
         return [_idle(row) for row in self.db.query("SELECT * FROM idle_periods ORDER BY id")]
 
 
-def check_database(path: Path, clock: Clock) -> None:
-    """Refuse a damaged database without touching it, and keep a copy of it beside it."""
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    # Only SQLite itself may open the file: closing any other descriptor of it would drop the
-    # POSIX locks this process's open connections hold, and another process could then delete
-    # the write-ahead log under them (the app has two connections; see docs/architecture.md).
-    problem: str | None = None
-    try:
-        reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            result = [row[0] for row in reader.execute("PRAGMA quick_check")]
-        finally:
-            reader.close()
-        if result != ["ok"]:
-            problem = "; ".join(result[:3])
-    except sqlite3.DatabaseError as error:
-        problem = "it is not an SQLite database" if "not a database" in str(error) else str(error)
-    if problem is None:
-        return
-    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
-    copy = path.with_name(f"{path.name}.corrupt-{stamp}")
-    try:
-        shutil.copy2(path, copy)
-        kept = f"A copy is at {copy}."
-    except OSError as error:
-        kept = f"Making a copy failed too ({error.strerror})."
-    raise DatabaseCorrupt(
-        f"The database {path} is damaged ({problem}). It was left untouched. {kept} "
-        "Restore it from a backup, or move it away to start with an empty diary."
-    )
-
-
 def _write_problem(path: Path, error: sqlite3.OperationalError) -> EnvironmentProblem:
     """Disk full, read-only or locked: the user can act on these; say what and where."""
     if is_disk_full(error):
-        return EnvironmentProblem(
-            f"The disk holding {path} is full: nothing more can be recorded. Free some space; "
-            "everything recorded up to now is kept."
-        )
-    return EnvironmentProblem(f"Cannot write the database {path}: {error}.")
+        return unreadable(path, error)
+    return EnvironmentProblem(f"Cannot write the database {path}: {error}.", code="database-io")
 
 
 def _statements(script: str) -> list[str]:

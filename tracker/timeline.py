@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from diary.times import MINUTE, minute_floor
+from diary.times import MINUTE, minute_floor, slot_end
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -34,3 +34,16 @@ def idle_range(last_input: datetime, resumed: datetime) -> tuple[datetime, datet
     start = ceil_minute(last_input)
     end = minute_floor(resumed)
     return (start, end) if end > start else None
+
+
+def recovered_end(
+    start: datetime, saved_minutes: list[datetime], screenshots: list[datetime]
+) -> datetime:
+    """Where a segment that an unexpected stop left open ends: after its last saved minute, and
+    never before its last screenshot, so that everything its record lists lies inside it."""
+    end = start
+    if saved_minutes:
+        end = max(end, max(saved_minutes) + MINUTE)
+    if screenshots:
+        end = max(end, max(screenshots))
+    return min(end, slot_end(start))

@@ -462,28 +462,31 @@ def _diary(
         r = seg["record"]
         return (contract is None or r["contract"] == contract) and start <= when(r["start"]) < end
 
-    good_details: set[int] = set()
     changes: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        if line["record"]["type"] == "amendment":
+            changes.setdefault(line["record"]["segment"], []).append(line)
+    deleted = {
+        segment_id
+        for segment_id, amendments in changes.items()
+        if any(a["record"]["kind"] in ("delete-segment", "delete-screenshot") for a in amendments)
+    }
+    good_details: set[int] = set()
     for line in lines:
         r = line["record"]
         if r["type"] == "key":
             continue
         if "details" not in line and in_scope(r["segment"]):
             at(line, "details-missing")
-        if "details" in line and _details(line, at):
+        if "details" in line and _details(line, at, r["segment"] in deleted):
             good_details.add(id(line))
         if r["type"] == "amendment":
-            changes.setdefault(r["segment"], []).append(line)
             target = segments.get(r["segment"])
             if target is not None:
                 _fits_segment(line, target, at)
 
     for segment_id, line in segments.items():
-        deleted = any(
-            a["record"]["kind"] in ("delete-segment", "delete-screenshot")
-            for a in changes.get(segment_id, [])
-        )
-        if not in_scope(segment_id) or deleted or id(line) not in good_details:
+        if not in_scope(segment_id) or segment_id in deleted or id(line) not in good_details:
             continue
         for shot in line["details"]["screenshots"]:
             if shot["sha256"] is None:
@@ -510,8 +513,11 @@ def _diary(
     return hours
 
 
-def _details(line: dict[str, Any], at: Callable[[dict[str, Any], str], None]) -> bool:
-    """Fields, then hash, then what they say; whether all of it holds."""
+def _details(
+    line: dict[str, Any], at: Callable[[dict[str, Any], str], None], deleted: bool
+) -> bool:
+    """Fields, then hash, then what they say (a deleted segment's screenshots aside); whether
+    all of it holds."""
     r, d = line["record"], line["details"]
     if not _fits(d, DETAILS[r["type"]]):
         at(line, "format")
@@ -541,7 +547,7 @@ def _details(line: dict[str, Any], at: Callable[[dict[str, Any], str], None]) ->
         at(line, "active-minutes")
         fine = False
     previous = ""
-    for shot in d["screenshots"]:
+    for shot in [] if deleted else d["screenshots"]:
         inside = r["start"] <= shot["taken_at"] <= r["end"] and shot["taken_at"] >= previous
         if not inside or (shot["sha256"] is None) == (shot["missing"] is None):
             at(line, "screenshot")

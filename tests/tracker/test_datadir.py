@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from cli.messages import explain
 from tracker.datadir import ENV_VAR, TrackerLock, prepare_data_dir, resolve_data_dir
 from tracker.errors import AlreadyRunning, DataDirUnusable
@@ -61,3 +64,34 @@ def test_second_lock_is_refused_with_the_owner(tmp_path: Path) -> None:
         holder.wait()
     with TrackerLock(tmp_path):  # the dead holder's lock went with it
         pass
+
+
+def test_the_data_dir_and_its_files_are_private(tmp_path: Path) -> None:
+    """Under the usual umask 022 too: the command line sets its own."""
+    old = os.umask(0o022)
+    try:
+        data_dir = tmp_path / "data"
+        assert main(["--data-dir", str(data_dir), "contract", "list"]) == 0
+        assert main(["--data-dir", str(data_dir), "settings", "blur", "true"]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"workdiary.db", "workdiary.log", "settings.toml"}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_an_earlier_versions_readable_data_dir_is_made_private(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shots = data_dir / "screenshots" / "ab"
+    shots.mkdir(parents=True)
+    for path in (data_dir / "workdiary.db", shots / "ab12.jpg", data_dir / "workdiary.log"):
+        path.write_bytes(b"x")
+        path.chmod(0o644)
+    for folder in (data_dir, data_dir / "screenshots", shots):
+        folder.chmod(0o755)
+    prepare_data_dir(data_dir)
+    for folder in (data_dir, data_dir / "screenshots", shots):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for path in data_dir.rglob("*.*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -106,6 +108,46 @@ def test_garbage_database_is_refused_untouched_with_a_copy(
     assert len(copies) == 1 and copies[0].read_bytes() == garbage
     assert str(copies[0]) in message
     assert not (data_dir / f"{DATABASE_FILE}-wal").exists()
+    for _ in range(3):  # each command run on it again, later: still one copy, named again
+        fake_clock.advance(60)
+        with pytest.raises(DatabaseCorrupt, match=str(copies[0])):
+            Store(path, fake_clock)
+    assert list(data_dir.glob(f"{DATABASE_FILE}.corrupt-*")) == copies
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs to fill needs root")
+def test_a_full_disk_is_not_a_damaged_database(tmp_path: Path, fake_clock: FakeClock) -> None:
+    """A crash left a write-ahead log; the disk filled up meanwhile: SQLite cannot make the
+    shared-memory file it needs to read it, and says "disk I/O error"."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    try:
+        path = mount / DATABASE_FILE
+        store = Store(path, fake_clock)
+        for n in range(100):
+            store.add_contract(f"Contract {n}", "Client " * 100, 100, 0, False)
+        kept = {p.name: p.read_bytes() for p in mount.iterdir()}  # as a crash leaves them
+        store.close()
+        for name, data in kept.items():
+            (mount / name).unlink(missing_ok=True)
+            (mount / name).write_bytes(data)
+        (mount / f"{DATABASE_FILE}-shm").unlink(missing_ok=True)
+        filler = os.open(mount / "filler", os.O_WRONLY | os.O_CREAT)
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(filler, b"x" * 4096)
+        os.close(filler)
+        with pytest.raises(EnvironmentProblem, match="is full") as caught:
+            Store(path, fake_clock)
+        assert not isinstance(caught.value, DatabaseCorrupt) and caught.value.code == "disk-full"
+        assert list(mount.glob("*.corrupt-*")) == []
+        (mount / "filler").unlink()
+        again = Store(path, fake_clock)  # space again: nothing was lost
+        assert again.contract(1).title == "Contract 0"
+        again.close()
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
 
 
 def test_damaged_pages_are_refused(

@@ -566,6 +566,15 @@ def _append(step: Callable[[Images], Step]) -> Callable[[Images, list[Step]], No
     return change
 
 
+def _append_both(
+    first: Callable[[Images], Step], second: Callable[[Images], Step]
+) -> Callable[[Images, list[Step]], None]:
+    def change(images: Images, steps: list[Step]) -> None:
+        steps += [first(images), second(images)]
+
+    return change
+
+
 def _wrong_active(details: dict[str, Any]) -> None:
     details["active_minutes"] -= 1
 
@@ -603,6 +612,21 @@ SIGNED_VARIANTS: dict[str, Callable[[Images, list[Step]], None]] = {
     "amendment-extra-fields": _replace(7, lambda _i: lambda c: (
         c.amend(3, "1", AmendmentKind.MEMO, utc(25, 12, 0), utc(25, 12, 0, 1),
                 memo="Tax rules for the EU", fields_change=_with_times))),
+    # A segment an old version closed after a crash before its screenshot: it cannot verify...
+    "screenshot-after-end": _append(lambda i: lambda c: (
+        c.segment(18, "1", utc(29, 9, 0), utc(29, 9, 3), "Before the crash",
+                  minutes(utc(29, 9, 0), 3), [i.shot("third", utc(29, 9, 4, 10))],
+                  utc(29, 9, 20), reason="recovered after an unexpected stop"))),
+    # ...until it is deleted: a deleted segment's screenshots back no time, and are not checked.
+    "screenshot-after-end-deleted": _append_both(
+        lambda i: lambda c: (
+            c.segment(18, "1", utc(29, 9, 0), utc(29, 9, 3), "Before the crash",
+                      minutes(utc(29, 9, 0), 3), [i.shot("third", utc(29, 9, 4, 10))],
+                      utc(29, 9, 20), reason="recovered after an unexpected stop")),
+        lambda _i: lambda c: (
+            c.amend(18, "1", AmendmentKind.DELETE_SEGMENT, utc(29, 9, 30), utc(29, 9, 30, 1),
+                    reason="it cannot verify")),
+    ),
     "delete-screenshot-without-hash": _replace(15, lambda _i: lambda c: (
         c.amend(14, "1", AmendmentKind.DELETE_SCREENSHOT, utc(27, 9, 30), utc(27, 9, 30, 1),
                 reason="deleted by the freelancer"))),
@@ -672,6 +696,8 @@ VECTORS: dict[str, tuple[Change | None, list[tuple[int, str]], set[int]]] = {
     "overlap": (None, [(18, "overlap")], set()),
     "amendment-extra-fields": (None, [(7, "amendment")], {3}),
     "delete-screenshot-without-hash": (None, [(15, "amendment")], {14}),
+    "screenshot-after-end": (None, [(18, "screenshot")], set()),
+    "screenshot-after-end-deleted": (None, [], set()),
 }
 
 #: Zip files that are not bundles: verify refuses them.
