@@ -11,22 +11,28 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .canonical import Json, parse_json, sha256_hex
-from .chain import PublicKey
 from .checks import ScreenshotFile
 from .entries import Entry, read_line
 from .errors import BadBundle
 from .failures import Failure
 from .schema import CONTRACT, HASH
-from .times import is_timestamp, parse_timestamp
+from .times import WEEK, day_start, is_timestamp, parse_timestamp
 from .verify import Head, Scope, Verdict, verify_records
 
-BUNDLE_FORMAT = "workdiary-bundle/1"
-MANIFEST, KEYS, RECORDS, SCREENSHOTS = "manifest.json", "keys.json", "records.jsonl", "screenshots/"
+BUNDLE_FORMAT = "workdiary-bundle/2"
+#: Bundles of this format carried a keys.json that nothing signed (docs/protocol.md, "Formats").
+OLD_FORMATS = ("workdiary-bundle/1",)
+MANIFEST, KEYS, RECORDS, SCREENSHOTS = (
+    "manifest.json",
+    "keys.jsonl",
+    "records.jsonl",
+    "screenshots/",
+)
 
 
 def screenshot_member(sha256: str) -> str:
@@ -54,7 +60,11 @@ def verify_bundle(path: Path) -> BundleVerdict:
     """Read the bundle at ``path`` and verify everything in it; BadBundle if it is none."""
     with open_bundle(path) as bundle:
         verdict = verify_records(
-            bundle.entries(), bundle.keys, bundle.manifest.heads, bundle.manifest.scope, bundle.file
+            bundle.entries(bundle.records),
+            bundle.entries(bundle.keys),
+            bundle.manifest.heads,
+            bundle.manifest.scope,
+            bundle.file,
         )
     return BundleVerdict(**vars(verdict), path=path, manifest=bundle.manifest.json)
 
@@ -65,15 +75,17 @@ class Bundle:
 
     path: Path
     manifest: Manifest
-    keys: list[PublicKey]
+    #: keys.jsonl and records.jsonl, as they are.
+    keys: bytes
     records: bytes
     #: Every screenshot file's SHA-256 (or why it could not be read), by name, worked out on
     #: another thread while the records are checked (hashing releases the interpreter lock).
     file_hashes: Future[dict[str, ScreenshotFile]]
 
-    def entries(self) -> Iterator[Entry | Failure]:
-        """records.jsonl line by line: lines end with LF; a final LF ends the last line."""
-        lines = self.records.split(b"\n")
+    @staticmethod
+    def entries(jsonl: bytes) -> Iterator[Entry | Failure]:
+        """A .jsonl member line by line: lines end with LF; a final LF ends the last line."""
+        lines = jsonl.split(b"\n")
         if lines[-1] == b"":
             lines.pop()
         for number, raw in enumerate(lines, start=1):
@@ -102,7 +114,10 @@ def open_bundle(path: Path) -> Iterator[Bundle]:
     with archive:
         _check_members(archive, path)
         manifest = _read_manifest(_json_member(archive, MANIFEST, path), path)
-        keys = _read_keys(_json_member(archive, KEYS, path), path)
+        missing = [n for n in (KEYS, RECORDS) if n not in archive.namelist()]
+        if missing:
+            raise BadBundle(f"{path} is not a Workdiary bundle: it has no {', '.join(missing)}.")
+        keys = _member(archive, KEYS, path)
         records = _member(archive, RECORDS, path)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-files") as pool:
         hashes = pool.submit(_hash_files, path)
@@ -125,9 +140,8 @@ def _check_members(archive: zipfile.ZipFile, path: Path) -> None:
             raise BadBundle(
                 f"{path} is not a Workdiary bundle: its member {name[:80]!r} points outside it."
             )
-    missing = [n for n in (MANIFEST, KEYS, RECORDS) if n not in names]
-    if missing:
-        raise BadBundle(f"{path} is not a Workdiary bundle: it has no {', '.join(missing)}.")
+    if MANIFEST not in names:
+        raise BadBundle(f"{path} is not a Workdiary bundle: it has no {MANIFEST}.")
 
 
 def _member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
@@ -153,6 +167,12 @@ def _json_member(archive: zipfile.ZipFile, name: str, path: Path) -> Any:
 
 def _read_manifest(manifest: Any, path: Path) -> Manifest:
     try:
+        if manifest["format"] in OLD_FORMATS:
+            raise BadBundle(
+                f"{path} was made by an older Workdiary (format {manifest['format']}), whose "
+                "bundles do not prove which key belongs to which device. Ask for it to be "
+                "exported again."
+            )
         if manifest["format"] != BUNDLE_FORMAT:
             raise BadBundle(
                 f"{path} is a bundle of format {str(manifest['format'])[:40]!r}; this verifier "
@@ -160,11 +180,10 @@ def _read_manifest(manifest: Any, path: Path) -> Manifest:
             )
         start = parse_timestamp(manifest["period"]["start"])
         end = parse_timestamp(manifest["period"]["end"])
+        _check_period(start, end, manifest["week"])
         contract = manifest["contract"]
         if contract is not None and not CONTRACT(contract):
             raise ValueError("contract")
-        if manifest["week"] is not None and type(manifest["week"]) is not str:
-            raise ValueError("week")
         if not is_timestamp(manifest["created_at"]) or type(manifest["created_by"]) is not str:
             raise ValueError("created")
         heads: dict[str, Head] = {}
@@ -180,18 +199,22 @@ def _read_manifest(manifest: Any, path: Path) -> Manifest:
     return Manifest(manifest, Scope(start, end, contract), heads)
 
 
-def _read_keys(keys: Any, path: Path) -> list[PublicKey]:
-    found = []
-    try:
-        for entry in keys["keys"]:
-            if not (HASH(entry["key"]) and HASH(entry["device"]) and HASH(entry["public_key"])):
-                raise ValueError("a key, device or public key is not 64 lowercase hex characters")
-            found.append(
-                PublicKey(entry["key"], entry["device"], bytes.fromhex(entry["public_key"]))
-            )
-    except (KeyError, TypeError, ValueError) as error:
-        raise BadBundle(f"The {KEYS} of {path} is not valid ({error}).") from None
-    return found
+#: The longest period a bundle may cover (a month and then some).
+MAX_PERIOD_DAYS = 35
+
+
+def _check_period(start: datetime, end: datetime, week: Any) -> None:
+    """The period is whole UTC days, 1 to MAX_PERIOD_DAYS of them, and a week label (which
+    verify prints) names exactly the billing week the period is; else ValueError."""
+    if start != day_start(start) or end != day_start(end) or not start < end:
+        raise ValueError("the period is not whole UTC days")
+    if end - start > timedelta(days=MAX_PERIOD_DAYS):
+        raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} days")
+    if week is None:
+        return
+    year, number, weekday = start.isocalendar()
+    if week != f"{year}-W{number:02d}" or weekday != 1 or end - start != WEEK:
+        raise ValueError(f"the week {str(week)[:20]!r} is not the period it labels")
 
 
 def _hash_files(path: Path) -> dict[str, ScreenshotFile]:

@@ -4,7 +4,7 @@ signing times and keys, from its genesis, from a known head, or from the edge of
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -128,12 +128,15 @@ def check_links(
     anchor: ChainHead | None,
     keys: Mapping[str, PublicKey],
     period_start: datetime | None = None,
+    key_at: Callable[[int], str | None] | None = None,
 ) -> list[Failure]:
     """Numbering, links, signing times and keys along one device's chain (in seq order).
 
     The chain continues ``anchor`` when one is known (the marketplace's last accepted record).
     Without one it starts at its genesis (seq 0), or, in a bundle, at the last record signed
-    before ``period_start`` (the `edge` rule): its key is then the current key.
+    before ``period_start`` (the `edge` rule). Which key signs each record comes from
+    ``key_at`` where the device's key chain is known (a bundle's keys.jsonl), else from the
+    anchor and the key records in ``chain``.
     """
     failures: list[Failure] = []
     if not chain:
@@ -149,12 +152,14 @@ def check_links(
         record = entry.record
         if before is not None:
             failures += _link(entry, before)
+        if key_at is not None:
+            current = key_at(entry.seq) or "no key: the device's key chain does not reach here"
         if record["key"] != current:
             failures.append(
                 entry.failure(
                     "key",
                     f"The record is signed by key {record['key'][:12]}, but device "
-                    f"{entry.device[:12]} signs with key {current[:12]} at this point "
+                    f"{entry.device[:12]} signs with {_key_name(current)} at this point "
                     "(a record of another key spliced in?).",
                 )
             )
@@ -164,6 +169,10 @@ def check_links(
             current = key_id(bytes.fromhex(record["public_key"]))
         before = ChainHead(entry.device, entry.seq, entry.hash, record["signed_at"], current)
     return failures
+
+
+def _key_name(current: str) -> str:
+    return f"key {current[:12]}" if len(current) == 64 else current
 
 
 def _start(

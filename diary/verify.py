@@ -21,6 +21,7 @@ from .checks import (
 )
 from .entries import Entry
 from .failures import Failure
+from .keychain import KeyChain, check_key_chain
 from .records import DELETING, AmendmentKind, RecordType, SegmentKind
 from .rules import Change, Counted, count_segment
 from .times import parse_timestamp
@@ -71,28 +72,21 @@ class Verdict:
 
 def verify_records(
     lines: Iterable[Entry | Failure],
-    keys: Sequence[PublicKey],
+    key_lines: Iterable[Entry | Failure],
     heads: Mapping[str, Head],
     scope: Scope,
     files: ScreenshotFiles,
 ) -> Verdict:
-    """Verify a bundle's records: ``lines`` as read (a malformed line is its `format`
-    failure), the listed keys, each device's head, the bundle's scope and its screenshot files.
-    """
+    """Verify a bundle's records: ``lines`` and ``key_lines`` as read from records.jsonl and
+    keys.jsonl (a malformed line is its `format` failure), each device's head, the bundle's
+    scope and its screenshot files."""
     verdict = Verdict()
     failures = verdict.failures
-    table = key_table(keys)
-    known = table.usable
-    failures += table.failures
-    entries: list[Entry] = []
-    for item in lines:
-        if isinstance(item, Failure):
-            failures.append(item)
-        else:
-            entries.append(item)
+    key_chains = _key_chains(_entries(key_lines, failures), heads, failures)
+    entries = _entries(lines, failures)
     verdict.records = len(entries)
     for entry in entries:
-        failures += check_signature(entry, known, table.unusable)
+        failures += _check_signature(entry, key_chains)
     by_device: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_device[entry.device].append(entry)
@@ -111,7 +105,9 @@ def verify_records(
             continue
         chain, chain_failures = first_of_each_seq(device, lines_of_device)
         failures += chain_failures
-        failures += check_links(chain, None, known, scope.start)
+        keys = key_chains[device]
+        failures += check_links(chain, None, keys.keys, scope.start, keys.key_at)
+        failures += _same_key_records(chain, keys)
         failures += _check_head(chain[-1], head)
         kept += chain
         verdict.devices.append(_device_summary(device, chain))
@@ -129,6 +125,73 @@ def verify_records(
     verdict.screenshots = diary.screenshots
     verdict.unverified_segments = diary.unverified_segments
     return verdict
+
+
+def _entries(lines: Iterable[Entry | Failure], failures: list[Failure]) -> list[Entry]:
+    entries: list[Entry] = []
+    for item in lines:
+        if isinstance(item, Failure):
+            failures.append(item)
+        else:
+            entries.append(item)
+    return entries
+
+
+def _key_chains(
+    entries: list[Entry], heads: Mapping[str, Head], failures: list[Failure]
+) -> dict[str, KeyChain]:
+    """Each listed device's key chain, from keys.jsonl; key records of other devices fail."""
+    by_device: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_device[entry.device].append(entry)
+    chains: dict[str, KeyChain] = {}
+    for device in heads:
+        chains[device], found = check_key_chain(device, by_device.pop(device, []))
+        failures += found
+        head = heads[device]
+        failures += [
+            Failure("head", "keys.jsonl holds a key record after the head.", None, device, seq)
+            for seq in chains[device].hashes
+            if seq > head.seq
+        ]
+    for strays in by_device.values():
+        failures += [
+            e.failure("device", "keys.jsonl holds a key record of a device the manifest lacks.")
+            for e in strays
+        ]
+    return chains
+
+
+def _check_signature(entry: Entry, key_chains: Mapping[str, KeyChain]) -> list[Failure]:
+    """A record is checked with the keys its own device's key chain introduces."""
+    own = key_chains.get(entry.device)
+    keys = own.keys if own is not None else {}
+    if entry.record["key"] in keys:
+        return check_signature(entry, keys)
+    elsewhere = any(entry.record["key"] in chain.keys for chain in key_chains.values())
+    why = (
+        "which another device's key records introduce"
+        if elsewhere
+        else "which no key record of its device introduces (keys.jsonl)"
+    )
+    return check_signature(entry, {}, {entry.record["key"]: why})
+
+
+def _same_key_records(chain: list[Entry], keys: KeyChain) -> list[Failure]:
+    """A key record in the stretch is the one keys.jsonl holds for its seq."""
+    return [
+        entry.failure(
+            "key",
+            "keys.jsonl "
+            + (
+                "lacks this key record."
+                if entry.seq not in keys.hashes
+                else "holds another key record for this seq."
+            ),
+        )
+        for entry in chain
+        if entry.type == RecordType.KEY and keys.hashes.get(entry.seq) != entry.hash
+    ]
 
 
 @dataclass

@@ -61,6 +61,7 @@ def export_bundle(
     scope = Scope(week_start, end, None if contract_id is None else str(contract_id))
     summary = ExportSummary(out)
     lines: list[str] = []
+    key_lines: list[str] = []
     devices: list[Json] = []
     shots: dict[str, Path] = {}
     for device in ledger.devices():
@@ -77,6 +78,7 @@ def export_bundle(
             }
         )
         lines += _device_lines(store, chain, scope, data_dir, shots, summary)
+        key_lines += [_line(r, parse_json(r.record)) for r in ledger.key_records(device)]
     summary.unsigned = _count_unsigned(store, ledger, scope, contract_id)
     manifest = {
         "format": BUNDLE_FORMAT,
@@ -87,14 +89,7 @@ def export_bundle(
         "created_by": created_by,
         "devices": devices,
     }
-    keys = {
-        "keys": [
-            {"key": k.key_id, "device": k.device_id, "public_key": k.public_key.hex()}
-            for device in summary.devices
-            for k in ledger.keys(device)
-        ]
-    }
-    _write_zip(out, manifest, keys, lines, shots)
+    _write_zip(out, manifest, key_lines, lines, shots)
     summary.records, summary.screenshots = len(lines), len(shots)
     return summary
 
@@ -117,18 +112,26 @@ def _device_lines(
     }
     lines = []
     for signed, record in zip(chain, records, strict=True):
-        line: dict[str, Any] = {
-            "record": record,
-            "hash": signed.hash,
-            "signature": signed.signature.hex(),
-        }
+        details = None
         if record["type"] != "key" and record["segment"] in in_scope and signed.details:
-            line["details"] = parse_json(signed.details)
+            details = parse_json(signed.details)
             summary.in_scope += 1
             if record["type"] == "segment" and record["segment"] not in deleted:
                 _collect_screenshots(store, record["segment"], data_dir, shots, summary)
-        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+        lines.append(_line(signed, record, details))
     return lines
+
+
+def _line(signed: SignedRecord, record: Json, details: Json | None = None) -> str:
+    """A record entry: one line of records.jsonl or keys.jsonl."""
+    line: dict[str, Any] = {
+        "record": record,
+        "hash": signed.hash,
+        "signature": signed.signature.hex(),
+    }
+    if details is not None:
+        line["details"] = details
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 def _collect_screenshots(
@@ -156,14 +159,14 @@ def _count_unsigned(store: Store, ledger: Ledger, scope: Scope, contract_id: int
 
 
 def _write_zip(
-    out: Path, manifest: Json, keys: Json, lines: list[str], shots: dict[str, Path]
+    out: Path, manifest: Json, key_lines: list[str], lines: list[str], shots: dict[str, Path]
 ) -> None:
     """Write beside the target and rename, so a failed export never leaves half a bundle."""
     partial = out.with_name(f".{out.name}.partial")
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             bundle.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
-            bundle.writestr(KEYS, json.dumps(keys, indent=2) + "\n")
+            bundle.writestr(KEYS, "".join(line + "\n" for line in key_lines))
             bundle.writestr(RECORDS, "".join(line + "\n" for line in lines))
             for sha256, path in sorted(shots.items()):
                 # JPEGs do not compress: store them as they are.

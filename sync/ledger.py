@@ -172,6 +172,10 @@ class Ledger:
     def chain(self, device_id: str, from_seq: int = 0) -> list[SignedRecord]:
         return self._records("WHERE device_id = ? AND seq >= ? ORDER BY seq", [device_id, from_seq])
 
+    def key_records(self, device_id: str) -> list[SignedRecord]:
+        """The device's key records, its genesis and every rotation, in chain order."""
+        return self._records("WHERE device_id = ? AND type = 'key' ORDER BY seq", [device_id])
+
     def last_signed_before(self, device_id: str, when: datetime) -> SignedRecord | None:
         rows = self._records(
             "WHERE device_id = ? AND signed_at < ? ORDER BY seq DESC LIMIT 1",

@@ -7,6 +7,7 @@ published vectors, the document and the bytes agree.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import posixpath
 import re
@@ -237,26 +238,28 @@ def verify(path: Path) -> dict[str, Any]:
     Refused for a file that is not a bundle."""
     bundle = Reader(path)
     manifest = strict_json(bundle.read("manifest.json") or b"")
+    _check_manifest(manifest)
     listed = {d["device"]: d["head"] for d in manifest["devices"]}
     start, end = when(manifest["period"]["start"]), when(manifest["period"]["end"])
     failures: Failures = set()
-    keys = _keys(strict_json(bundle.read("keys.json") or b"")["keys"], failures)
+    key_chains = {
+        device: _key_chain(device, lines, failures)
+        for device, lines in _key_lines(bundle, listed, failures).items()
+    }
 
     lines = []
-    raw_lines = (bundle.read("records.jsonl") or b"").split(b"\n")
-    if raw_lines[-1] == b"":
-        raw_lines.pop()
-    for raw in raw_lines:
+    for raw in _jsonl(bundle.read("records.jsonl") or b""):
         line = _entry(raw, failures)
         if line is None:
             continue
         record = line["record"]
-        public = keys.get(record["key"])
+        own = key_chains.get(record["device"], {}).get("keys", {})
+        public = own.get(record["key"])
         if public is None:
             failures.add((record["device"], record["seq"], "unknown-key"))
         else:
             try:
-                nacl.signing.VerifyKey(public[0]).verify(
+                nacl.signing.VerifyKey(public).verify(
                     line["_bytes"], bytes.fromhex(line["signature"])
                 )
                 line["_ok"] = True
@@ -288,7 +291,7 @@ def verify(path: Path) -> dict[str, Any]:
                 first[seq] = line
         ordered = [first[s] for s in sorted(first)]
         taking_part += ordered
-        _chain(device, ordered, keys, start, failures)
+        _chain(device, ordered, key_chains[device], start, failures)
         last = ordered[-1]
         if (
             last["record"]["seq"] != listed[device]["seq"]
@@ -303,16 +306,97 @@ def verify(path: Path) -> dict[str, Any]:
     return {"ok": not failures, "failures": found, "hours": hours}
 
 
-def _keys(entries: list[dict[str, str]], failures: Failures) -> dict[str, tuple[bytes, str]]:
-    ids = [k["key"] for k in entries]
-    usable = {}
-    for k in entries:
-        public = bytes.fromhex(k["public_key"])
-        if ids.count(k["key"]) > 1 or sha(public) != k["key"]:
-            failures.add((None, None, "unknown-key"))
+def _check_manifest(manifest: dict[str, Any]) -> None:
+    if manifest["format"] != "workdiary-bundle/2":
+        raise Refused(f"format {manifest['format']}")
+    start, end = when(manifest["period"]["start"]), when(manifest["period"]["end"])
+    whole = all(t.hour == t.minute == t.second == 0 for t in (start, end))
+    if not whole or not start < end or end - start > timedelta(days=35):
+        raise Refused("the period")
+    if manifest["week"] is not None:
+        year, week, weekday = start.isocalendar()
+        same = manifest["week"] == f"{year}-W{week:02d}" and weekday == 1
+        if not same or end - start != timedelta(days=7):
+            raise Refused("the week is not the period")
+
+
+def _jsonl(data: bytes) -> list[bytes]:
+    raw_lines = data.split(b"\n")
+    if raw_lines[-1] == b"":
+        raw_lines.pop()
+    return raw_lines
+
+
+def _key_lines(
+    bundle: Reader, listed: dict[str, Any], failures: Failures
+) -> dict[str, list[dict[str, Any]]]:
+    """keys.jsonl's entries by listed device (others fail `device`)."""
+    found: dict[str, list[dict[str, Any]]] = {device: [] for device in listed}
+    for raw in _jsonl(bundle.read("keys.jsonl") or b""):
+        line = _entry(raw, failures)
+        if line is None:
+            continue
+        record = line["record"]
+        if record["device"] not in listed:
+            failures.add((record["device"], record["seq"], "device"))
+        elif record["seq"] > listed[record["device"]]["seq"]:
+            failures.add((record["device"], record["seq"], "head"))
         else:
-            usable[k["key"]] = (public, k["device"])
-    return usable
+            found[record["device"]].append(line)
+    return found
+
+
+def _key_chain(device: str, lines: list[dict[str, Any]], failures: Failures) -> dict[str, Any]:
+    """{"keys": {key id: public key}, "from": [(seq, key id)], "hash": {seq: hash}}."""
+    for before, after in itertools.pairwise(lines):
+        if after["record"]["seq"] <= before["record"]["seq"]:
+            code = "duplicate" if after["record"]["seq"] == before["record"]["seq"] else "order"
+            failures.add((device, after["record"]["seq"], code))
+    chain: dict[str, Any] = {"keys": {}, "from": [], "hash": {}}
+    first: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        first.setdefault(line["record"]["seq"], line)
+    current: bytes | None = None
+    last_signed = ""
+    for seq in sorted(first):
+        line, record = first[seq], first[seq]["record"]
+        chain["hash"][seq] = line["_hash"]
+        if record["type"] != "key":
+            failures.add((device, seq, "format"))
+            continue
+        public = bytes.fromhex(record["public_key"])
+        if current is None:
+            if seq != 0 or record["prev"] is not None or not sha(public) == record["key"] == device:
+                failures.add((device, seq, "genesis"))
+                continue
+            signer = public
+        elif record["key"] != sha(current):
+            failures.add((device, seq, "key"))
+            continue
+        else:
+            signer = current
+        try:
+            nacl.signing.VerifyKey(signer).verify(line["_bytes"], bytes.fromhex(line["signature"]))
+        except nacl.exceptions.BadSignatureError:
+            failures.add((device, seq, "signature"))
+            continue
+        if record["signed_at"] < last_signed:
+            failures.add((device, seq, "time"))
+            continue
+        last_signed = record["signed_at"]
+        current = public
+        chain["keys"][sha(public)] = public
+        chain["from"].append((seq, sha(public)))
+    return chain
+
+
+def _key_at(chain: dict[str, Any], seq: int) -> str | None:
+    """The key the last verified key record before ``seq`` introduced (seq 0: its own)."""
+    found = None
+    for introduced_at, kid in chain["from"]:
+        if introduced_at < seq or introduced_at == seq == 0:
+            found = kid
+    return found
 
 
 def _entry(raw: bytes, failures: Failures) -> dict[str, Any] | None:
@@ -356,7 +440,7 @@ def _entry(raw: bytes, failures: Failures) -> dict[str, Any] | None:
 def _chain(
     device: str,
     chain: list[dict[str, Any]],
-    keys: dict[str, tuple[bytes, str]],
+    key_chain: dict[str, Any],
     start: datetime,
     failures: Failures,
 ) -> None:
@@ -370,7 +454,6 @@ def _chain(
             failures.add((device, 0, "genesis"))
     elif when(head["signed_at"]) >= start:
         failures.add((device, head["seq"], "edge"))
-    current = head["key"]
     for i, line in enumerate(chain):
         record = line["record"]
         seq = record["seq"]
@@ -382,13 +465,10 @@ def _chain(
                 failures.add((device, seq, "link"))
             if record["signed_at"] < before["record"]["signed_at"]:
                 failures.add((device, seq, "time"))
-        if record["key"] != current:
+        if record["key"] != _key_at(key_chain, seq):
             failures.add((device, seq, "key"))
-        else:
-            if record["key"] in keys and keys[record["key"]][1] != device:
-                failures.add((device, seq, "key"))
-            elif record["type"] == "key" and line["_ok"]:
-                current = sha(bytes.fromhex(record["public_key"]))
+        if record["type"] == "key" and key_chain["hash"].get(seq) != line["_hash"]:
+            failures.add((device, seq, "key"))  # not the key record keys.jsonl holds
 
 
 def _covered(state: str, start: datetime, end: datetime) -> list[datetime]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from diary.canonical import key_id
 from diary.chain import ChainHead, PublicKey
 from diary.entries import Entry, read_entry
 from diary.verify import verify_extension
@@ -21,8 +22,15 @@ def _lines() -> list[dict[str, Any]]:
 
 
 def _keys() -> list[PublicKey]:
-    keys = json.loads((VALID / "keys.json").read_text())["keys"]
-    return [PublicKey(k["key"], k["device"], bytes.fromhex(k["public_key"])) for k in keys]
+    """The keys the valid chain's key records introduce (keys.jsonl)."""
+    lines = (VALID / "keys.jsonl").read_text("utf-8").splitlines()
+    records = [json.loads(line)["record"] for line in lines]
+    return [
+        PublicKey(
+            key_id(bytes.fromhex(r["public_key"])), r["device"], bytes.fromhex(r["public_key"])
+        )
+        for r in records
+    ]
 
 
 def _entries(lines: list[dict[str, Any]]) -> list[Entry]:

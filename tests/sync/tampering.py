@@ -27,7 +27,7 @@ def rewrite(
     lines: Callable[[Lines], Lines] | None = None,
     files: dict[str, bytes | None] | None = None,
     manifest: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-    keys: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    keys: Callable[[Lines], Lines] | None = None,
     compression: int = zipfile.ZIP_STORED,
 ) -> Path:
     """Copy a bundle, changing what the callbacks change; a file mapped to None is left out."""
@@ -42,8 +42,9 @@ def rewrite(
                 ).encode()
             elif name == "manifest.json" and manifest is not None:
                 data = json.dumps(manifest(json.loads(data))).encode()
-            elif name == "keys.json" and keys is not None:
-                data = json.dumps(keys(json.loads(data))).encode()
+            elif name == "keys.jsonl" and keys is not None:
+                changed = keys([json.loads(line) for line in data.splitlines()])
+                data = "".join(json.dumps(line) + "\n" for line in changed).encode()
             elif name in files:
                 replacement = files.pop(name)
                 if replacement is None:

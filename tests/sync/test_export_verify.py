@@ -83,8 +83,11 @@ def test_the_bundle_holds_exactly_the_signed_records(week: WeekDiary) -> None:
     assert manifest["week"] == "2026-W48"
     assert manifest["period"] == {"start": "2026-11-23T00:00:00Z", "end": "2026-11-30T00:00:00Z"}
     assert manifest["devices"][0]["head"] == {"seq": stored[-1].seq, "hash": stored[-1].hash}
-    (key,) = read_json(week.everything, "keys.json")["keys"]
-    assert key["key"] == key_id(bytes.fromhex(key["public_key"])) == device
+    with zipfile.ZipFile(week.everything) as archive:
+        key_lines = [json.loads(line) for line in archive.read("keys.jsonl").splitlines()]
+    (genesis,) = [line["record"] for line in key_lines]  # no rotation this week
+    assert genesis["seq"] == 0 and genesis["type"] == "key"
+    assert genesis["key"] == key_id(bytes.fromhex(genesis["public_key"])) == device
 
 
 def test_a_contract_bundle_shows_other_contracts_only_as_signed_headers(
@@ -245,21 +248,27 @@ def test_a_record_forged_with_another_key_is_caught(week: WeekDiary, tmp_path: P
         fake.update(hash=sha256_hex(data), signature=forger.sign(data).hex())
         return [*lines[: index + 1], fake, *lines[index + 1 :]]
 
-    def add_key(keys: dict[str, Any]) -> dict[str, Any]:
-        device = keys["keys"][0]["device"]
-        keys["keys"].append(
-            {
-                "key": forger_id,
-                "device": device,
-                "public_key": public_bytes(forger.public_key()).hex(),
-            }
-        )
-        return keys
+    def add_key(keys: Lines) -> Lines:
+        """The forger's best try at making their key the device's: a rotation that introduces
+        it, signed by them (the device's own key is out of their reach)."""
+        rotation = json.loads(json.dumps(keys[0]))
+        record = rotation["record"]
+        record.update(key=forger_id, seq=1, prev=keys[0]["hash"])
+        record["public_key"] = public_bytes(forger.public_key()).hex()
+        data = canonical(record)
+        rotation.update(hash=sha256_hex(data), signature=forger.sign(data).hex())
+        return [*keys, rotation]
 
     tampered = rewrite(week.everything, tmp_path / "forged.zip", lines=splice, keys=add_key)
     verdict = verify_bundle(tampered)
-    failure = next(f for f in verdict.failures if f.code == "key")
-    assert "another key spliced in" in failure.reason and forger_id[:12] in failure.reason
+    found = {(f.code, f.seq) for f in verdict.failures}
+    lines = read_lines(week.everything)
+    forged_seq = lines[_segments(lines)[-1]]["record"]["seq"] + 1  # the spliced segment's
+    assert {("key", 1), ("key", forged_seq), ("unknown-key", forged_seq)} <= found
+    failure = next(f for f in verdict.failures if f.code == "key" and f.seq == forged_seq)
+    assert "another key spliced in" in failure.reason
+    rotation = next(f for f in verdict.failures if f.seq == 1)
+    assert forger_id[:12] in rotation.reason and "not by the key" in rotation.reason
 
 
 def test_a_record_of_another_device_is_caught(week: WeekDiary, tmp_path: Path) -> None:

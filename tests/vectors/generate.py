@@ -322,7 +322,8 @@ def build(steps: list[Step]) -> Chain:
 @dataclass
 class Bundle:
     manifest: dict[str, Any]
-    keys: dict[str, Any]
+    #: keys.jsonl: the key records of each device, as record entries.
+    keys: list[Line]
     lines: list[Line]
     files: dict[str, bytes]
     images: Images
@@ -351,17 +352,17 @@ def manifest(chains: list[Chain], first_seq: int = 0) -> dict[str, Any]:
     }
 
 
-def key_entry(key: Ed25519PrivateKey, device: str) -> dict[str, str]:
-    return {"key": kid(key), "device": device, "public_key": public(key).hex()}
+def key_lines(chain: Chain) -> list[Line]:
+    """The chain's key records, for keys.jsonl: its genesis and every rotation."""
+    return [json.loads(json.dumps(line)) for line in chain.lines if line["record"]["type"] == "key"]
 
 
 def base_bundle(images: Images, steps: list[Step] | None = None) -> Bundle:
     chain = build(steps or valid_steps(images))
-    keys = [key_entry(private_key(n), chain.device) for n in ("device", "rotated")]
     files = {
         f"screenshots/{images.sha(name)}.jpg": images.data[name] for name in ("second", "third")
     }
-    return Bundle(manifest([chain]), {"keys": keys}, chain.lines, files, images)
+    return Bundle(manifest([chain]), key_lines(chain), chain.lines, files, images)
 
 
 def _at(b: Bundle, seq: int) -> int:
@@ -503,32 +504,43 @@ def crlf_and_noncanonical_lines(b: Bundle) -> None:
 # Keys and devices.
 
 
-def key_listed_twice(b: Bundle) -> None:
-    b.keys["keys"].append(dict(b.keys["keys"][1]))
-
-
-def rotated_key_of_another_device(b: Bundle) -> None:
-    b.keys["keys"][1]["device"] = kid(private_key("stranger"))
+def key_record_listed_twice(b: Bundle) -> None:
+    b.keys.append(json.loads(json.dumps(b.keys[1])))
 
 
 def record_of_another_key(b: Bundle) -> None:
-    """A stranger signs an extra segment onto the chain's head and lists their key."""
+    """A stranger signs an extra segment onto the chain's head: no key record of the device
+    introduces their key, and they cannot sign one with the device's key."""
     stranger = private_key("stranger")
     chain = Chain(stranger)
     chain.device = b.lines[0]["record"]["device"]
     chain.lines = b.lines
     chain.segment(18, "1", utc(29, 10, 0), utc(29, 10, 10), "Extra hour",
                   minutes(utc(29, 10, 0), 10), [], utc(29, 10, 10, 1))  # fmt: skip
-    b.keys["keys"].append(key_entry(stranger, chain.device))
     _head_again(b)
 
 
+def stranger_claims_the_device(b: Bundle) -> Bundle:
+    """Someone with a key of their own makes a chain under the freelancer's device id, with a
+    "genesis" of their key, and a bundle whose records start after it: the genesis gives them
+    away (its key is not the device's)."""
+    fake = Chain(private_key("stranger"))
+    fake.device = b.lines[0]["record"]["device"]
+    fake.genesis(utc(20, 8, 0))
+    fake.segment(31, "1", utc(20, 9, 0), utc(20, 9, 10), "Last week",
+                 minutes(utc(20, 9, 0), 10), [], utc(20, 9, 10, 1))  # fmt: skip
+    fake.segment(32, "1", utc(25, 14, 0), utc(25, 14, 10), "Hours never worked",
+                 minutes(utc(25, 14, 0), 10), [], utc(25, 14, 10, 1))  # fmt: skip
+    fake.segment(33, "1", utc(25, 14, 10), utc(25, 14, 20), "Hours never worked",
+                 minutes(utc(25, 14, 10), 10), [], utc(25, 14, 20, 1))  # fmt: skip
+    return Bundle(manifest([fake], first_seq=1), key_lines(fake), fake.lines[1:], {}, b.images)
+
+
 def record_of_another_device(b: Bundle) -> None:
-    """Another device's genesis spliced in; its key is listed, its device is not."""
+    """Another device's genesis spliced into records.jsonl; the manifest does not list it."""
     stranger = Chain(private_key("stranger"), "stranger")
     stranger.genesis(utc(25, 9, 0))
     b.lines.insert(3, stranger.lines[0])
-    b.keys["keys"].append(key_entry(private_key("stranger"), stranger.device))
 
 
 def amendment_of_another_device(b: Bundle) -> None:
@@ -538,7 +550,7 @@ def amendment_of_another_device(b: Bundle) -> None:
     stranger.amend(3, "1", AmendmentKind.DELETE_SEGMENT, utc(25, 13, 0), utc(25, 13, 0, 1),
                    reason="not worked")  # fmt: skip
     b.lines += stranger.lines
-    b.keys["keys"].append(key_entry(private_key("stranger"), stranger.device))
+    b.keys += key_lines(stranger)
     b.manifest["devices"] += manifest([stranger])["devices"]
 
 
@@ -674,20 +686,26 @@ VECTORS: dict[str, tuple[Change | None, list[tuple[int, str]], set[int]]] = {
     "blank-line": (blank_line, [(-1, "format")], set()),
     "byte-order-mark": (byte_order_mark, [(-1, "format")], set()),
     # Keys and devices.
-    "key-listed-twice": (
-        key_listed_twice,
-        [(-1, "unknown-key")] + [(seq, "unknown-key") for seq in range(6, 18)],
-        {2, 3, 6, 11, 12, 13, 14, 16},
+    "key-record-listed-twice": (key_record_listed_twice, [(5, "duplicate")], set()),
+    "record-of-another-key": (record_of_another_key, [(18, "key"), (18, "unknown-key")], set()),
+    # Only the stranger's records: none of the valid chain's hours are in it.
+    "stranger-claims-the-device": (
+        stranger_claims_the_device,
+        [(0, "genesis")] + [(seq, code) for seq in (1, 2, 3) for code in ("key", "unknown-key")],
+        set(SEGMENT_SECONDS),
     ),
-    "rotated-key-of-another-device": (
-        rotated_key_of_another_device,
-        [(seq, "key") for seq in range(6, 18)],
-        {2, 3, 6, 11, 12, 13, 14, 16},
+    "record-of-another-device": (
+        record_of_another_device,
+        [(0, "device"), (0, "unknown-key")],
+        set(),
     ),
-    "record-of-another-key": (record_of_another_key, [(18, "key")], set()),
-    "record-of-another-device": (record_of_another_device, [(0, "device")], set()),
     "amendment-of-another-device": (amendment_of_another_device, [(1, "amendment")], {3}),
-    "genesis-with-prev": (genesis_with_prev, [(0, "genesis"), (1, "link")], set()),
+    # keys.jsonl holds the true genesis: the changed one in records.jsonl is not it.
+    "genesis-with-prev": (
+        genesis_with_prev,
+        [(0, "genesis"), (0, "key"), (1, "link")],
+        set(),
+    ),
     # Signed by the device, against the rules.
     "active-minutes-wrong": (None, [(3, "active-minutes")], {3}),
     "minute-left-out": (None, [(3, "minutes")], {3}),
@@ -701,7 +719,7 @@ VECTORS: dict[str, tuple[Change | None, list[tuple[int, str]], set[int]]] = {
 }
 
 #: Zip files that are not bundles: verify refuses them.
-REFUSED = ("duplicate-member", "member-outside")
+REFUSED = ("duplicate-member", "member-outside", "week-not-its-period", "format-1")
 
 
 def records_bytes(b: Bundle) -> bytes:
@@ -712,10 +730,14 @@ def records_bytes(b: Bundle) -> bytes:
     return b.raw(text) if b.raw else text
 
 
+def jsonl(lines: list[Line]) -> bytes:
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+
+
 def write_bundle(directory: Path, b: Bundle) -> None:
     directory.mkdir(parents=True)
     (directory / "manifest.json").write_text(json.dumps(b.manifest, indent=2) + "\n")
-    (directory / "keys.json").write_text(json.dumps(b.keys, indent=2) + "\n")
+    (directory / "keys.jsonl").write_bytes(jsonl(b.keys))
     (directory / "records.jsonl").write_bytes(records_bytes(b))
     for name, data in b.files.items():
         (directory / name).parent.mkdir(exist_ok=True)
@@ -724,15 +746,20 @@ def write_bundle(directory: Path, b: Bundle) -> None:
 
 def refused_zip(name: str, b: Bundle) -> bytes:
     """A zip of the valid bundle broken as ``name`` says, made byte for byte the same each time."""
+    manifest = dict(b.manifest)
+    if name == "week-not-its-period":  # labelled the week before: verify would print it
+        manifest["week"] = "2026-W47"
+    if name == "format-1":  # an older bundle: keys.json said, unsigned, whose key is whose
+        manifest["format"] = "workdiary-bundle/1"
     members = [
-        ("manifest.json", json.dumps(b.manifest, indent=2).encode()),
-        ("keys.json", json.dumps(b.keys, indent=2).encode()),
+        ("manifest.json", json.dumps(manifest, indent=2).encode()),
+        ("keys.jsonl", jsonl(b.keys)),
         ("records.jsonl", records_bytes(b)),
         *sorted(b.files.items()),
     ]
     if name == "duplicate-member":  # a second records.jsonl, with the newest record cut
         members.append(("records.jsonl", records_bytes(b).rsplit(b"\n", 2)[0] + b"\n"))
-    else:  # a screenshot that would unpack outside the folder it is unpacked in
+    if name == "member-outside":  # a screenshot that would unpack outside where it is unpacked
         members.append(("screenshots/../../escaped.jpg", b.images.data["first"]))
     buffer = io.BytesIO()
     with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
