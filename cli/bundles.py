@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from composition import Composition
-from diary.times import week_start
+from diary.times import FIRST_YEAR, LAST_YEAR, week_start
 from tracker import __version__
 from tracker.errors import InvalidInput
 
@@ -36,12 +36,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def parse_week(text: str) -> datetime:
     """Monday 00:00 UTC of an ISO week written 2026-W48."""
     match = _WEEK.fullmatch(text.strip())
-    if match:
+    if match and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         try:
             return datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)
         except ValueError:
             pass
-    raise InvalidInput(f"--week takes an ISO week like 2026-W48, not {text!r}.")
+    raise InvalidInput(
+        f"--week takes an ISO week like 2026-W48 (of the years {FIRST_YEAR} to {LAST_YEAR}), "
+        f"not {text[:40]!r}."
+    )
 
 
 def export_week(args: argparse.Namespace, parts: Composition) -> int:

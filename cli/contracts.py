@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from composition import Composition
+from tracker.contract_fields import parse_rate, parse_weekly_limit, validate_name
 from tracker.durations import duration_text
-from tracker.errors import InvalidInput
 from tracker.week import week_billable_seconds
 
 from .program import command
+from .terminal import safe
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,40 +30,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.set_defaults(run=list_contracts, needs_data_dir=True)
 
 
-def parse_money(text: str) -> int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"The rate must be a number like 45.00, not {text!r}.") from None
-    if not value.is_finite() or value < 0:
-        raise InvalidInput(f"The rate must be zero or more, not {text}.")
-    if value != value.quantize(Decimal("0.01")):
-        raise InvalidInput(f"The rate has at most two decimals (cents), not {text}.")
-    return int(value * 100)
-
-
-def parse_limit_hours(text: str) -> int:
-    try:
-        hours = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"The weekly limit must be a number of hours, not {text!r}.") from None
-    if not hours.is_finite() or hours < 0 or hours > 168:
-        raise InvalidInput(f"The weekly limit must be 0 (no limit) to 168 hours, not {text}.")
-    minutes = hours * 60
-    if minutes != minutes.to_integral_value():
-        raise InvalidInput(f"The weekly limit must be a whole number of minutes, not {text} h.")
-    return int(minutes)
-
-
 def add_contract(args: argparse.Namespace, parts: Composition) -> int:
-    title, client = args.title.strip(), args.client.strip()
-    if not title or not client:
-        raise InvalidInput("A contract needs a title and a client.")
     contract = parts.open_store().add_contract(
-        title,
-        client,
-        parse_money(args.rate),
-        parse_limit_hours(args.weekly_limit),
+        validate_name(args.title, "title"),
+        validate_name(args.client, "client"),
+        parse_rate(args.rate),
+        parse_weekly_limit(args.weekly_limit),
         args.manual_allowed,
     )
     print(contract.id)
@@ -97,7 +69,7 @@ def list_contracts(args: argparse.Namespace, parts: Composition) -> int:
     for row in rows:
         limit = f"{row['weekly_limit_hours']:g} h" if row["weekly_limit_hours"] else "none"
         print(
-            f"{row['id']:>4}  {row['title'][:24]:<24} {row['client'][:20]:<20} "
+            f"{row['id']:>4}  {safe(row['title'])[:24]:<24} {safe(row['client'])[:20]:<20} "
             f"{row['rate']:>8}  {limit:>6}  {duration_text(row['this_week_seconds'])}"
         )
     return 0

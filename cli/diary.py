@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 from composition import Composition
-from diary.times import day_start
+from diary.times import FIRST_YEAR, LAST_YEAR, day_start
 from tracker.clock import Clock
 from tracker.errors import InvalidInput
 
@@ -28,7 +28,12 @@ def parse_day(text: str | None, clock: Clock) -> datetime:
     try:
         parsed = datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
-        raise InvalidInput(f"--date takes a day as YYYY-MM-DD, not {text!r}.") from None
+        parsed = None
+    if parsed is None or not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise InvalidInput(
+            f"--date takes a day as YYYY-MM-DD (of the years {FIRST_YEAR} to {LAST_YEAR}), "
+            f"not {text[:40]!r}."
+        )
     return day_start(parsed.replace(tzinfo=clock.now().tzinfo))
 
 

@@ -13,6 +13,8 @@ from tracker.durations import duration_text
 from tracker.records import Contract, Screenshot
 from tracker.views import SegmentView
 
+from .terminal import safe
+
 #: One character a minute in the table.
 MARK_ACTIVE, MARK_QUIET, MARK_UNTRACKED, MARK_REMOVED, MARK_MANUAL = "#", "-", ".", "x", "m"
 
@@ -133,12 +135,12 @@ def diary_text(views: Iterable[SegmentView], contracts: dict[int, Contract], day
     lines.append("")
     for view in views:
         contract = contracts.get(view.segment.contract_id)
-        name = contract.title if contract else f"contract {view.segment.contract_id}"
+        name = safe(contract.title) if contract else f"contract {view.segment.contract_id}"
         end = f"{view.segment.end:%H:%M:%S}" if view.segment.end else "now     "
         shot = _shot_text(view)
         lines.append(
             f"{view.segment.start:%H:%M:%S}-{end}  {view.state.value:<14} "
-            f"{view.active_minutes:>2}/10 active  {shot:<16} {name}: {view.memo}"
+            f"{view.active_minutes:>2}/10 active  {shot:<16} {name}: {safe(view.memo)}"
         )
     total = sum(v.duration_seconds for v in views)
     billable = sum(v.billable_seconds for v in views)

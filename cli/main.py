@@ -14,11 +14,12 @@ from diary.errors import BadBundle, ProtocolError
 from tracker import __version__
 from tracker.clock import Clock, SystemClock
 from tracker.datadir import prepare_data_dir, resolve_data_dir
-from tracker.errors import InternalError, InvalidInput, TrackerError
+from tracker.errors import DataDirUnusable, InternalError, InvalidInput, TrackerError
 
 from . import bundles, contracts, desktop, diary, settings, signing, tracking
 from .messages import explain
 from .program import program_name, remember_data_dir_option
+from .terminal import safe
 
 log = logging.getLogger("workdiary")
 
@@ -55,10 +56,10 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         code: int = args.run(args, Composition(data_dir, clock))
         return code
     except TrackerError as error:
-        print(f"workdiary: {explain(error)}", file=sys.stderr)
+        print(f"workdiary: {safe(explain(error))}", file=sys.stderr)
         return error.exit_code
-    except ProtocolError as error:
-        print(f"workdiary: {explain(error)}", file=sys.stderr)
+    except ProtocolError as error:  # its message may quote a hostile file: print it safely
+        print(f"workdiary: {safe(explain(error))}", file=sys.stderr)
         return InvalidInput.exit_code if isinstance(error, BadBundle) else 1
     except Exception as error:  # a bug of ours: say so, with where the details are
         log.exception("unexpected error")
@@ -83,7 +84,13 @@ def _log_to_file(data_dir: Path) -> None:
             existing.close()
         else:
             existing.setLevel(logging.ERROR)
-    handler = _DataDirLog(data_dir / "workdiary.log", encoding="utf-8")
+    path = data_dir / "workdiary.log"
+    try:
+        handler = _DataDirLog(path, encoding="utf-8")
+    except OSError as error:
+        raise DataDirUnusable(
+            f"The log file {path} cannot be written ({error.strerror or error})."
+        ) from error
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     root.addHandler(handler)

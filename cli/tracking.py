@@ -34,6 +34,7 @@ from tracker.views import billable_seconds
 
 from .messages import advice
 from .program import command
+from .terminal import safe
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -122,7 +123,7 @@ def print_event(event: EngineEvent) -> None:
     match event:
         case TrackingStarted(contract_id=contract_id, at=at, segment=segment):
             line = (
-                f"Tracking contract {contract_id} from {_clock(at)} UTC. Memo: {segment.memo}\n"
+                f"Tracking contract {contract_id} from {_clock(at)} UTC. Memo: {safe(segment.memo)}\n"
                 "Stop with Ctrl+C."
             )
         case SegmentClosed(segment=segment, reason=reason) if segment.end is not None:

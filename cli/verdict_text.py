@@ -10,6 +10,8 @@ from diary.canonical import Json
 from diary.times import parse_timestamp
 from tracker.durations import clock_text
 
+from .terminal import safe
+
 
 def verdict_json(verdict: BundleVerdict) -> Json:
     return {
@@ -32,6 +34,7 @@ def verdict_json(verdict: BundleVerdict) -> Json:
         ],
         "unverified_segments": verdict.unverified_segments,
         "failures": [f.to_json() for f in verdict.failures],
+        "more_failures": verdict.more_failures,
     }
 
 
@@ -46,7 +49,8 @@ def verdict_text(verdict: BundleVerdict) -> str:
     if verdict.ok:
         lines = [f"Everything verifies: {records}, {shots}."]
     else:
-        lines = [f"NOT VERIFIED: {_count(len(verdict.failures), 'problem')} (listed below)."]
+        total = len(verdict.failures) + verdict.more_failures
+        lines = [f"NOT VERIFIED: {_count(total, 'problem')} (listed below)."]
     lines.append(
         f"Bundle {verdict.path}: {name} ({period['start'][:10]} to {last_day} UTC), {scope}."
     )
@@ -61,12 +65,16 @@ def verdict_text(verdict: BundleVerdict) -> str:
         lines.append("Problems:")
         ordered = sorted(verdict.failures, key=lambda f: (f.device or "", f.seq or -1, f.code))
         lines += [f"  {f.where()} [{f.code}]: {f.reason}" for f in ordered]
+        if verdict.more_failures:
+            lines.append(f"  ... and {_count(verdict.more_failures, 'more problem')}, not listed.")
         if verdict.unverified_segments:
             lines.append(
                 f"{_count(verdict.unverified_segments, 'segment')} with problems "
                 f"{'is' if verdict.unverified_segments == 1 else 'are'} left out of the hours."
             )
-    return "\n".join(lines) + "\n"
+    # Failures quote what the bundle holds, which is anybody's: nothing in it may act on the
+    # terminal (clear it, say, and print "Everything verifies" over the verdict).
+    return "\n".join(safe(line) for line in lines) + "\n"
 
 
 def _count(number: int, thing: str) -> str:

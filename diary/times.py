@@ -12,10 +12,13 @@ SEGMENT = timedelta(seconds=SEGMENT_SECONDS)
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 
-#: A timestamp whose fields are in range; only days 29 to 31 need a calendar as well.
+#: A timestamp whose fields are in range, in the years 2000 to 2999 (so that a week or a slot
+#: after any of them is a date too); only days 29 to 31 need a calendar as well.
 _TIMESTAMP = re.compile(
-    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
+    r"2\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
 )
+#: The years a timestamp may name.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
 def timestamp(when: datetime) -> str:

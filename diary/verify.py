@@ -22,6 +22,7 @@ from .checks import (
 from .entries import Entry
 from .failures import Failure
 from .keychain import KeyChain, check_key_chain
+from .limits import LIMITS, Limits
 from .records import DELETING, AmendmentKind, RecordType, SegmentKind
 from .rules import Change, Counted, count_segment
 from .times import parse_timestamp
@@ -64,10 +65,12 @@ class Verdict:
     #: verified.
     seconds: dict[tuple[str, str], int] = field(default_factory=dict)
     unverified_segments: int = 0
+    #: Failures past the limit a verdict lists: counted, not kept.
+    more_failures: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.more_failures
 
 
 def verify_records(
@@ -76,6 +79,7 @@ def verify_records(
     heads: Mapping[str, Head],
     scope: Scope,
     files: ScreenshotFiles,
+    limits: Limits = LIMITS,
 ) -> Verdict:
     """Verify a bundle's records: ``lines`` and ``key_lines`` as read from records.jsonl and
     keys.jsonl (a malformed line is its `format` failure), each device's head, the bundle's
@@ -124,7 +128,19 @@ def verify_records(
     verdict.seconds = diary.seconds
     verdict.screenshots = diary.screenshots
     verdict.unverified_segments = diary.unverified_segments
+    _keep_at_most(verdict, limits.failures)
     return verdict
+
+
+def _keep_at_most(verdict: Verdict, count: int) -> None:
+    """List the first ``count`` failures, by device, seq and line; count the rest."""
+    if len(verdict.failures) <= count:
+        return
+    ordered = sorted(
+        verdict.failures,
+        key=lambda f: (f.device or "", -1 if f.seq is None else f.seq, f.line or 0, f.code),
+    )
+    verdict.failures, verdict.more_failures = ordered[:count], len(ordered) - count
 
 
 def _entries(lines: Iterable[Entry | Failure], failures: list[Failure]) -> list[Entry]:

@@ -37,6 +37,15 @@ def check_database(path: Path) -> None:
         raise _damaged(path, "; ".join(result[:3]))
 
 
+def database_problem(path: Path, error: sqlite3.Error) -> EnvironmentProblem:
+    """What a failed read or write of the database means: a damaged file (its contents cannot
+    be read as what they should be) or the machine's doing (a full disk, permissions)."""
+    damaged = str(getattr(error, "sqlite_errorname", "")).startswith(DAMAGED)
+    if damaged or "could not decode" in str(error).lower():
+        return _damaged(path, str(error))
+    return unreadable(path, error)
+
+
 def unreadable(path: Path, error: sqlite3.Error) -> EnvironmentProblem:
     """The database cannot be read or written for a reason of the machine's: say which."""
     if is_disk_full(error) or _no_space(path):

@@ -12,7 +12,7 @@ from typing import Any
 from diary.records import AmendmentKind, MinuteActivity, SegmentKind
 
 from .clock import Clock
-from .database_checks import check_database, unreadable
+from .database_checks import check_database, database_problem, unreadable
 from .errors import EnvironmentProblem, InvalidInput, is_disk_full
 from .migrations import MIGRATIONS
 from .records import Amendment, Contract, IdlePeriod, Screenshot, Segment
@@ -384,9 +384,12 @@ class Store:
 
 
 def _write_problem(path: Path, error: sqlite3.OperationalError) -> EnvironmentProblem:
-    """Disk full, read-only or locked: the user can act on these; say what and where."""
+    """Disk full, read-only or locked, or a damaged file: say what and where."""
     if is_disk_full(error):
         return unreadable(path, error)
+    problem = database_problem(path, error)
+    if problem.code != "database-io":
+        return problem
     return EnvironmentProblem(f"Cannot write the database {path}: {error}.", code="database-io")
 
 

@@ -60,9 +60,13 @@ def test_contract_add_and_list(capsys: pytest.CaptureFixture[str], data_dir: Pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--rate", "-1"), "The rate must be zero or more"),
+        (("--rate", "-1"), "The rate must be a number like 45.00"),
         (("--rate", "abc"), "The rate must be a number"),
         (("--rate", "1.001"), "at most two decimals"),
+        (("--rate", "nan"), "The rate must be a number"),
+        (("--rate", "1e3"), "The rate must be a number"),
+        (("--rate", "1e17"), "The rate must be a number"),
+        (("--rate", "100000.01"), "at most 100,000 an hour"),
         (("--rate", "10", "--weekly-limit", "-2"), "weekly limit must be 0"),
         (("--rate", "10", "--weekly-limit", "x"), "weekly limit must be a number"),
     ],
