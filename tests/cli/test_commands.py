@@ -215,3 +215,55 @@ def test_the_app_without_any_display_says_so(data_dir: Path) -> None:
         assert result.returncode == 3, result.stderr
         assert "No display: the desktop app needs an X11 session" in result.stderr
         assert "DISPLAY=:0 python main.py --data-dir" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "--week", "9999-W52", "-o", "week.zip"),
+        ("diary", "--date", "9999-12-31"),
+        ("contract", "add", "--title", "T", "--client", "C", "--rate", "1e17"),
+    ],
+)
+def test_values_that_would_overflow_are_refused(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, args: tuple[str, ...]
+) -> None:
+    code, _, err = run(capsys, data_dir, *args)
+    assert code == 2 and "Something went wrong" not in err
+
+
+def test_an_unwritable_log_file_is_explained(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    (data_dir / "workdiary.log").mkdir()  # as unwritable as a log file gets, even for root
+    code, _, err = run(capsys, data_dir, "contract", "list")
+    assert code == 3 and "The log file" in err and "cannot be written" in err
+
+
+def test_a_database_that_is_not_utf8_inside_is_explained(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    import sqlite3
+
+    run(capsys, data_dir, "contract", "list")
+    connection = sqlite3.connect(data_dir / DATABASE_FILE)
+    connection.execute("INSERT INTO migrations VALUES (CAST(X'ff' AS TEXT), 0)")
+    connection.commit()
+    connection.close()
+    code, _, err = run(capsys, data_dir, "contract", "list")
+    assert code == 3 and "is damaged" in err and "decode" in err
+
+
+def test_memos_are_printed_escaped_in_the_diary(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, fake_clock: FakeClock
+) -> None:
+    store = Store(data_dir / DATABASE_FILE, fake_clock)
+    contract = store.add_contract("Website", "Acme", 4500, 0, False).id
+    engine = Engine(fake_clock, store, Settings(idle_policy="keep"), ActivityCounter())
+    engine.start(contract, "Memo \x1b[2J with a \u202e turn")
+    run_until(engine, fake_clock, at(10, 5))
+    engine.stop()
+    store.close()
+    code, out, _ = run(capsys, data_dir, "diary", "--date", "2026-11-25", clock=fake_clock)
+    assert code == 0 and "\x1b" not in out and "\u202e" not in out
+    assert "Memo \\x1b[2J with a \\u202e turn" in out

@@ -61,6 +61,12 @@ def test_well_formed_record_and_details_pass() -> None:
         ({"prev": "E" * 64}, "field prev"),
         ({"extra": 1}, "unknown field(s) extra"),
         ({"format": "workdiary/2"}, "field format"),
+        # A "$" in a pattern would let these through: a final newline is not part of a value.
+        ({"start": "2026-11-25T10:03:27Z\n"}, "field start"),
+        ({"id": "0" * 32 + "\n"}, "field id"),
+        ({"device": "d" * 64 + "\n"}, "field device"),
+        ({"contract": "1\n"}, "field contract"),
+        ({"start": "9999-12-31T23:55:00Z"}, "field start"),
     ],
 )
 def test_malformed_records_are_named(change: dict[str, Any], words: str) -> None:

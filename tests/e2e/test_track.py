@@ -141,9 +141,17 @@ def test_kill_9_loses_at_most_the_current_minute(x: Xvfb, data_dir: Path, contra
     assert not any(s["open"] for s in segments)
     recovered = [s for s in segments if s["memo"] == "Crash test"][-1]
     last_minute = datetime.fromisoformat(recovered["minutes"][-1]["start"])
-    assert datetime.fromisoformat(recovered["end"]) == last_minute + timedelta(minutes=1)
+    end = datetime.fromisoformat(recovered["end"])
+    assert last_minute < end <= last_minute + timedelta(minutes=1)
+    assert all(datetime.fromisoformat(s["taken_at"]) <= end for s in recovered["screenshots"])
     minutes = {m["start"]: m for s in segments for m in s["minutes"]}
     assert counts(minutes[iso_minute(before)]) == (11, 2, 1, 4, 0)
+    # What recovery closed verifies, whenever the process died (a keyring signs it here).
+    bundle = data_dir.parent / "week.zip"
+    exported = cli(data_dir, "export", "-o", str(bundle), env=x.env())
+    assert exported.returncode == 0, exported.stderr
+    verified = cli(data_dir, "verify", str(bundle))
+    assert verified.returncode == 0, verified.stdout
 
 
 def test_second_tracker_is_refused_and_sigterm_stops_cleanly(
