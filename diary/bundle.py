@@ -196,8 +196,3 @@ def _check_period(start: datetime, end: datetime, week: Any) -> None:
     year, number, weekday = start.isocalendar()
     if week != f"{year}-W{number:02d}" or weekday != 1 or end - start != WEEK:
         raise ValueError(f"the week {str(week)[:20]!r} is not the period it labels")
-
-
-def period_of(manifest: Json) -> tuple[datetime, datetime]:
-    """The period a (valid) manifest names."""
-    return parse_timestamp(manifest["period"]["start"]), parse_timestamp(manifest["period"]["end"])

@@ -12,7 +12,7 @@ import pytest
 from diary.canonical import key_id
 from diary.chain import ChainHead, PublicKey
 from diary.entries import Entry, read_entry
-from diary.verify import verify_extension
+from diary.extension import verify_extension
 
 VALID = Path(__file__).parents[1] / "vectors" / "bundles" / "valid"
 
