@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -97,6 +98,60 @@ def member_listed_200_times(path: Path) -> None:
             archive.filelist.append(copy)
 
 
+def many_members_one_twice(path: Path) -> None:
+    """100,000 empty members (the directory's limit), one name listed twice."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in hostile.members().items():
+            archive.writestr(name, data)
+        for n in range(99_990):
+            archive.writestr(f"extra/{n}", b"")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+            archive.writestr("extra/0", b"")
+
+
+def inflating_screenshots(path: Path) -> None:
+    """The most a bundle may make verify inflate and hash: a 1 GB member no record names, and
+    records naming 16 MiB screenshots of zeros (deflated to kilobytes), as many as the limit on
+    inflation lets through (a tenth of the zip's size, and one screenshot)."""
+    zeros = bytes(16 * MB)
+    # Within the limit: a tenth of the zip's size and one screenshot.
+    named_screenshots(path, [zeros] * ((GB // 10) // len(zeros) + 1), padding=GB)
+
+
+def deflated_screenshots(path: Path) -> None:
+    """1 GB of screenshots that records name, deflated (so read through zlib, not in place)."""
+    block = os.urandom(15 * MB)  # deflated, random data takes a little more room
+    named_screenshots(path, [block] * (GB // len(block)), padding=0)
+
+
+def named_screenshots(path: Path, contents: list[bytes], padding: int) -> None:
+    """One record naming a screenshot for each of ``contents`` (each its own member, deflated;
+    the hashes are made up, so the record fails), and ``padding`` bytes no record names."""
+    files = hostile.members()
+    lines = files["records.jsonl"].decode().splitlines()
+    hashes = [f"{n:064x}" for n in range(len(contents))]
+    for at, line in enumerate(lines):
+        entry = json.loads(line)
+        if entry["record"]["type"] == "segment" and (entry.get("details") or {}).get("screenshots"):
+            shots = entry["details"]["screenshots"]
+            template = shots[0]
+            entry["details"]["screenshots"] = [template | {"sha256": h} for h in hashes]
+            lines[at] = json.dumps(entry)
+            break
+    files["records.jsonl"] = ("\n".join(lines) + "\n").encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        for digest, content in zip(hashes, contents, strict=True):
+            archive.writestr(f"screenshots/{digest}.jpg", content, zipfile.ZIP_DEFLATED)
+        if padding:
+            with archive.open("padding", "w", force_zip64=True) as member:
+                block = os.urandom(16 * MB)
+                for _ in range(padding // len(block)):
+                    member.write(block)
+
+
 def copy_info(info: zipfile.ZipInfo, name: str) -> zipfile.ZipInfo:
     copy = zipfile.ZipInfo(name, info.date_time)
     for field in ("compress_type", "CRC", "compress_size", "file_size", "header_offset"):
@@ -129,12 +184,19 @@ CASES: dict[str, Callable[[Path], None]] = {
     "one 60 MB line": one_long_line,
     "2 million lines of {}": two_million_lines,
     "16 MB member listed 200 times": member_listed_200_times,
+    "100,000 members, one twice": many_members_one_twice,
+    "screenshots inflating to the limit": inflating_screenshots,
+    "1 GB of named screenshots, deflated": deflated_screenshots,
 }
 
 
 def verify_in_child(path: Path) -> tuple[float, float, str]:
     """Verify's own seconds, the process's peak RSS in MB, and the outcome, in a fresh process."""
-    script = CHILD + "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over an exec, so a child of
+    # this (large) process would report this process's size.
+    script = CHILD + (
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, text=True
     ).stdout.splitlines()

@@ -15,6 +15,7 @@ from tracker.errors import InvalidInput
 
 from .messages import advice
 from .program import command
+from .values import contract_number
 
 #: verify's exit code when the bundle was read but something in it does not verify.
 VERIFY_FAILED = 1
@@ -24,7 +25,7 @@ _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser("export", help="export a week's signed diary as a zip bundle")
     export.add_argument("--week", help="ISO week like 2026-W48 (UTC); default this week")
-    export.add_argument("--contract", type=int, metavar="ID", help="only this contract")
+    export.add_argument("--contract", type=contract_number, metavar="ID", help="only this contract")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="the zip to write")
     export.set_defaults(run=export_week, needs_data_dir=True)
     verify = commands.add_parser("verify", help="check a bundle; exit 0 only if all of it verifies")

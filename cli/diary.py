@@ -12,12 +12,13 @@ from tracker.clock import Clock
 from tracker.errors import InvalidInput
 
 from .diary_text import day_range, diary_text, segment_json
+from .values import contract_number
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     diary = commands.add_parser("diary", help="show the work diary of a day")
     diary.add_argument("--date", help="YYYY-MM-DD (UTC); default today")
-    diary.add_argument("--contract", type=int, metavar="ID")
+    diary.add_argument("--contract", type=contract_number, metavar="ID")
     diary.add_argument("--json", action="store_true")
     diary.set_defaults(run=show_diary, needs_data_dir=True)
 

@@ -89,7 +89,8 @@ def _log_to_file(data_dir: Path) -> None:
         handler = _DataDirLog(path, encoding="utf-8")
     except OSError as error:
         raise DataDirUnusable(
-            f"The log file {path} cannot be written ({error.strerror or error})."
+            f"The log file {path} cannot be written ({error.strerror or error}): make it "
+            "writable, or move it away."
         ) from error
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)

@@ -7,6 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from .terminal import safe
+
 #: Set by a launcher script (scripts/run) to the way the user started the program.
 PROGRAM_VARIABLE = "WORKDIARY_PROGRAM"
 
@@ -35,4 +37,5 @@ def command() -> str:
     the same --data-dir."""
     if _data_dir_option is None:
         return program_name()
-    return f"{program_name()} --data-dir {shlex.quote(_data_dir_option)}"
+    # Escaped too: a folder's name can hold anything, terminal controls included.
+    return safe(f"{program_name()} --data-dir {shlex.quote(_data_dir_option)}")

@@ -8,6 +8,8 @@ import json
 from composition import Composition
 from sync.errors import KeyringUnavailable
 
+from .program import command
+
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sign = commands.add_parser(
@@ -31,7 +33,7 @@ def sign_pending(args: argparse.Namespace, parts: Composition) -> int:
         # Not the usual advice ("run sign"): this is the sign command.
         raise KeyringUnavailable(
             f"{report.waiting} record(s) wait to be signed. {report.problem} Install or unlock "
-            "a keyring, then run this again.",
+            f"a keyring, then run {command()} sign again.",
             code="no-keyring-here",
         )
     print(f"Signed {report.signed} record(s). Nothing waits to be signed.")

@@ -14,7 +14,6 @@ from tracker.activity import ActivityCounter
 from tracker.clock import Clock
 from tracker.datadir import TrackerLock
 from tracker.durations import duration_text
-from tracker.errors import InvalidInput
 from tracker.events import (
     ActivityUnavailable,
     ClockJumped,
@@ -35,14 +34,19 @@ from tracker.views import billable_seconds
 from .messages import advice
 from .program import command
 from .terminal import safe
+from .values import contract_number, minutes_to_track
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     track = commands.add_parser("track", help="track time headless until Ctrl+C")
-    track.add_argument("--contract", required=True, type=int, metavar="ID")
+    track.add_argument("--contract", required=True, type=contract_number, metavar="ID")
     track.add_argument("--memo", required=True, help="what you are working on")
     track.add_argument(
-        "--for", dest="minutes", type=float, metavar="MINUTES", help="stop after this many minutes"
+        "--for",
+        dest="minutes",
+        type=minutes_to_track,
+        metavar="MINUTES",
+        help="stop after this many minutes",
     )
     track.set_defaults(run=track_time, needs_data_dir=True)
 
@@ -52,8 +56,6 @@ def track_time(args: argparse.Namespace, parts: Composition) -> int:
 
     settings = parts.settings()
     memo = validate_memo(args.memo)
-    if args.minutes is not None and args.minutes <= 0:
-        raise InvalidInput("--for takes a positive number of minutes.")
     with TrackerLock(parts.data_dir):
         store = parts.open_store()
         store.contract(args.contract)  # an unknown contract is refused before anything starts

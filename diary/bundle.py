@@ -103,6 +103,7 @@ class Bundle:
                 yield read_line(raw, number)
 
     def hash_in_background(self, names: list[str]) -> None:
+        self.archive.check_inflation(names)
         self._hashes = self._pool.submit(lambda: {n: self.archive.sha256(n) for n in names})
 
     def file(self, sha256: str) -> ScreenshotFile | None:
@@ -117,8 +118,11 @@ def open_bundle(path: Path, limits: Limits = LIMITS) -> Iterator[Bundle]:
     if path.is_dir():
         raise BadBundle(
             f"{path} is a folder: a bundle is a zip file (manifest.json, keys.jsonl and "
-            "records.jsonl at its top, screenshots/ beside them)."
+            "records.jsonl at its top, screenshots/ beside them). Verify the zip file as it "
+            "was sent, or zip the folder's contents again (from inside it: zip -r ../bundle.zip .)."
         )
+    if path.exists() and not path.is_file():
+        raise BadBundle(f"{path} is not a regular file: a bundle is a zip file.")
     if not path.is_file():
         raise BadBundle(f"There is no file {path}.")
     archive = Archive(path, limits)
@@ -138,7 +142,7 @@ def open_bundle(path: Path, limits: Limits = LIMITS) -> Iterator[Bundle]:
 def _json(archive: Archive, name: str, limit: int) -> Any:
     try:
         return parse_json(archive.read(name, limit))
-    except (ValueError, RecursionError) as error:
+    except ValueError as error:
         raise BadBundle(
             f"The {name} of {archive.path} is not valid JSON ({str(error)[:120]})."
         ) from None

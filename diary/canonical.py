@@ -72,10 +72,19 @@ def parse_json(data: bytes | str) -> Any:
     lets through that are not plain (non-ASCII member names, integers beyond 2**53 - 1, lone
     surrogates) are refused by the field checks or by ``canonical``.
     """
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    return json.loads(
-        text, object_pairs_hook=_members, parse_float=_no_float, parse_constant=_no_float
-    )
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(
+            text, object_pairs_hook=_members, parse_float=_no_float, parse_constant=_no_float
+        )
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8") from None
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+    except ValueError as error:
+        if "digits" in str(error):  # the interpreter's limit on integer digits
+            raise ValueError("a number has too many digits") from None
+        raise
 
 
 def _members(items: list[tuple[str, Any]]) -> Json:

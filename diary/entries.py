@@ -102,9 +102,8 @@ def read_line(raw: bytes, number: int) -> Entry | Failure:
         return Failure("format", "The line is empty: every line holds one record entry.", number)
     try:
         line = parse_json(raw)
-    except (ValueError, RecursionError) as error:
-        reason = "it is not UTF-8" if isinstance(error, UnicodeDecodeError) else str(error)[:120]
-        return Failure("format", f"The line is not a record entry ({reason}).", number)
+    except ValueError as error:
+        return Failure("format", f"The line is not a record entry ({str(error)[:120]}).", number)
     return read_entry(line, number)
 
 

@@ -22,6 +22,9 @@ class Limits:
     devices: int = 64
     #: One screenshot file (a JPEG of at most 1280 pixels a side is well under 2 MiB).
     screenshot: int = 16 * MIB
+    #: The screenshot files that records name may inflate, all together, by at most one
+    #: part in this many of the zip's size, plus one screenshot (JPEGs hardly compress).
+    inflation_slack: int = 10
     #: Entries in the zip's directory, and the directory's size.
     members: int = 100_000
     directory: int = 16 * MIB

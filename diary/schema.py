@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -136,6 +137,13 @@ DETAILS_FIELDS: dict[str, dict[str, Check]] = {
 }
 
 
+#: The fields that are lists of objects, and each object's fields.
+LIST_ITEMS: dict[str, dict[str, Check]] = {
+    "minutes": MINUTE_FIELDS,
+    "screenshots": SCREENSHOT_FIELDS,
+}
+
+
 def problems(value: Any, schema: dict[str, Check]) -> list[str]:
     """What is wrong with an object against its schema: missing, unknown or mistyped fields."""
     if type(value) is not dict:
@@ -154,11 +162,27 @@ def problems(value: Any, schema: dict[str, Check]) -> list[str]:
     if unknown:
         found.append(f"unknown field(s) {', '.join(sorted(unknown))}"[:200])
     found += [
-        f"field {name} has a wrong value {value[name]!r}"[:200]
+        _wrong(name, value[name])
         for name, check in schema.items()
         if name in value and not check(value[name])
     ]
     return found
+
+
+def _wrong(name: str, value: object) -> str:
+    """A short value is shown as JSON; in a list of objects, the first wrong item's problem."""
+    items = LIST_ITEMS.get(name)
+    if items is not None and isinstance(value, list):
+        for number, item in enumerate(value):
+            found = problems(item, items)
+            if found:
+                return f"field {name}, item {number}: {found[0]}"
+    if isinstance(value, list | dict):
+        kind = "list" if isinstance(value, list) else "object"
+        return f"field {name} is a {kind}, not what docs/protocol.md gives"
+    shown = json.dumps(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"field {name} has a wrong value {shown}"
 
 
 def record_problems(record: Any) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from diary.canonical import Json, parse_json
 from diary.records import DELETING
 from diary.times import WEEK, timestamp
 from diary.verify import Scope
-from tracker.errors import EnvironmentProblem, is_disk_full
+from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
 from tracker.store import Store
 
 from .ledger import Ledger, SignedRecord
@@ -57,6 +58,7 @@ def export_bundle(
 
     ``period_end`` stretches the period past the week (the benchmark verifies a month).
     """
+    _check_target(out)
     end = period_end or week_start + WEEK
     scope = Scope(week_start, end, None if contract_id is None else str(contract_id))
     summary = ExportSummary(out)
@@ -158,13 +160,35 @@ def _count_unsigned(store: Store, ledger: Ledger, scope: Scope, contract_id: int
     )
 
 
+def _check_target(out: Path) -> None:
+    """A bundle replaces a file, never a folder, a device or anything else at its place."""
+    if out.is_dir():
+        raise InvalidInput(
+            f"{out} is a folder: name the bundle's file, for example {out / 'week.zip'}.",
+            code="bundle-target-folder",
+        )
+    if out.exists() and not out.is_file():
+        raise InvalidInput(
+            f"{out} is not a regular file, so a bundle cannot replace it: name another file.",
+            code="bundle-target-special",
+        )
+
+
 def _write_zip(
     out: Path, manifest: Json, key_lines: list[str], lines: list[str], shots: dict[str, Path]
 ) -> None:
-    """Write beside the target and rename, so a failed export never leaves half a bundle."""
-    partial = out.with_name(f".{out.name}.partial")
+    """Write a new file of a name nobody can guess beside the target (created afresh, private,
+    never through a link someone put there), then rename it: a failed export never leaves
+    half a bundle, and never writes anywhere but ``out``."""
+    partial: str | None = None
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        handle, partial = tempfile.mkstemp(
+            prefix=f".{out.name}.", suffix=".partial", dir=out.parent
+        )
+        with (
+            os.fdopen(handle, "wb") as file,
+            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as bundle,
+        ):
             bundle.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
             bundle.writestr(KEYS, "".join(line + "\n" for line in key_lines))
             bundle.writestr(RECORDS, "".join(line + "\n" for line in lines))
@@ -173,7 +197,8 @@ def _write_zip(
                 bundle.write(path, screenshot_member(sha256), compress_type=zipfile.ZIP_STORED)
         os.replace(partial, out)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
         if is_disk_full(error):
             raise EnvironmentProblem(
                 f"The disk holding {out} is full: the bundle was not written.",

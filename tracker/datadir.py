@@ -17,7 +17,9 @@ LOCK_FILE = "tracker.lock"
 
 def resolve_data_dir(explicit: str | None) -> Path:
     """--data-dir wins, then $WORKDIARY_DATA_DIR, then the platform's user data dir."""
-    if explicit:
+    if explicit is not None:
+        if not explicit.strip():
+            raise DataDirUnusable("The data dir given is empty: name a folder.")
         return Path(explicit).expanduser().absolute()
     from_env = os.environ.get(ENV_VAR)
     if from_env:
@@ -32,9 +34,12 @@ DIR_MODE, FILE_MODE = 0o700, 0o600
 def prepare_data_dir(path: Path) -> Path:
     """Create the data dir if needed (private), make one an earlier version left readable to
     others private, and prove it is writable."""
+    if path.exists() and not path.is_dir():
+        raise DataDirUnusable(f"The data dir {path} is a file, not a folder.")
     try:
         path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        if path.stat().st_mode & 0o077:
+        folders = [path, *(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())]
+        if any(folder.stat().st_mode & 0o077 for folder in folders):
             make_private(path)
         probe = path / ".write-test"
         probe.write_bytes(b"")
@@ -46,8 +51,8 @@ def prepare_data_dir(path: Path) -> Path:
 
 
 def make_private(path: Path) -> None:
-    """The data dir 0700, and every folder in it 0700 and file 0600 (once: a data dir that is
-    0700 already was made so by this)."""
+    """The data dir 0700, and every folder in it 0700 and file 0600 (once: a data dir whose
+    folders are all 0700 already was made so by this)."""
     for folder, _, files in os.walk(path):
         os.chmod(folder, DIR_MODE)
         for name in files:

@@ -21,7 +21,10 @@ from tracker.store import DATABASE_FILE, Store
 def run(
     capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str, clock: FakeClock | None = None
 ) -> tuple[int, str, str]:
-    code = main(["--data-dir", str(data_dir), *args], clock=clock)
+    try:
+        code = main(["--data-dir", str(data_dir), *args], clock=clock)
+    except SystemExit as exit:  # argparse refused a value
+        code = int(exit.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -223,6 +226,13 @@ def test_the_app_without_any_display_says_so(data_dir: Path) -> None:
         ("export", "--week", "9999-W52", "-o", "week.zip"),
         ("diary", "--date", "9999-12-31"),
         ("contract", "add", "--title", "T", "--client", "C", "--rate", "1e17"),
+        ("diary", "--contract", "99999999999999999999999"),
+        ("export", "--contract", "-1", "-o", "week.zip"),
+        ("track", "--contract", "99999999999999999999999", "--memo", "m"),
+        ("track", "--contract", "1", "--memo", "m", "--for", "nan"),
+        ("track", "--contract", "1", "--memo", "m", "--for", "inf"),
+        ("track", "--contract", "1", "--memo", "m", "--for", "1e300"),
+        ("track", "--contract", "1", "--memo", "m", "--for", "0"),
     ],
 )
 def test_values_that_would_overflow_are_refused(

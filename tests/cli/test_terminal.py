@@ -60,3 +60,12 @@ def test_titles_are_limited_like_memos(
     args = ["contract", "add", "--title", title, "--client", "Acme", "--rate", "45"]
     assert main(["--data-dir", str(data_dir), *args]) == 2
     assert words in capsys.readouterr().err
+
+
+def test_a_data_dir_named_with_terminal_controls_is_printed_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "e\x1b[2J"
+    assert main(["--data-dir", str(data_dir), "contract", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "No contracts yet" in out and "\x1b" not in out

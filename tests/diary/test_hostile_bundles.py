@@ -21,25 +21,31 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
     ),
     "manifest nested 100,000 deep": (
         lambda: hostile.zip_bytes(hostile.members() | {"manifest.json": hostile.nested(100_000)}),
-        "manifest.json",
+        "is not valid JSON (it is nested too deeply)",
     ),
     "encrypted records": (
         lambda: hostile.patch_member(
             hostile.zip_bytes(hostile.members()), "records.jsonl", hostile.encrypted
         ),
-        "records.jsonl",
+        "records.jsonl of",
+    ),
+    "encrypted, in words": (
+        lambda: hostile.patch_member(
+            hostile.zip_bytes(hostile.members()), "records.jsonl", hostile.encrypted
+        ),
+        "cannot be read: it is encrypted.",
     ),
     "compression method 99": (
         lambda: hostile.patch_member(
             hostile.zip_bytes(hostile.members()), "records.jsonl", hostile.compression_99
         ),
-        "records.jsonl",
+        "it is compressed with a method a bundle does not use",
     ),
     "bad CRC": (
         lambda: hostile.patch_member(
             hostile.zip_bytes(hostile.members()), "records.jsonl", hostile.data_changed
         ),
-        "records.jsonl",
+        "its data is damaged (its checksum does not match)",
     ),
     "corrupt deflate data": (
         lambda: hostile.patch_member(
@@ -47,7 +53,11 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
             "records.jsonl",
             hostile.data_changed,
         ),
-        "records.jsonl",
+        "records.jsonl of",
+    ),
+    "a number of 5,000 digits": (
+        lambda: hostile.zip_bytes(hostile.members() | {"manifest.json": b"1" * 5000}),
+        "is not valid JSON (a number has too many digits)",
     ),
     "a period ending 0001-01-01": (
         lambda: hostile.zip_bytes(

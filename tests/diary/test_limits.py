@@ -124,3 +124,49 @@ def test_the_limits_are_those_docs_protocol_md_states() -> None:
     ):
         assert words in text, words
     assert json.dumps(LIMITS.records) == "50000"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "screenshots/../records.jsonl",
+        "./records.jsonl",
+        "screenshots//x.jpg",
+        "screenshots/./x.jpg",
+        "RECORDS.JSONL",  # records.jsonl where case does not matter
+    ],
+)
+def test_a_member_name_that_could_stand_for_another_is_refused(tmp_path: Path, name: str) -> None:
+    files = hostile.members() | {name: b"{}\n"}
+    with pytest.raises(BadBundle, match=r"not a plain name|more than once"):
+        verify_bundle(_bundle(tmp_path, files))
+
+
+def test_screenshots_that_inflate_far_beyond_the_zip_are_refused_unread(tmp_path: Path) -> None:
+    """A small zip whose named screenshots inflate to gigabytes would be hashed for minutes."""
+    files = hostile.members()
+    named = [n for n in files if n.startswith("screenshots/")]
+    for name in named:
+        files[name] = bytes(3_000_000)  # zeros: a few kilobytes deflated
+    roomy = replace(LIMITS, screenshot=4_000_000)
+    path = _bundle(tmp_path, files)
+    path.write_bytes(hostile.zip_bytes(files, zipfile.ZIP_DEFLATED))
+    with pytest.raises(BadBundle, match="inflate by"):
+        verify_bundle(path, roomy)
+
+
+def test_screenshots_deflated_by_another_zip_program_still_verify(tmp_path: Path) -> None:
+    path = tmp_path / "deflated.zip"
+    path.write_bytes(hostile.zip_bytes(hostile.members(), zipfile.ZIP_DEFLATED))
+    verdict = verify_bundle(path)
+    assert verdict.ok, verdict.failures
+
+
+def test_a_directory_said_to_be_larger_than_the_file_is_called_damaged(tmp_path: Path) -> None:
+    path = _bundle(tmp_path, hostile.members())
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 12 : end + 16] = (0xFFFFFFF0).to_bytes(4, "little")  # the directory's size
+    path.write_bytes(bytes(data))
+    with pytest.raises(BadBundle, match=r"more than the whole file .* damaged or cut short"):
+        verify_bundle(path)

@@ -79,19 +79,27 @@ def test_a_missing_field_is_named() -> None:
 
 
 @pytest.mark.parametrize(
-    "minute",
+    ("minute", "problem"),
     [
-        MINUTE | {"keys": -1},
-        MINUTE | {"clicks": "1"},
-        MINUTE | {"start": "2026-11-25T10:61:00Z"},
-        MINUTE | {"unavailable": 3},
-        {k: v for k, v in MINUTE.items() if k != "moves"},
-        MINUTE | {"which_key": "a"},
+        (MINUTE | {"keys": -1}, "field keys has a wrong value -1"),
+        (MINUTE | {"clicks": "1"}, 'field clicks has a wrong value "1"'),
+        (
+            MINUTE | {"start": "2026-11-25T10:61:00Z"},
+            'field start has a wrong value "2026-11-25T10:61:00Z"',
+        ),
+        (MINUTE | {"unavailable": 3}, "field unavailable has a wrong value 3"),
+        ({k: v for k, v in MINUTE.items() if k != "moves"}, "missing field(s) moves"),
+        (MINUTE | {"which_key": "a"}, "unknown field(s) which_key"),
+        (MINUTE | {"keys": True}, "field keys has a wrong value true"),
+        (MINUTE | {"keys": [1] * 1000}, "field keys is a list, not what docs/protocol.md gives"),
     ],
 )
-def test_malformed_minutes_are_refused(minute: dict[str, Any]) -> None:
-    assert details_problems("segment", DETAILS | {"minutes": [minute]}) == [
-        f"field minutes has a wrong value {[minute]!r}"[:200]
+def test_malformed_minutes_are_refused_saying_which_and_why(
+    minute: dict[str, Any], problem: str
+) -> None:
+    """The first wrong minute and its problem, in JSON's words (never a printout of the data)."""
+    assert details_problems("segment", DETAILS | {"minutes": [MINUTE, minute]}) == [
+        f"field minutes, item 1: {problem}"
     ]
 
 

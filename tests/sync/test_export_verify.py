@@ -338,4 +338,45 @@ def test_an_unreadable_screenshot_file_is_a_failure_not_a_crash(
     repacked.write_bytes(bytes(data))
     verdict = verify_bundle(repacked)
     failure = next(f for f in verdict.failures if f.code == "screenshot")
-    assert "cannot be read" in failure.reason
+    # The damaged data either cannot be inflated or inflates to other bytes than were signed
+    # (verify checks the SHA-256, not the zip's weaker CRC).
+    assert "cannot be read" in failure.reason or "was replaced" in failure.reason
+
+
+def _export_to(week: WeekDiary, out: Path) -> None:
+    from cli.bundles import parse_week
+    from sync.export import export_bundle
+    from tests.conftest import START
+    from tests.sync.diary_week import WEEK
+
+    monday = parse_week(WEEK)
+    export_bundle(week.store, week.ledger, week.data_dir, monday, None, out, START, "tests")
+
+
+def test_export_never_writes_through_a_link_at_its_temporary_name(
+    week: WeekDiary, tmp_path: Path
+) -> None:
+    """In a shared folder another user could plant a link where the bundle is first written."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    out = tmp_path / "out.zip"
+    (tmp_path / ".out.zip.partial").symlink_to(victim)
+    _export_to(week, out)
+    assert victim.read_text() == "mine"
+    assert out.is_file() and not out.is_symlink()
+    assert (out.stat().st_mode & 0o777) == 0o600
+    assert verify_bundle(out).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".out.zip.partial",
+        "out.zip",
+        "victim.txt",
+    ]
+
+
+def test_export_replaces_only_a_file(week: WeekDiary, tmp_path: Path) -> None:
+    from tracker.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="is a folder: name the bundle's file"):
+        _export_to(week, tmp_path)
+    with pytest.raises(InvalidInput, match="not a regular file"):
+        _export_to(week, Path("/dev/null"))

@@ -95,3 +95,28 @@ def test_an_earlier_versions_readable_data_dir_is_made_private(tmp_path: Path) -
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     for path in data_dir.rglob("*.*"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_readable_folder_inside_a_private_data_dir_is_made_private(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    thumbs = data_dir / "thumbnails"
+    thumbs.mkdir(parents=True)
+    (thumbs / "t.jpg").write_bytes(b"x")
+    (thumbs / "t.jpg").chmod(0o644)
+    thumbs.chmod(0o755)
+    data_dir.chmod(0o700)
+    prepare_data_dir(data_dir)
+    assert stat.S_IMODE(thumbs.stat().st_mode) == 0o700
+    assert stat.S_IMODE((thumbs / "t.jpg").stat().st_mode) == 0o600
+
+
+def test_a_file_given_as_the_data_dir_is_explained(tmp_path: Path) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("x")
+    with pytest.raises(DataDirUnusable, match="is a file, not a folder"):
+        prepare_data_dir(file)
+
+
+def test_an_empty_data_dir_option_is_refused() -> None:
+    with pytest.raises(DataDirUnusable, match="empty"):
+        resolve_data_dir("")
