@@ -11,7 +11,7 @@ from diary.records import SegmentState
 from diary.times import MINUTE, SEGMENT, slot_start
 from tracker.durations import duration_text
 from tracker.records import Contract, Screenshot
-from tracker.views import SegmentView
+from tracker.views import SegmentView, segment_activity
 
 from .terminal import safe
 
@@ -53,6 +53,7 @@ def segment_json(view: SegmentView, data_dir: Path) -> dict[str, Any]:
         "memo": view.memo,
         "state": view.state.value,
         "active_minutes": view.active_minutes,
+        "tracked_minutes": view.tracked_minutes,
         "duration_seconds": view.duration_seconds,
         "billable_seconds": view.billable_seconds,
         "activity_unavailable": view.activity_unavailable,
@@ -140,7 +141,7 @@ def diary_text(views: Iterable[SegmentView], contracts: dict[int, Contract], day
         shot = _shot_text(view)
         lines.append(
             f"{view.segment.start:%H:%M:%S}-{end}  {view.state.value:<14} "
-            f"{view.active_minutes:>2}/10 active  {shot:<16} {name}: {safe(view.memo)}"
+            f"{segment_activity(view):<19} {shot:<16} {name}: {safe(view.memo)}"
         )
     total = sum(v.duration_seconds for v in views)
     billable = sum(v.billable_seconds for v in views)

@@ -91,10 +91,31 @@ def _refuse_locked(start: datetime, now: datetime) -> None:
         )
 
 
+#: A deletion's reason travels with it to the client, as short as a memo's line.
+REASON_MAX = 200
+
+
+def validate_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(
+            "A reason is required: your client sees why the time was deleted.",
+            code="reason-required",
+        )
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(
+            f"The reason is {len(reason)} characters long; at most {REASON_MAX} are allowed.",
+            code="reason-too-long",
+        )
+    return reason
+
+
 def delete_segments(
     store: Store, segment_ids: list[str], now: datetime, reason: str = "deleted by the freelancer"
 ) -> int:
-    """Delete segments (they stop counting); returns how many were not deleted already."""
+    """Delete segments (they stop counting), for a reason the client sees; returns how many
+    were not deleted already."""
+    reason = validate_reason(reason)
     segments = store.segments_by_id(segment_ids)
     for segment in segments:
         _refuse_locked(segment.start, now)
@@ -137,9 +158,13 @@ def add_manual_time(
     memo = validate_memo(memo)
     contract = store.contract(contract_id)
     if not contract.manual_allowed:
+        # Contracts are all the freelancer's own so far, so the freelancer decides; for a
+        # marketplace contract the client will.
         raise InvalidInput(
-            f"Contract {contract.id} ({contract.title}) does not allow manual time. Ask the "
-            "client to allow it, or track the time with the timer."
+            f"Contract {contract.id} ({contract.title}) does not allow manual time. It is your "
+            "own contract, so you decide: allow manual time in its settings, or track the time "
+            "with the timer.",
+            code="manual-not-allowed",
         )
     start, end = minute_floor(start), minute_floor(end)
     if end <= start:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from diary.records import MinuteActivity, SegmentState
+from diary.records import MinuteActivity, SegmentKind, SegmentState
 from diary.rules import count_segment
 
 from .records import Amendment, Screenshot, Segment
@@ -32,7 +32,14 @@ class SegmentView:
         return 0 if end is None else int((end - self.segment.start).total_seconds())
 
     @property
+    def tracked_minutes(self) -> int:
+        """The minutes that hold any of the segment's time, less those discarded as idle (they
+        are not billed, so they are not tracked time either). Manual time has none."""
+        return sum(1 for m in self.minutes if not self.is_discarded(m.start))
+
+    @property
     def active_minutes(self) -> int:
+        """Of the tracked minutes, those with any input (``MinuteActivity.active``)."""
         return sum(1 for m in self.minutes if m.active and not self.is_discarded(m.start))
 
     @property
@@ -72,3 +79,15 @@ def view_segment(
 
 def billable_seconds(views: Sequence[SegmentView]) -> int:
     return sum(v.billable_seconds for v in views)
+
+
+def activity_text(active: int, tracked: int) -> str:
+    """Activity, written the same way everywhere: active minutes out of tracked minutes."""
+    return f"{active} of {tracked} min active"
+
+
+def segment_activity(view: SegmentView) -> str:
+    """A segment's activity in words; manual time has none to show."""
+    if view.segment.kind is SegmentKind.MANUAL:
+        return "manual, no activity"
+    return activity_text(view.active_minutes, view.tracked_minutes)

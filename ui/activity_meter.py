@@ -6,6 +6,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from tracker.views import activity_text
+
 #: A minute not tracked (yet), a tracked minute without input, one with input.
 UNTRACKED, QUIET, ACTIVE = 0, 1, 2
 ACTIVE_COLOUR = QColor(46, 139, 87)
@@ -33,7 +35,7 @@ class ActivityMeter(QWidget):
 
     def _describe(self) -> None:
         tracked = sum(1 for m in self._minutes if m != UNTRACKED)
-        text = f"{self.active_minutes()} of {tracked} minutes with input in this segment"
+        text = f"{activity_text(self.active_minutes(), tracked)} in this segment"
         self.setToolTip(text)
         self.setAccessibleName("Activity")
         self.setAccessibleDescription(text)

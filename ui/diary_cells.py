@@ -1,4 +1,4 @@
-"""One 10-minute cell of the work diary: time, thumbnail, activity bars, memo, state."""
+"""One 10-minute cell of the work diary: time, contract, thumbnail, activity bars, memo, state."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from diary.records import SegmentState
 from diary.times import MINUTE
-from tracker.views import SegmentView
+from tracker.views import SegmentView, segment_activity
+from tracker.zones import Zone
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, paint_bars
 
@@ -63,11 +64,11 @@ def minute_states(view: SegmentView) -> list[int]:
     return states
 
 
-def minutes_tooltip(view: SegmentView) -> str:
-    lines = [f"{view.active_minutes} of {len(view.minutes)} minutes with input"]
+def minutes_tooltip(view: SegmentView, zone: Zone) -> str:
+    lines = [segment_activity(view)]
     for m in view.minutes:
         lines.append(
-            f"{m.start:%H:%M}  keys {m.keys}, clicks {m.clicks}, scrolls {m.scrolls}, "
+            f"{zone.wall(m.start):%H:%M}  keys {m.keys}, clicks {m.clicks}, scrolls {m.scrolls}, "
             f"moves {m.moves}"
             + (f", injected {m.injected}" if m.injected else "")
             + (" (discarded)" if view.is_discarded(m.start) else "")
@@ -96,38 +97,65 @@ class SegmentCell(QWidget):
     toggled = Signal(object)
     thumbnail_clicked = Signal(object)
 
-    def __init__(self, slot: datetime, view: SegmentView | None, data_dir: Path) -> None:
+    def __init__(
+        self,
+        slot: datetime,
+        view: SegmentView | None,
+        data_dir: Path,
+        zone: Zone,
+        contract: str = "",
+    ) -> None:
         super().__init__()
         self.slot = slot
-        self.view = view
         self.selected = False
+        self._data_dir = data_dir
+        self._zone = zone
         #: The screenshot's thumbnail file; decoded when the cell is first painted, so that a
         #: day shows at once and only the cells on screen hold pixmaps.
         self.thumbnail_path: Path | None = None
         self._pixmap: QPixmap | None = None
+        self.show_view(view, contract)
+
+    def show_view(self, view: SegmentView | None, contract: str = "") -> None:
+        """Show the slot's segment as it is now (the diary reloads while time is tracked).
+
+        ``contract`` names the segment's contract, for a diary of all contracts."""
+        self.view = view
+        self.contract_text = contract if view is not None else ""
         self.minute_states = [UNTRACKED] * 10
         self.memo_text = ""
-        self.title = f"{slot:%H:%M}"
+        self.title = f"{self._zone.wall(self.slot):%H:%M}"
         self.placeholder = ""
-        line = self.fontMetrics().height()
-        self.setMinimumSize(THUMB.width() + 2 * PAD, 3 * line + THUMB.height() + 5 * PAD)
+        thumbnail: Path | None = None
         if view is not None:
-            self._fill(view, data_dir)
+            thumbnail = self._fill(view)
+        if thumbnail != self.thumbnail_path:
+            self.thumbnail_path, self._pixmap = thumbnail, None
+        self.setCursor(
+            Qt.CursorShape.PointingHandCursor if thumbnail else Qt.CursorShape.ArrowCursor
+        )
+        lines = 4 if self.contract_text else 3
+        line = self.fontMetrics().height()
+        self.setMinimumSize(THUMB.width() + 2 * PAD, lines * line + THUMB.height() + 5 * PAD)
+        self.update()
 
-    def _fill(self, view: SegmentView, data_dir: Path) -> None:
-        start, end = view.segment.start, view.segment.end or view.segment.start
-        self.title = f"{start:%H:%M}–{end:%H:%M}"
-        shot = next((s for s in view.screenshots if s.thumb_path), None)
-        if shot is not None and shot.thumb_path and (data_dir / shot.thumb_path).exists():
-            self.thumbnail_path = data_dir / shot.thumb_path
-            self.setCursor(Qt.CursorShape.PointingHandCursor)
-        else:
-            deleted = view.state is SegmentState.DELETED
-            self.placeholder = "Deleted" if deleted else "No screenshot"
+    def _fill(self, view: SegmentView) -> Path | None:
+        """Take in the segment's text and activity; returns its thumbnail file, if any."""
+        start = self._zone.wall(view.segment.start)
+        end = "now" if view.segment.end is None else f"{self._zone.wall(view.segment.end):%H:%M}"
+        self.title = f"{start:%H:%M}–{end}"
         if view.minutes:  # manual time has no activity to show
             self.minute_states = minute_states(view)
         self.memo_text = view.memo
-        self.setAccessibleName(f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}: {view.memo}")
+        contract = f", {self.contract_text}" if self.contract_text else ""
+        self.setAccessibleName(
+            f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}{contract}: {view.memo}"
+        )
+        shot = next((s for s in view.screenshots if s.thumb_path), None)
+        if shot is not None and shot.thumb_path and (self._data_dir / shot.thumb_path).exists():
+            return self._data_dir / shot.thumb_path
+        self.placeholder = "Deleted" if view.state is SegmentState.DELETED else "No screenshot"
+        return None
 
     def pixmap(self) -> QPixmap | None:
         if self._pixmap is None and self.thumbnail_path is not None:
@@ -136,9 +164,13 @@ class SegmentCell(QWidget):
 
     # Geometry of the painted parts -----------------------------------------------------------
 
-    def thumbnail_rect(self) -> QRect:
+    def contract_rect(self) -> QRect:
         line = self.fontMetrics().height()
-        return QRect(PAD, PAD + line + PAD, THUMB.width(), THUMB.height())
+        height = line if self.contract_text else 0
+        return QRect(PAD, PAD + line, self.width() - 2 * PAD, height)
+
+    def thumbnail_rect(self) -> QRect:
+        return QRect(PAD, self.contract_rect().bottom() + 1 + PAD, THUMB.width(), THUMB.height())
 
     def bars_rect(self) -> QRect:
         thumb = self.thumbnail_rect()
@@ -155,7 +187,9 @@ class SegmentCell(QWidget):
         )
 
     def bars_tooltip(self) -> str:
-        return minutes_tooltip(self.view) if self.view is not None and self.view.minutes else ""
+        if self.view is None or not self.view.minutes:
+            return ""
+        return minutes_tooltip(self.view, self._zone)
 
     # Behaviour -----------------------------------------------------------------------------------
 
@@ -204,6 +238,17 @@ class SegmentCell(QWidget):
         painter.drawText(
             QRect(PAD, PAD, self.width() - 2 * PAD, line), Qt.AlignmentFlag.AlignLeft, self.title
         )
+        if self.contract_text:
+            contract = self.contract_rect()
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                contract,
+                Qt.AlignmentFlag.AlignLeft,
+                self.fontMetrics().elidedText(
+                    self.contract_text, Qt.TextElideMode.ElideRight, contract.width()
+                ),
+            )
+            painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         thumb = self.thumbnail_rect()
         pixmap = self.pixmap()
         if pixmap is not None:

@@ -180,5 +180,23 @@ def test_manual_time_is_refused_clearly(
 def test_manual_time_needs_a_contract_that_allows_it(
     store: Store, contract_id: int, fake_clock: FakeClock
 ) -> None:
-    with pytest.raises(InvalidInput, match="does not allow manual time"):
+    with pytest.raises(InvalidInput, match="does not allow manual time") as refused:
         add_manual_time(store, contract_id, at(8, 0), at(8, 30), "Call", fake_clock.now())
+    # The contract is the freelancer's own: the freelancer decides, not a client.
+    assert refused.value.code == "manual-not-allowed"
+    assert "you decide: allow manual time in its settings" in str(refused.value)
+    assert "client" not in str(refused.value)
+
+
+def test_deleting_needs_a_reason_that_is_kept(
+    store: Store, contract_id: int, fake_clock: FakeClock
+) -> None:
+    segment = _tracked(store, contract_id, 0)
+    for reason, code in (("  ", "reason-required"), ("x" * 201, "reason-too-long")):
+        with pytest.raises(InvalidInput) as refused:
+            delete_segments(store, [segment.id], fake_clock.now(), reason)
+        assert refused.value.code == code
+    assert store.amendments([segment.id]) == {}
+    delete_segments(store, [segment.id], fake_clock.now(), "  A private call ")
+    (deletion,) = store.amendments([segment.id])[segment.id]
+    assert deletion.reason == "A private call"

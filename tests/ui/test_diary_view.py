@@ -2,90 +2,40 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from PySide6.QtCore import QPoint, Qt, QTime
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from diary.records import AmendmentKind, MinuteActivity, SegmentKind, SegmentState
+from diary.records import AmendmentKind, SegmentKind, SegmentState
+from tests.local_zone import local_zone
 from tests.tracker.helpers import at
+from tests.ui.diary_seed import add_segment
 from tracker.clock import FakeClock
-from tracker.records import Screenshot, Segment
+from tracker.records import Segment
 from tracker.store import Store
 from ui.activity_meter import ACTIVE, QUIET
 from ui.diary_view import DiaryView
 
 
-def _thumbnail(data_dir: Path, colour: tuple[int, int, int]) -> tuple[str, str]:
-    image = Image.new("RGB", (320, 180), colour)
-    path = data_dir / "tmp.jpg"
-    image.save(path, "JPEG")
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    shot, thumb = (
-        Path("screenshots", sha[:2], f"{sha}.jpg"),
-        Path("thumbnails", sha[:2], f"{sha}.jpg"),
-    )
-    for relative in (shot, thumb):
-        (data_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-        (data_dir / relative).write_bytes(path.read_bytes())
-    return sha, str(thumb)
-
-
-def _segment(
-    store: Store,
-    data_dir: Path,
-    contract_id: int,
-    n: int,
-    start_minute: int,
-    kind: SegmentKind = SegmentKind.TRACKED,
-) -> Segment:
-    start = at(10, 0) + timedelta(minutes=start_minute)
-    segment = Segment(f"{n:032x}", contract_id, kind, start, None, f"Memo {n}", start)
-    store.open_segment(segment)
-    if kind is SegmentKind.TRACKED:
-        for m in range(10):
-            active = m % 3 != 2
-            store.add_minute(
-                segment.id,
-                MinuteActivity(
-                    start + timedelta(minutes=m),
-                    keys=40 if active else 0,
-                    clicks=2 if active else 0,
-                ),
-            )
-        sha, thumb = _thumbnail(data_dir, (30 * n % 255, 120, 90))
-        store.add_screenshot(
-            Screenshot(
-                0,
-                segment.id,
-                start + timedelta(minutes=3),
-                sha,
-                thumb.replace("thumbnails", "screenshots"),
-                thumb,
-                320,
-                180,
-                1,
-                1000,
-                False,
-                None,
-            )
-        )
-    store.close_segment(segment.id, start + timedelta(minutes=10), "segment ended")
-    return segment
+@pytest.fixture(autouse=True)
+def utc_machine() -> Iterator[None]:
+    """Local time is UTC here, so the hours read as seeded (tests/ui/test_diary_zones.py
+    shows them elsewhere)."""
+    with local_zone("UTC"):
+        yield
 
 
 @pytest.fixture
 def seeded(store: Store, data_dir: Path, contract_id: int) -> dict[str, Segment]:
-    tracked = _segment(store, data_dir, contract_id, 1, 0)
-    deleted = _segment(store, data_dir, contract_id, 2, 10)
-    idle = _segment(store, data_dir, contract_id, 3, 20)
-    over = _segment(store, data_dir, contract_id, 4, 30)
-    manual = _segment(store, data_dir, contract_id, 5, 60, SegmentKind.MANUAL)
+    tracked = add_segment(store, data_dir, contract_id, 1, at(10, 0))
+    deleted = add_segment(store, data_dir, contract_id, 2, at(10, 10))
+    idle = add_segment(store, data_dir, contract_id, 3, at(10, 20))
+    over = add_segment(store, data_dir, contract_id, 4, at(10, 30))
+    manual = add_segment(store, data_dir, contract_id, 5, at(11, 0), SegmentKind.MANUAL)
     store.add_amendment(deleted.id, AmendmentKind.DELETE_SEGMENT, reason="private")
     store.add_amendment(idle.id, AmendmentKind.IDLE_DISCARD, start=at(10, 20), end=at(10, 30))
     store.add_amendment(over.id, AmendmentKind.OVER_LIMIT)
@@ -120,7 +70,7 @@ def test_a_seeded_day_shows_cells_states_and_counts(
     }
     tracked = _cell(diary, seeded["tracked"])
     assert tracked.minute_states == [ACTIVE, ACTIVE, QUIET] * 3 + [ACTIVE]
-    assert "7 of 10 minutes with input" in tracked.bars_tooltip()
+    assert "7 of 10 min active" in tracked.bars_tooltip()
     assert "10:00  keys 40, clicks 2, scrolls 0, moves 0" in tracked.bars_tooltip()
     thumbnail = tracked.pixmap()
     assert thumbnail is not None and thumbnail.width() == 120
@@ -132,28 +82,90 @@ def test_a_seeded_day_shows_cells_states_and_counts(
     assert diary.total.text() == "Day total: 0:20:00 billable"  # tracked 10 min + manual 10 min
 
 
-def test_delete_selected_after_confirming(
-    qtbot: QtBot, diary: DiaryView, seeded: dict[str, Segment]
+def _select(qtbot: QtBot, diary: DiaryView, *segments: Segment) -> None:
+    for segment in segments:
+        cell = _cell(diary, segment)
+        qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=QPoint(4, cell.height() - 4))
+
+
+def test_delete_selected_with_a_reason(
+    qtbot: QtBot, diary: DiaryView, store: Store, seeded: dict[str, Segment]
 ) -> None:
-    cell = _cell(diary, seeded["tracked"])
-    qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=QPoint(4, cell.height() - 4))
-    assert diary.selected_views() == [cell.view]
+    _select(qtbot, diary, seeded["tracked"])
+    assert diary.selected_views() == [_cell(diary, seeded["tracked"]).view]
     qtbot.mouseClick(diary.delete_button, Qt.MouseButton.LeftButton)
-    assert diary.confirm_delete.isVisible()
+    dialog = diary.delete_dialog
+    assert dialog.isVisible() and dialog.windowTitle() == "Delete 1 segment?"
+    assert dialog.question.text() == "Delete 1 segment?"
+    assert dialog.explanation.text().startswith("Its time and activity will no longer count.")
+    # A reason is required: the client sees it with the deletion.
+    assert not dialog.delete_button.isEnabled()
+    qtbot.keyClicks(dialog.reason, "   ")
+    assert not dialog.delete_button.isEnabled()
+    dialog.reason.clear()
+    qtbot.keyClicks(dialog.reason, "A private call")
     with qtbot.waitSignal(diary.changed, timeout=1000):
-        qtbot.mouseClick(
-            diary.confirm_delete.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton
-        )
+        qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     assert _cell(diary, seeded["tracked"]).view.state is SegmentState.DELETED
     assert diary.total.text() == "Day total: 0:10:00 billable"
+    (deletion,) = store.amendments([seeded["tracked"].id])[seeded["tracked"].id]
+    assert (deletion.kind, deletion.reason) == (AmendmentKind.DELETE_SEGMENT, "A private call")
+
+
+def test_deleting_several_says_how_many(
+    qtbot: QtBot, diary: DiaryView, seeded: dict[str, Segment]
+) -> None:
+    _select(qtbot, diary, seeded["tracked"], seeded["idle"], seeded["over"])
+    qtbot.mouseClick(diary.delete_button, Qt.MouseButton.LeftButton)
+    assert diary.delete_dialog.windowTitle() == "Delete 3 segments?"
+    assert diary.delete_dialog.question.text() == "Delete 3 segments?"
+    assert diary.delete_dialog.explanation.text().startswith("Their time and activity")
+    qtbot.mouseClick(
+        diary.delete_dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel),
+        Qt.MouseButton.LeftButton,
+    )
+    assert not diary.delete_dialog.isVisible()
+    assert _cell(diary, seeded["tracked"]).view.state is SegmentState.TRACKED
+
+
+def test_the_whole_memo_of_the_selected_segment_shows(
+    qtbot: QtBot, diary: DiaryView, store: Store, data_dir: Path, contract_id: int
+) -> None:
+    memo = "Checkout page: " + "tax rules for every country in the European Union, " * 4
+    long = add_segment(store, data_dir, contract_id, 9, at(12, 0), memo=memo.strip())
+    diary.reload()
+    cell = _cell(diary, long)
+    assert cell.elided_memo() != memo.strip()  # the cell has room for a line of it
+    assert not diary.details.isVisible()
+    _select(qtbot, diary, long)
+    assert diary.details.isVisible() and diary.details.wordWrap()
+    assert memo.strip() in diary.details.text()
+    assert "12:00–12:10 UTC · Website — Acme · Tracked · 7 of 10 min active" in (
+        diary.details.text()
+    )
+    _select(qtbot, diary, long)  # unselected again
+    assert not diary.details.isVisible()
+
+
+def test_all_contracts_name_each_cells_contract(
+    qtbot: QtBot, diary: DiaryView, store: Store, data_dir: Path, seeded: dict[str, Segment]
+) -> None:
+    other = store.add_contract("Support", "Globex", 4000, 0, False).id
+    support = add_segment(store, data_dir, other, 8, at(10, 40))
+    diary.refresh_contracts()
+    assert diary.contract.currentData() is None  # all contracts
+    assert _cell(diary, support).contract_text == "Support"
+    assert _cell(diary, seeded["tracked"]).contract_text == "Website"
+    assert "Support" in _cell(diary, support).accessibleName()
+    diary.contract.setCurrentIndex(diary.contract.findData(other))
+    assert [c.view.segment.id for c in diary.cells if c.view is not None] == [support.id]
+    assert _cell(diary, support).contract_text == ""  # the picker says which
 
 
 def test_edit_the_memo_of_selected_segments(
     qtbot: QtBot, diary: DiaryView, seeded: dict[str, Segment]
 ) -> None:
-    for name in ("tracked", "over"):
-        cell = _cell(diary, seeded[name])
-        qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=QPoint(4, cell.height() - 4))
+    _select(qtbot, diary, seeded["tracked"], seeded["over"])
     qtbot.mouseClick(diary.memo_button, Qt.MouseButton.LeftButton)
     assert diary.memo_dialog.isVisible()
     diary.memo_dialog.setTextValue("Checkout: tax rules")

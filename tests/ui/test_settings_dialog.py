@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from diary.canonical import parse_json
@@ -95,10 +95,9 @@ def test_the_diary_and_timesheet_open_and_edits_are_signed(
     cell = next(c for c in diary.cells if c.view is not None and c.view.segment.id == segment.id)
     qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=QPoint(4, cell.height() - 4))
     qtbot.mouseClick(diary.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(diary.delete_dialog.reason, "Tracked by mistake")
     with qtbot.waitSignal(main_window.edited, timeout=1000):
-        qtbot.mouseClick(
-            diary.confirm_delete.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton
-        )
+        qtbot.mouseClick(diary.delete_dialog.delete_button, Qt.MouseButton.LeftButton)
     (device,) = ledger.devices()
     records = [parse_json(r.record) for r in ledger.chain(device)]
     assert [(r["type"], r.get("kind")) for r in records] == [
