@@ -9,21 +9,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from composition import Composition
-from diary.times import FIRST_YEAR, LAST_YEAR, week_start
+from diary.times import FIRST_YEAR, LAST_YEAR, WEEK, week_start
 from tracker import __version__
 from tracker.errors import InvalidInput
 
 from .messages import advice
-from .program import command
 from .values import contract_number
 
 #: verify's exit code when the bundle was read but something in it does not verify.
 VERIFY_FAILED = 1
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
+EXPORT_DESCRIPTION = (
+    "Write a billing week's signed diary (one contract's, or all) as a zip bundle for the "
+    "client, who checks it with verify. Export first signs what waits. Every segment of the "
+    "week, and every change to one, must be signed: if signing cannot happen (no system "
+    "keyring), nothing is written and the exit code is 3. A week without segments is "
+    "exported all the same (exit 0): the bundle shows no hours, and export says so."
+)
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export = commands.add_parser("export", help="export a week's signed diary as a zip bundle")
+    export = commands.add_parser(
+        "export",
+        help="export a week's signed diary as a zip bundle",
+        description=EXPORT_DESCRIPTION,
+    )
     export.add_argument("--week", help="ISO week like 2026-W48 (UTC); default this week")
     export.add_argument("--contract", type=contract_number, metavar="ID", help="only this contract")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="the zip to write")
@@ -69,21 +79,35 @@ def export_week(args: argparse.Namespace, parts: Composition) -> int:
         out,
         parts.clock.now(),
         f"workdiary {__version__}",
+        why_unsigned=report.problem,
     )
     print(
         f"Wrote {out}: week {week_label(start)}, {summary.records} record(s) "
         f"({summary.in_scope} with details), {summary.screenshots} screenshot(s)."
     )
-    warnings = list(summary.warnings)
-    if summary.unsigned:
-        warnings.append(
-            f"{summary.unsigned} segment(s) of this week are not signed yet, so they are not in "
-            f"the bundle. Run {command()} sign (it needs the system keyring), then export "
-            "again."
+    if not summary.segments:
+        closed = " closed" if summary.open_segments else ""
+        line = f"{summary.period} has no{closed} segments: the bundle shows no hours."
+        if args.week is None:
+            line += (
+                f" That is this week; name another with --week, for example --week "
+                f"{week_label(start - WEEK)}."
+            )
+        print(line)
+    if summary.open_segments:
+        print(
+            f"{summary.open_segments} segment(s) still open (being tracked, or left open by an "
+            "unexpected stop until Workdiary next starts) are not in the bundle: export again "
+            "once they are closed."
         )
-    if report.problem:
+    warnings = list(summary.warnings)
+    if report.problem and report.waiting:
+        # Nothing of this bundle waits (export_bundle refuses then), but other records do.
         more = advice(report.code)
-        warnings.append(report.problem + (f" {more}" if more else ""))
+        warnings.append(
+            f"{report.waiting} record(s) outside this bundle wait to be signed. {report.problem}"
+            + (f" {more}" if more else "")
+        )
     for warning in warnings:
         print(f"Warning: {warning}")
     return 0

@@ -24,6 +24,10 @@ ADVICE: dict[str, str] = {
         "DISPLAY=:0 {program})."
     ),
     "bundle-disk-full": "Free some space, or choose another place with -o.",
+    "export-unsigned": (
+        "Once signing works (it needs the system keyring; check with: {program} sign), export "
+        "again: export signs what waits first."
+    ),
 }
 
 

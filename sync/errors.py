@@ -16,3 +16,10 @@ class KeyringUnavailable(EnvironmentProblem):
     """No usable system keyring: the device key can be neither stored nor read."""
 
     code = "no-keyring"
+
+
+class RecordsWaiting(EnvironmentProblem):
+    """Records of an export's period are not signed, so a bundle would leave them out: none is
+    written. Signing them needs the system keyring (or they closed while the export ran)."""
+
+    code = "export-unsigned"

@@ -15,11 +15,13 @@ from typing import Any
 from diary.bundle import BUNDLE_FORMAT, KEYS, MANIFEST, RECORDS, screenshot_member
 from diary.canonical import Json, parse_json
 from diary.records import DELETING
-from diary.times import WEEK, timestamp
+from diary.times import DAY, WEEK, timestamp
 from diary.verify import Scope
 from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
+from tracker.records import Segment
 from tracker.store import Store
 
+from .errors import RecordsWaiting
 from .ledger import Ledger, SignedRecord
 
 
@@ -34,12 +36,16 @@ class ExportSummary:
     """What went into a bundle, and what the user should know about it."""
 
     path: Path
+    #: What the bundle covers, in words: "Week 2026-W48 of contract 1".
+    period: str = ""
     records: int = 0
     in_scope: int = 0
     screenshots: int = 0
     devices: list[str] = field(default_factory=list)
-    #: Segments of the period not signed yet, so not in the bundle (signing needs a keyring).
-    unsigned: int = 0
+    #: The period's closed segments (all signed, all in the bundle); 0: nothing was tracked.
+    segments: int = 0
+    #: The period's segments still open (being tracked): signed, and exported, once they close.
+    open_segments: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -53,15 +59,25 @@ def export_bundle(
     now: datetime,
     created_by: str,
     period_end: datetime | None = None,
+    *,
+    why_unsigned: str | None = None,
 ) -> ExportSummary:
     """Write the bundle for one billing week (and one contract, or all) to ``out``.
 
-    ``period_end`` stretches the period past the week (the benchmark verifies a month).
+    Every closed segment of the period, and every change to one, must be signed: a bundle
+    without some of them would understate the hours or show what was since deleted, so then
+    RecordsWaiting says what waits (with ``why_unsigned``: why the signing round before could
+    not sign them) and nothing is written. ``period_end`` stretches the period past the week
+    (the benchmark verifies a month).
     """
     _check_target(out)
     end = period_end or week_start + WEEK
     scope = Scope(week_start, end, None if contract_id is None else str(contract_id))
-    summary = ExportSummary(out)
+    summary = ExportSummary(out, period_name(scope))
+    segments = store.segments_between(scope.start, scope.end, contract_id)
+    closed = [s for s in segments if s.end is not None]
+    _refuse_unsigned(ledger, scope, closed, why_unsigned)
+    summary.segments, summary.open_segments = len(closed), len(segments) - len(closed)
     lines: list[str] = []
     key_lines: list[str] = []
     devices: list[Json] = []
@@ -81,7 +97,6 @@ def export_bundle(
         )
         lines += _device_lines(store, chain, scope, data_dir, shots, summary)
         key_lines += [_line(r, parse_json(r.record)) for r in ledger.key_records(device)]
-    summary.unsigned = _count_unsigned(store, ledger, scope, contract_id)
     manifest = {
         "format": BUNDLE_FORMAT,
         "week": week_label(scope.start) if scope.end == scope.start + WEEK else None,
@@ -153,11 +168,29 @@ def _collect_screenshots(
             )
 
 
-def _count_unsigned(store: Store, ledger: Ledger, scope: Scope, contract_id: int | None) -> int:
-    unsigned = {s.id for s in ledger.unsigned_segments()}
-    return sum(
-        1 for s in store.segments_between(scope.start, scope.end, contract_id) if s.id in unsigned
+def _refuse_unsigned(ledger: Ledger, scope: Scope, closed: list[Segment], why: str | None) -> None:
+    """RecordsWaiting if a closed segment of the period, or a change to one, is not signed."""
+    ids = {s.id for s in closed}
+    segments = sum(1 for s in ledger.unsigned_segments() if s.id in ids)
+    changes = sum(1 for a in ledger.unsigned_amendments() if a.segment_id in ids)
+    if not segments and not changes:
+        return
+    waiting = [f"{segments} of {len(closed)} segment(s)"] if segments else []
+    waiting += [f"{changes} change(s) to signed segments"] if changes else []
+    raise RecordsWaiting(
+        f"{period_name(scope)}: {' and '.join(waiting)} are not signed yet, so a bundle would "
+        "leave them out; none was written. "
+        + (why or "They were recorded after the export's round of signing.")
     )
+
+
+def period_name(scope: Scope) -> str:
+    """Week 2026-W48 of contract 1; or the days, for a period that is not one week."""
+    if scope.end == scope.start + WEEK:
+        name = f"Week {week_label(scope.start)}"
+    else:
+        name = f"The days {scope.start:%Y-%m-%d} to {scope.end - DAY:%Y-%m-%d}"
+    return name if scope.contract is None else f"{name} of contract {scope.contract}"
 
 
 def _check_target(out: Path) -> None:

@@ -1,4 +1,5 @@
-"""The signed diary end to end: track without a keyring, sign later, export, verify elsewhere."""
+"""The signed diary end to end: track without a keyring (export refuses then), sign later, export,
+verify elsewhere."""
 
 from __future__ import annotations
 
@@ -50,6 +51,11 @@ def test_tracking_without_a_keyring_then_signing_exporting_and_verifying(
     waiting = cli(data_dir, "sign", env=offline)
     assert waiting.returncode == 3
     assert "1 record(s) wait to be signed" in waiting.stderr
+    bundle = tmp_path / "diary.zip"
+    refused = cli(data_dir, "export", "--contract", contract, "-o", str(bundle), env=offline)
+    assert refused.returncode == 3  # a bundle without the week's segment would mislead
+    assert "1 of 1 segment(s) are not signed yet" in refused.stderr
+    assert "no keyring is available" in refused.stderr and not bundle.exists()
 
     signed = cli(data_dir, "sign")  # the test command's keyring: a real Secret Service
     assert signed.returncode == 0, signed.stderr
@@ -59,7 +65,6 @@ def test_tracking_without_a_keyring_then_signing_exporting_and_verifying(
     keys = cli(data_dir, "keys")
     assert keys.returncode == 0 and "current" in keys.stdout
 
-    bundle = tmp_path / "diary.zip"
     exported = cli(data_dir, "export", "--contract", contract, "-o", str(bundle))
     assert exported.returncode == 0, exported.stderr
     assert "1 screenshot(s)" in exported.stdout and "Warning" not in exported.stdout

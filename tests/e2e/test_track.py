@@ -226,3 +226,19 @@ def test_version_and_diary_need_no_display(data_dir: Path) -> None:
     )
     assert version.stdout.startswith("workdiary ")
     assert cli(data_dir, "diary", env=env).returncode == 0
+
+
+def test_a_runs_hints_name_the_command_as_started(x: Xvfb, data_dir: Path, contract: str) -> None:
+    """What a run suggests (the idle policy, signing, the diary) is typed as the user runs
+    Workdiary: here as a launcher named it, without a keyring, with the default idle policy."""
+    env = x.env(
+        WORKDIARY_PROGRAM="workdiary", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"
+    )
+    tracker = Tracker(data_dir, env, "--contract", contract, "--memo", "Hints", "--for", "0.02")
+    assert tracker.finish() == 0, tracker.output
+    output = "\n".join(tracker.output)
+    program = f"workdiary --data-dir {data_dir}"
+    assert f"will be discarded. Change it with: {program} settings idle_policy keep" in output
+    assert f"Install or unlock one and run: {program} sign." in output  # "Not signed yet: ..."
+    assert f"See it with: {program} diary" in output
+    assert "main.py" not in output
