@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from composition import Composition
@@ -71,6 +71,7 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
 
     from ui.crash_reporter import CrashReporter
     from ui.main_window import MainWindow
+    from ui.quitting import QuitKeys, QuitSignals
     from ui.signing_status import SigningStatus
     from ui.single_instance import InstanceServer
     from ui.tray import Tray
@@ -88,9 +89,15 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
     others = InstanceServer(parts.data_dir)
     others.show_requested.connect(window.on_open_requested)
     others.listen()
-    # exit(), not quit(): Qt 6's quit() first asks every window to close, and the main window
-    # refuses while there is a tray (it hides instead), which cancels the quit.
-    window.quit_requested.connect(lambda: app.exit(0))
+    quit_signals = QuitSignals(app)
+    quit_app = _quitter(app)
+    for source in (
+        window.quit_requested,  # the tray's Quit, or closing the window when there is no tray
+        QuitKeys(app).pressed,  # Ctrl+Q in any window or dialog
+        quit_signals.received,  # SIGTERM, SIGINT
+        others.quit_requested,  # --quit
+    ):
+        source.connect(quit_app)
     window.edited.connect(signing.request)  # diary edits are amendments to sign
     status.changed.connect(window.on_sync_status)
     connect_window(window, host.worker)
@@ -101,7 +108,6 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
     QTimer.singleShot(0, lambda: host.start(window))
     # What an earlier run left unsigned can wait a few seconds: start-up comes first.
     QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
-    quit_on_signals(app)
     try:
         return app.exec()
     finally:
@@ -110,6 +116,20 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
         host.stop()
         signing.wait(SIGNING_WAIT_SECONDS)
         crashes.uninstall()
+        quit_signals.close()
+
+
+def _quitter(app: QApplication) -> Callable[[], None]:
+    """Quit, whatever is open: the windows go at once, tracking stops after the event loop."""
+
+    def quit_app() -> None:
+        # exit(), not quit(): Qt 6's quit() first asks every window to close, and the main
+        # window refuses while there is a tray (it hides instead), which cancels the quit.
+        for widget in app.topLevelWidgets():
+            widget.hide()
+        app.exit(0)
+
+    return quit_app
 
 
 class EngineHost:
@@ -163,16 +183,3 @@ class EngineHost:
         if self._platform is not None:
             self._platform.input.stop()
             self._platform.screen.close()
-
-
-def quit_on_signals(app: QApplication) -> None:
-    """SIGINT and SIGTERM quit the app cleanly (tracking stops, the segment is saved)."""
-    from PySide6.QtCore import QTimer
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: app.exit(0))
-    # Python runs signal handlers only between bytecodes; Qt's event loop is C++, so wake the
-    # interpreter now and then (the usual PySide workaround).
-    wake = QTimer(app)
-    wake.timeout.connect(lambda: None)
-    wake.start(250)

@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the diary lives (default: $WORKDIARY_DATA_DIR, else the user data dir)",
     )
+    parser.add_argument(
+        "--quit",
+        action="store_true",
+        help="ask the app running for this data dir to quit (tracking stops, the segment is "
+        "saved) and wait until it has",
+    )
     parser.set_defaults(run=desktop.run, needs_data_dir=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in (contracts, tracking, diary, settings, signing, bundles):
@@ -44,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     # What Workdiary writes is the user's alone: the data dir, its files, exported bundles.
     os.umask(0o077)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quit and args.command:
+        parser.error("--quit asks the running app to quit; it takes no command")
     remember_data_dir_option(args.data_dir)
     clock = clock or SystemClock()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -93,6 +93,30 @@ class Xvfb:
             window.wait()
 
     @contextmanager
+    def window_manager(self) -> Iterator[None]:
+        """A window manager (openbox) on this display, for the duration: it gives windows focus,
+        decorations and stacking, as a desktop does."""
+        manager = subprocess.Popen(
+            ["openbox", "--sm-disable"],
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+
+            def running() -> bool:
+                # A window manager owns the screen's WM_S0 selection once it manages the screen.
+                check = ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"]
+                found = subprocess.run(check, env=self.env(), capture_output=True, text=True)
+                return "window id" in found.stdout
+
+            wait_until(running, what="the window manager")
+            yield
+        finally:
+            manager.kill()
+            manager.wait()
+
+    @contextmanager
     def tray(self) -> Iterator[None]:
         """A system tray (trayer) on this display, for the duration."""
         tray = subprocess.Popen(

@@ -55,9 +55,9 @@ if TYPE_CHECKING:
     from .tray import Tray
 
 START_SHORTCUT = QKeySequence("Ctrl+Return")
-QUIT_SHORTCUT = QKeySequence("Ctrl+Q")
 DIARY_SHORTCUT = QKeySequence("Ctrl+D")
 TIMESHEET_SHORTCUT = QKeySequence("Ctrl+T")
+SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 CLOSE_SHORTCUT = QKeySequence("Ctrl+W")
 UI_STATE_FILE = "ui-state.ini"
 THUMB_WIDTH = 192
@@ -196,9 +196,10 @@ class MainWindow(QMainWindow):
         self.shortcut = QShortcut(START_SHORTCUT, self)
         self.diary_shortcut = QShortcut(DIARY_SHORTCUT, self)
         self.timesheet_shortcut = QShortcut(TIMESHEET_SHORTCUT, self)
+        self.settings_shortcut = QShortcut(SETTINGS_SHORTCUT, self)
+        self.settings_button.setToolTip(f"Settings ({SETTINGS_SHORTCUT.toString()})")
         self.diary_button.setToolTip(f"The work diary ({DIARY_SHORTCUT.toString()})")
         self.timesheet_button.setToolTip(f"The week's timesheet ({TIMESHEET_SHORTCUT.toString()})")
-        self.quit_shortcut = QShortcut(QUIT_SHORTCUT, self)
         self.close_shortcut = QShortcut(CLOSE_SHORTCUT, self)
         self._seconds = QTimer(self)
         self._seconds.setInterval(1000)
@@ -215,7 +216,7 @@ class MainWindow(QMainWindow):
         self.timesheet_shortcut.activated.connect(self.on_timesheet_clicked)
         self.timesheet_button.clicked.connect(self.on_timesheet_clicked)
         self.settings_button.clicked.connect(lambda: self.settings_dialog.edit())
-        self.quit_shortcut.activated.connect(self.quit_requested)
+        self.settings_shortcut.activated.connect(lambda: self.settings_dialog.edit())
         self.close_shortcut.activated.connect(self.close)
         if self._tray is not None:
             self._tray.toggle_requested.connect(self.on_tray_toggle_requested)

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tracker.clock import FakeClock
@@ -93,8 +92,3 @@ def test_window_geometry_is_remembered(
     again = MainWindow(store, fake_clock, data_dir)
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == (640, 520)
-
-
-def test_keyboard_quit(qtbot: QtBot, main_window: MainWindow) -> None:
-    with qtbot.waitSignal(main_window.quit_requested, timeout=1000):
-        qtbot.keyClick(main_window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
