@@ -13,7 +13,8 @@ ADVICE: dict[str, str] = {
     "memo-required": 'Give one with --memo "...".',
     "data-dir-unusable": "Choose another with --data-dir or $WORKDIARY_DATA_DIR.",
     "already-running": (
-        "Stop it first (Ctrl+C in its terminal, or quit the app), or use another --data-dir."
+        "Stop it first (Ctrl+C in its terminal; the app quits from its tray menu, with Ctrl+Q, "
+        "or with: {program} --quit), or use another --data-dir."
     ),
     "no-keyring": (
         "Install or unlock one and run: {program} sign. Tracking goes on meanwhile; closed "
@@ -24,6 +25,7 @@ ADVICE: dict[str, str] = {
         "DISPLAY=:0 {program})."
     ),
     "bundle-disk-full": "Free some space, or choose another place with -o.",
+    "contract-archived": "Bring it back with: {program} contract unarchive NUMBER",
     "export-unsigned": (
         "Once signing works (it needs the system keyring; check with: {program} sign), export "
         "again: export signs what waits first."

@@ -157,6 +157,12 @@ def add_manual_time(
     """
     memo = validate_memo(memo)
     contract = store.contract(contract_id)
+    if contract.archived_at is not None:
+        raise InvalidInput(
+            f"Contract {contract.id} ({contract.title}) is archived: it takes no new time until "
+            "it is brought back.",
+            code="contract-archived",
+        )
     if not contract.manual_allowed:
         # Contracts are all the freelancer's own so far, so the freelancer decides; for a
         # marketplace contract the client will.

@@ -170,6 +170,11 @@ class Engine:
             raise InvalidInput("Already tracking: stop first.")
         memo = validate_memo(memo)
         contract = self._store.contract(contract_id)
+        if contract.archived_at is not None:
+            raise InvalidInput(
+                f"Contract {contract.id} ({contract.title}) is archived: it takes no new time until it is brought back.",
+                code="contract-archived",
+            )
         now = whole_second(self._clock.now())
         recorded_until = self._store.last_segment_end()
         if recorded_until is not None and now < recorded_until:

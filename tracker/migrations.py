@@ -116,4 +116,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE amendments ADD COLUMN screenshot_sha256 TEXT;
         """,
     ),
+    (
+        # A contract the freelancer no longer works on leaves the pickers; its time stays.
+        "0003_contract_archived",
+        """
+        ALTER TABLE contracts ADD COLUMN archived_at INTEGER;
+        """,
+    ),
 ]

@@ -31,6 +31,8 @@ class Contract:
     weekly_limit_minutes: int
     manual_allowed: bool
     created_at: datetime
+    #: When the freelancer archived it (it leaves the pickers; its recorded time stays).
+    archived_at: datetime | None = None
 
     @property
     def rate(self) -> Decimal:

@@ -153,8 +153,59 @@ class Store:
             raise InvalidInput(f"There is no contract {contract_id}.", code="unknown-contract")
         return _contract(rows[0])
 
-    def contracts(self) -> list[Contract]:
-        return [_contract(row) for row in self.db.query("SELECT * FROM contracts ORDER BY id")]
+    def contracts(self, archived: bool = True) -> list[Contract]:
+        """Every contract (time recorded for an archived one still counts), or with
+        ``archived=False`` only those to pick from."""
+        where = "" if archived else " WHERE archived_at IS NULL"
+        return [
+            _contract(row) for row in self.db.query(f"SELECT * FROM contracts{where} ORDER BY id")
+        ]
+
+    def update_contract(
+        self,
+        contract_id: int,
+        title: str,
+        client: str,
+        rate_cents: int,
+        weekly_limit_minutes: int,
+        manual_allowed: bool,
+    ) -> Contract:
+        self.contract(contract_id)  # refuses an unknown id
+        with self.atomic():
+            self.db.execute(
+                "UPDATE contracts SET title = ?, client = ?, rate_cents = ?,"
+                " weekly_limit_minutes = ?, manual_allowed = ? WHERE id = ?",
+                [title, client, rate_cents, weekly_limit_minutes, int(manual_allowed), contract_id],
+            )
+        return self.contract(contract_id)
+
+    def set_archived(self, contract_id: int, archived: bool) -> Contract:
+        self.contract(contract_id)
+        with self.atomic():
+            self.db.execute(
+                "UPDATE contracts SET archived_at = ? WHERE id = ?",
+                [to_epoch(self._clock.now()) if archived else None, contract_id],
+            )
+        return self.contract(contract_id)
+
+    def data_version(self) -> int:
+        """A number that changes when another connection (the engine's thread, a command in a
+        terminal) commits to the database: SQLite's data_version, for views that follow it."""
+        try:
+            return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as error:
+            raise unreadable(self.path, error) from error
+
+    def recent_memos(self, contract_id: int, limit: int = 8) -> list[str]:
+        """The contract's last few memos, newest first, each once."""
+        return [
+            row["memo"]
+            for row in self.db.query(
+                "SELECT memo, MAX(start_at) AS latest FROM segments WHERE contract_id = ?"
+                " AND memo != '' GROUP BY memo ORDER BY latest DESC LIMIT ?",
+                [contract_id, limit],
+            )
+        ]
 
     # Segments ----------------------------------------------------------------------------
 
@@ -416,6 +467,7 @@ def _contract(row: dict[str, Any]) -> Contract:
         weekly_limit_minutes=row["weekly_limit_minutes"],
         manual_allowed=bool(row["manual_allowed"]),
         created_at=from_epoch(row["created_at"]),
+        archived_at=_maybe(row["archived_at"]),
     )
 
 

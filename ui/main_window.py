@@ -1,4 +1,5 @@
-"""The main window: contract, memo, start/stop, today's and this week's time, activity, sync."""
+"""The main window: contract, memo, start/stop, the session's, today's and this week's time,
+activity, the last screenshot, sync."""
 
 from __future__ import annotations
 
@@ -6,24 +7,35 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QPixmap, QShortcut, QShowEvent
+from PySide6.QtCore import QByteArray, QSettings, QSize, QStringListModel, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QHideEvent,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from diary.times import SEGMENT, slot_start
 from tracker.clock import Clock
-from tracker.durations import clock_text, duration_text
+from tracker.durations import clock_text
 from tracker.edits import delete_screenshot
 from tracker.errors import TrackerError
 from tracker.events import (
@@ -39,14 +51,17 @@ from tracker.events import (
 )
 from tracker.records import Contract, Screenshot
 from tracker.store import Store
-from tracker.week import day_billable_seconds, week_billable_seconds
+from tracker.week import billable_seconds_between, week_billable_seconds
+from tracker.zones import LOCAL
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .database_watcher import DatabaseWatcher
 from .icons import app_icon
 from .messages import explain
 
 if TYPE_CHECKING:
     # The views and dialogs are imported and made when first opened: the window starts lighter.
+    from .contract_dialog import ContractDialog
     from .diary_view import DiaryView
     from .idle_dialog import IdleDialog
     from .screenshot_notice import ScreenshotNotice
@@ -61,14 +76,13 @@ SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 CLOSE_SHORTCUT = QKeySequence("Ctrl+W")
 UI_STATE_FILE = "ui-state.ini"
 THUMB_WIDTH = 192
+#: How many of a contract's last memos the memo field offers.
+RECENT_MEMOS = 8
 
 
-def contract_label(contract: Contract, week_seconds: int) -> str:
-    limit = f" of {contract.weekly_limit_minutes / 60:g} h" if contract.weekly_limit_minutes else ""
-    return (
-        f"{contract.title} — {contract.client} · ${contract.rate:.2f}/h · "
-        f"{duration_text(week_seconds) or '0 min'}{limit} this week"
-    )
+def contract_label(contract: Contract) -> str:
+    """A contract in the picker: which one it is. Its hours are the rows below, not here."""
+    return f"{contract.title} — {contract.client} · ${contract.rate:.2f}/h"
 
 
 class MainWindow(QMainWindow):
@@ -106,12 +120,23 @@ class MainWindow(QMainWindow):
         self._started_at: datetime | None = None
         self._segment_id: str | None = None
         self._segment_start: datetime | None = None
+        #: The day's and the week's billable seconds as the store had them at ``_counted_at``;
+        #: while tracking, the seconds since then are added, so that they tick with the session.
+        self._counted: tuple[int, int] = (0, 0)
+        self._counted_at: datetime | None = None
+        self._limit_minutes = 0
+        self._tracked_contract: int | None = None
         self.setWindowTitle("Workdiary")
         self.setWindowIcon(app_icon())
         self._build()
         self._connect_signals()
         self.refresh_contracts()
+        self._recall_memo()
         self.memo.setFocus()
+        #: Contracts, segments and edits made elsewhere (the engine's thread, a terminal).
+        self.watcher = DatabaseWatcher(store, self)
+        self.watcher.changed.connect(self.on_database_changed)
+        self.watcher.start()
         # Wide enough for the contracts' labels (filled in just above); room for a wrapped
         # status line (a keyring problem is a few lines long).
         hint, line = self.sizeHint(), self.fontMetrics().height()
@@ -125,16 +150,44 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.contract_picker = QComboBox()
         self.contract_picker.setAccessibleName("Contract")
+        self.add_contract_button = QToolButton()
+        self.add_contract_button.setText("Add…")
+        self.add_contract_button.setToolTip("Add a contract")
+        self.edit_contract_button = QToolButton()
+        self.edit_contract_button.setText("Edit…")
+        self.edit_contract_button.setToolTip("Edit or archive this contract")
+        self.no_contracts = QLabel("No contracts yet: add the one you work on to start tracking.")
+        self.no_contracts.setWordWrap(True)
         self.memo = QLineEdit()
         self.memo.setPlaceholderText("What are you working on?")
         self.memo.setMaxLength(1000)
         self.memo.setAccessibleName("Memo")
+        self.recent_memos = QStringListModel(self)
+        completer = QCompleter(self.recent_memos, self.memo)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.memo.setCompleter(completer)
+        self.recent_button = QToolButton()
+        self.recent_button.setText("Recent")
+        self.recent_button.setToolTip("This contract's last memos")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_button.setMenu(self.recent_menu)
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip(f"Start or stop the timer ({START_SHORTCUT.toString()})")
         self.start_button.setDefault(True)
         self.elapsed = QLabel("Stopped")
+        self.elapsed.setToolTip("Time since you pressed Start")
         self.today = QLabel()
+        self.today.setToolTip(
+            "This contract's billable time today (since midnight, local time), the running "
+            "segment included"
+        )
         self.week = QLabel()
+        self.week.setToolTip(
+            "This contract's billable time this billing week (Monday to Sunday, UTC), the "
+            "running segment included, and its weekly limit"
+        )
         self.activity = ActivityMeter()
         self.thumbnail = QLabel("No screenshot yet")
         self.thumbnail.setFixedSize(THUMB_WIDTH, THUMB_WIDTH * 9 // 16)
@@ -145,40 +198,61 @@ class MainWindow(QMainWindow):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b3261e;")
         self.message.hide()
+        self.undo_archive = QPushButton("Undo")
+        self.undo_archive.hide()
+        self._archived: int | None = None
         self.diary_button = QPushButton("Work diary")
         self.timesheet_button = QPushButton("Timesheet")
         self.settings_button = QPushButton("Settings")
         self.sync_status = QLabel("Sync: not connected to a marketplace.")
         self.sync_status.setWordWrap(True)
+        self.sync_status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # Room for two lines from the start: the status arrives a few seconds after launch and
+        # must not push anything around when it does.
+        self.sync_status.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
 
+        contract_row = QHBoxLayout()
+        contract_row.addWidget(self.contract_picker, 1)
+        contract_row.addWidget(self.add_contract_button)
+        contract_row.addWidget(self.edit_contract_button)
+        memo_row = QHBoxLayout()
+        memo_row.addWidget(self.memo, 1)
+        memo_row.addWidget(self.recent_button)
         form = QFormLayout()
-        form.addRow("Contract", self.contract_picker)
-        form.addRow("Memo", self.memo)
+        form.addRow("Contract", contract_row)
+        form.addRow(self.no_contracts)
+        form.addRow("Memo", memo_row)
         timer_row = QHBoxLayout()
         timer_row.addWidget(self.start_button)
         timer_row.addWidget(self.elapsed, 1)
         form.addRow(timer_row)
-        form.addRow("Today", self.today)
-        form.addRow("This week", self.week)
+        form.addRow("Today, billable", self.today)
+        form.addRow("This week, billable", self.week)
         form.addRow("Activity", self.activity)
         shot = QVBoxLayout()
         shot.addWidget(self.thumbnail)
         shot.addWidget(self.screenshot_time)
         form.addRow("Last screenshot", shot)
-        layout = QVBoxLayout()
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
         views = QHBoxLayout()
         for button in (self.diary_button, self.timesheet_button, self.settings_button):
             views.addWidget(button)
         views.addStretch(1)
+        messages = QHBoxLayout()
+        messages.addWidget(self.message, 1)
+        messages.addWidget(self.undo_archive, 0, Qt.AlignmentFlag.AlignTop)
+        # Top to bottom, what changes size comes last: a message or a longer status line grows
+        # into the space above the status, and nothing above it moves.
+        layout = QVBoxLayout()
+        layout.addLayout(form)
         layout.addLayout(views)
+        layout.addLayout(messages)
+        layout.addStretch(1)
         layout.addWidget(self.sync_status)
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
         self._central, self._layout = central, layout
+        self._contract_dialog: ContractDialog | None = None
         self.diary: DiaryView | None = None
         self.timesheet: TimesheetView | None = None
         self._settings_dialog: SettingsDialog | None = None
@@ -218,6 +292,11 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(lambda: self.settings_dialog.edit())
         self.settings_shortcut.activated.connect(lambda: self.settings_dialog.edit())
         self.close_shortcut.activated.connect(self.close)
+        self.add_contract_button.clicked.connect(lambda: self.contract_dialog.add())
+        self.edit_contract_button.clicked.connect(self.on_edit_contract_clicked)
+        self.undo_archive.clicked.connect(self.on_undo_archive_clicked)
+        self.recent_menu.aboutToShow.connect(self.on_recent_menu_about_to_show)
+        self.recent_menu.triggered.connect(self.on_recent_memo_chosen)
         if self._tray is not None:
             self._tray.toggle_requested.connect(self.on_tray_toggle_requested)
             self._tray.open_requested.connect(self.on_open_requested)
@@ -231,6 +310,16 @@ class MainWindow(QMainWindow):
             self._settings_dialog = SettingsDialog(self._data_dir, self)
             self._settings_dialog.saved.connect(self.settings_saved)
         return self._settings_dialog
+
+    @property
+    def contract_dialog(self) -> ContractDialog:
+        if self._contract_dialog is None:
+            from .contract_dialog import ContractDialog
+
+            self._contract_dialog = ContractDialog(self._store, self)
+            self._contract_dialog.saved.connect(self.on_contract_saved)
+            self._contract_dialog.archived.connect(self.on_contract_archived)
+        return self._contract_dialog
 
     @property
     def notice(self) -> ScreenshotNotice:
@@ -268,7 +357,7 @@ class MainWindow(QMainWindow):
         contract = self.selected_contract()
         memo = self.memo.text().strip()
         if contract is None:
-            self.show_message("Pick a contract first.")
+            self.show_message("Add a contract first: the time you track is for one.")
             return False
         if not memo:
             self.show_message(
@@ -278,18 +367,117 @@ class MainWindow(QMainWindow):
             self.memo.setFocus()
             return False
         self.show_message(None)
+        self._remember_memo()
         self.start_requested.emit(contract, memo)
         return True
 
     @Slot()
     def on_memo_editing_finished(self) -> None:
         memo = self.memo.text().strip()
+        self._remember_memo()
         if self._tracking and memo:
             self.memo_edited.emit(memo)
 
     @Slot(int)
     def on_contract_changed(self, index: int) -> None:
+        self._recall_memo()
         self.refresh_times()
+
+    @Slot()
+    def on_edit_contract_clicked(self) -> None:
+        contract = self.selected_contract()
+        if contract is not None:
+            self.contract_dialog.edit(self._store.contract(contract), self._tracking)
+
+    @Slot(int)
+    def on_contract_saved(self, contract_id: int) -> None:
+        self.show_message(None)
+        self.refresh_contracts(select=contract_id)
+        self._contracts_changed()
+
+    @Slot(int)
+    def on_contract_archived(self, contract_id: int) -> None:
+        contract = self._store.contract(contract_id)
+        self.refresh_contracts()
+        self._contracts_changed()
+        self._archived = contract_id
+        self.show_message(
+            f"{contract.title} — {contract.client} is archived: it is no longer offered here. "
+            "Its recorded time stays in the diary, the timesheet and exports."
+        )
+        self.undo_archive.show()
+
+    @Slot()
+    def on_undo_archive_clicked(self) -> None:
+        contract_id, self._archived = self._archived, None
+        self.undo_archive.hide()
+        if contract_id is None:
+            return
+        from tracker.contract_book import archive_contract
+
+        try:
+            archive_contract(self._store, contract_id, archived=False)
+        except TrackerError as error:
+            self.show_message(explain(error))
+            return
+        self.show_message(None)
+        self.refresh_contracts(select=contract_id)
+        self._contracts_changed()
+
+    def _contracts_changed(self) -> None:
+        """The other windows' contract pickers follow (the watcher does not see own edits)."""
+        if self.diary is not None:
+            self.diary.refresh_contracts()
+        if self.timesheet is not None:
+            self.timesheet.reload()
+
+    @Slot()
+    def on_database_changed(self) -> None:
+        """Something was written elsewhere: a segment closed, a contract added in a terminal."""
+        self.refresh_contracts()
+        if self.diary is not None:
+            self.diary.refresh_contracts()
+            self.diary.reload()
+        if self.timesheet is not None and self.timesheet.isVisible():
+            self.timesheet.reload()
+
+    @Slot()
+    def on_recent_menu_about_to_show(self) -> None:
+        self.recent_menu.clear()
+        for memo in self.recent_memos.stringList():
+            action = self.recent_menu.addAction(memo.replace("&", "&&"))  # no mnemonics
+            action.setData(memo)
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No memos yet for this contract").setEnabled(False)
+
+    @Slot(QAction)
+    def on_recent_memo_chosen(self, action: QAction) -> None:
+        memo = action.data()
+        if isinstance(memo, str):
+            self.memo.setText(memo)
+            self.on_memo_editing_finished()
+
+    def _memo_key(self) -> str | None:
+        contract = self.selected_contract()
+        return None if contract is None else f"memos/{contract}"
+
+    def _remember_memo(self) -> None:
+        """The memo typed for the selected contract, kept for the next start of the app."""
+        key = self._memo_key()
+        if key is not None:
+            self._ui_state.setValue(key, self.memo.text().strip())
+
+    def _recall_memo(self) -> None:
+        """The selected contract's memo as last typed (else its last segment's), and its recent
+        memos for the memo field to offer."""
+        contract = self.selected_contract()
+        recent = self._store.recent_memos(contract, RECENT_MEMOS) if contract is not None else []
+        self.recent_memos.setStringList(recent)
+        if self._tracking:
+            return  # the memo shown is the running segment's
+        key = self._memo_key()
+        kept = self._ui_state.value(key) if key is not None else None
+        self.memo.setText(kept if isinstance(kept, str) else (recent[0] if recent else ""))
 
     # What the engine says --------------------------------------------------------------------
 
@@ -297,6 +485,7 @@ class MainWindow(QMainWindow):
     def on_engine_event(self, event: EngineEvent) -> None:
         match event:
             case TrackingStarted(at=at, segment=segment):
+                self._tracked_contract = segment.contract_id
                 self._set_tracking(True, at)
                 self._segment(segment.id, segment.start)
             case MinuteRecorded(segment_id=segment_id, minute=minute):
@@ -374,8 +563,11 @@ class MainWindow(QMainWindow):
         super().hideEvent(event)
 
     def remember_geometry(self) -> None:
-        """Keep the window's size and place for the next start (when closed, or the app quits)."""
+        """Keep the window's size and place, and the memo, for the next start (when closed, or
+        the app quits)."""
         self._ui_state.setValue("window/geometry", self.saveGeometry())
+        self._remember_memo()
+        self._ui_state.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """With a tray, closing the window keeps tracking there; without one, it quits."""
@@ -455,51 +647,76 @@ class MainWindow(QMainWindow):
         if needed > central.height():
             self.resize(self.width(), self.height() + needed - central.height())
 
-    def refresh_contracts(self) -> None:
-        selected = self.selected_contract()
-        now = self._clock.now()
-        self.contract_picker.blockSignals(True)
-        self.contract_picker.clear()
-        for contract in self._store.contracts():
-            week = week_billable_seconds(self._store, contract.id, now)
-            self.contract_picker.addItem(contract_label(contract, week), contract.id)
-        index = self.contract_picker.findData(selected) if selected is not None else 0
-        self.contract_picker.setCurrentIndex(max(0, index))
-        self.contract_picker.blockSignals(False)
-        if self.contract_picker.count() == 0:
-            self.show_message(
-                f"No contracts yet. Add one in a terminal: {self._program} contract add "
-                "--title T --client C --rate 45.00"
-            )
+    def refresh_contracts(self, select: int | None = None) -> None:
+        """The picker's contracts as they are in the store (archived ones leave it), keeping the
+        selection unless ``select`` names another; rebuilt only when they changed."""
+        wanted = [(c.id, contract_label(c)) for c in self._store.contracts(archived=False)]
+        shown = [
+            (self.contract_picker.itemData(i), self.contract_picker.itemText(i))
+            for i in range(self.contract_picker.count())
+        ]
+        selected = select if select is not None else self.selected_contract()
+        if wanted != shown:
+            self.contract_picker.blockSignals(True)
+            self.contract_picker.clear()
+            for contract_id, label in wanted:
+                self.contract_picker.addItem(label, contract_id)
+            index = self.contract_picker.findData(selected) if selected is not None else 0
+            self.contract_picker.setCurrentIndex(max(0, index))
+            self.contract_picker.blockSignals(False)
+            if self.selected_contract() != selected:
+                self._recall_memo()
+        elif select is not None and select != self.selected_contract():
+            self.contract_picker.setCurrentIndex(self.contract_picker.findData(select))
+        none = not wanted
+        self.no_contracts.setVisible(none)
+        self.contract_picker.setVisible(not none)
+        self.edit_contract_button.setVisible(not none)
+        self.add_contract_button.setText("Add a contract…" if none else "Add…")
         self.refresh_times()
 
     @Slot()
     def refresh_times(self) -> None:
+        """Today's and this week's billable time from the store; between the engine's minutes
+        they tick on with the session (refresh_elapsed)."""
         now = self._clock.now()
         contract = self.selected_contract()
         if contract is None:
-            self.today.setText("—")
-            self.week.setText("—")
+            self._counted, self._counted_at = (0, 0), None
         else:
-            self.today.setText(clock_text(day_billable_seconds(self._store, contract, now)))
-            self.week.setText(self._week_text(contract, now))
+            day_start, day_end = LOCAL.day_range(LOCAL.today(now))
+            self._counted = (
+                billable_seconds_between(self._store, day_start, day_end, now, contract),
+                week_billable_seconds(self._store, contract, now),
+            )
+            self._counted_at = now
+            self._limit_minutes = self._store.contract(contract).weekly_limit_minutes
         self.refresh_elapsed()
 
     @Slot()
     def refresh_elapsed(self) -> None:
-        """Each second only this line changes; the totals follow the engine's minutes."""
+        """Each second: the session, and today and this week with the seconds since they were
+        counted, so that the three move together."""
+        now = self._clock.now()
         if self._tracking and self._started_at is not None:
-            seconds = int((self._clock.now() - self._started_at).total_seconds())
+            seconds = int((now - self._started_at).total_seconds())
             self.elapsed.setText(f"Tracking for {clock_text(seconds)}")
         else:
             self.elapsed.setText("Stopped")
-
-    def _week_text(self, contract_id: int, now: datetime) -> str:
-        contract = self._store.contract(contract_id)
-        text = clock_text(week_billable_seconds(self._store, contract_id, now))
-        if contract.weekly_limit_minutes:
-            text += f" of {contract.weekly_limit_minutes / 60:g} h limit"
-        return text
+        contract = self.selected_contract()
+        if contract is None or self._counted_at is None:
+            self.today.setText("—")
+            self.week.setText("—")
+            return
+        running = (
+            max(0, int((now - self._counted_at).total_seconds()))
+            if self._tracking and self._tracked_contract == contract
+            else 0
+        )
+        today, week = (seconds + running for seconds in self._counted)
+        self.today.setText(clock_text(today))
+        limit = self._limit_minutes
+        self.week.setText(clock_text(week) + (f" of {limit / 60:g} h limit" if limit else ""))
 
     def _set_tracking(self, tracking: bool, at: datetime | None) -> None:
         self._tracking = tracking

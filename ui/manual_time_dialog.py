@@ -110,7 +110,7 @@ class ManualTimeDialog(QDialog):
         last whole ten minutes (on the day before, just after midnight)."""
         self._zone = zone
         self.contract.clear()
-        for contract in self._store.contracts():
+        for contract in self._store.contracts(archived=False):
             if contract.manual_allowed:
                 self.contract.addItem(f"{contract.title} — {contract.client}", contract.id)
         none = self.contract.count() == 0

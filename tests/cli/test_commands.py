@@ -55,6 +55,7 @@ def test_contract_add_and_list(capsys: pytest.CaptureFixture[str], data_dir: Pat
         "weekly_limit_hours": 40,
         "manual_allowed": False,
         "this_week_seconds": 0,
+        "archived": False,
     }
     code, out, _ = run(capsys, data_dir, "contract", "list")
     assert "Website" in out and "40 h" in out
@@ -277,3 +278,38 @@ def test_memos_are_printed_escaped_in_the_diary(
     code, out, _ = run(capsys, data_dir, "diary", "--date", "2026-11-25", clock=fake_clock)
     assert code == 0 and "\x1b" not in out and "\u202e" not in out
     assert "Memo \\x1b[2J with a \\u202e turn" in out
+
+
+def test_contract_edit_archive_and_unarchive(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    add = ("contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45")
+    assert run(capsys, data_dir, *add)[0] == 0
+    code, _, err = run(capsys, data_dir, *add)
+    assert code == 2 and "Contract 1 is already exactly this" in err
+    code, out, _ = run(
+        capsys,
+        data_dir,
+        "contract",
+        "edit",
+        "1",
+        "--rate",
+        "50",
+        "--weekly-limit",
+        "10",
+        "--manual-allowed",
+    )
+    assert code == 0 and "Contract 1 is now: Website for Acme." in out
+    (row,) = json.loads(run(capsys, data_dir, "contract", "list", "--json")[1])
+    assert (row["rate"], row["weekly_limit_hours"], row["manual_allowed"]) == ("50.00", 10, True)
+    code, _, err = run(capsys, data_dir, "contract", "edit", "1", "--rate", "fifty")
+    assert code == 2 and "The rate must be a number like 45.00" in err
+    code, out, _ = run(capsys, data_dir, "contract", "archive", "1")
+    assert code == 0 and "archived" in out
+    assert json.loads(run(capsys, data_dir, "contract", "list", "--json")[1]) == []
+    code, out, _ = run(capsys, data_dir, "contract", "list")
+    assert "No contracts to work on (1 archived" in out and "contract list --all" in out
+    (row,) = json.loads(run(capsys, data_dir, "contract", "list", "--json", "--all")[1])
+    assert row["archived"] is True
+    assert run(capsys, data_dir, "contract", "unarchive", "1")[0] == 0
+    assert len(json.loads(run(capsys, data_dir, "contract", "list", "--json")[1])) == 1

@@ -440,3 +440,15 @@ def test_idle_before_a_suspend_is_settled_on_waking(
         SegmentState.TRACKED,
     ]
     assert [v.billable_seconds for v in views] == [33, 0, 300]
+
+
+def test_an_archived_contract_takes_no_new_time(
+    engine: Engine, store: Store, contract_id: int
+) -> None:
+    store.set_archived(contract_id, True)
+    with pytest.raises(InvalidInput, match="is archived") as refused:
+        engine.start(contract_id, "Checkout page")
+    assert refused.value.code == "contract-archived" and not engine.tracking
+    store.set_archived(contract_id, False)
+    engine.start(contract_id, "Checkout page")
+    assert engine.tracking

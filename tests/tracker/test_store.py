@@ -28,7 +28,11 @@ def _segment(store: Store, contract_id: int, closed: bool = True) -> Segment:
 
 
 def test_migrations_are_recorded_and_wal_is_on(store: Store) -> None:
-    assert store.applied_migrations() == ["0001_initial", "0002_amendment_screenshot"]
+    assert store.applied_migrations() == [
+        "0001_initial",
+        "0002_amendment_screenshot",
+        "0003_contract_archived",
+    ]
     assert next(store.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 
 
@@ -36,7 +40,11 @@ def test_reopening_applies_nothing_twice(
     store: Store, data_dir: Path, fake_clock: FakeClock
 ) -> None:
     again = Store(data_dir / DATABASE_FILE, fake_clock)
-    assert again.applied_migrations() == ["0001_initial", "0002_amendment_screenshot"]
+    assert again.applied_migrations() == [
+        "0001_initial",
+        "0002_amendment_screenshot",
+        "0003_contract_archived",
+    ]
     again.close()
 
 

@@ -57,7 +57,6 @@ def test_start_count_and_stop(
     assert not engine.tracking and main_window.start_button.text() == "Start"
     assert main_window.today.text() == "0:01:40"
     assert main_window.week.text() == "0:01:40"
-    assert "1 min" in main_window.contract_picker.currentText()
     (view,) = all_views(store)
     assert (view.segment.start, view.segment.end) == (at(10, 3, 27), at(10, 5, 7))
 
@@ -96,7 +95,6 @@ def test_a_refused_start_is_shown(
         store.close_segment(f"{n:032x}", start + timedelta(minutes=10), "segment ended")
     main_window.refresh_contracts()
     main_window.contract_picker.setCurrentIndex(main_window.contract_picker.findData(limited))
-    assert "1 h 00 min of 1 h this week" in main_window.contract_picker.currentText()
     assert main_window.week.text() == "1:00:00 of 1 h limit"
     qtbot.keyClicks(main_window.memo, "Anything")
     qtbot.mouseClick(main_window.start_button, Qt.MouseButton.LeftButton)
@@ -121,7 +119,7 @@ def test_long_messages_make_room_instead_of_overlapping(
         return top, top + widget.height()
 
     window = main_window
-    rows = [window.screenshot_time, window.message, window.diary_button, window.sync_status]
+    rows = [window.screenshot_time, window.diary_button, window.message, window.sync_status]
     spans = [span(widget) for widget in rows]
     assert all(above[1] <= below[0] for above, below in pairwise(spans))
     status = main_window.sync_status
