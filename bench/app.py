@@ -11,6 +11,9 @@ On a private Xvfb display (xcb), in rounds:
   Pillow: what tracking adds);
 - rendering: the work diary loading and painting a day of 144 segments.
 
+The week is seeded in UTC days, and the app runs with TZ=UTC: its diary opens in local
+time, so on any other zone a seeded day would be split across two days on the screen.
+
     .venv/bin/python bench/app.py [--rounds 5]
 """
 
@@ -167,6 +170,7 @@ def child_memory(kind: str, data_dir: Path) -> None:
         return
     from tracker.clock import FakeClock
     from tracker.store import DATABASE_FILE, Store
+    from tracker.zones import UTC_ZONE
     from ui.diary_view import DiaryView
     from ui.main_window import MainWindow
 
@@ -175,6 +179,7 @@ def child_memory(kind: str, data_dir: Path) -> None:
     main = MainWindow(store, clock, data_dir)
     main.show()
     diary = DiaryView(store, clock, data_dir, main)
+    diary.set_zone(UTC_ZONE)  # the seeded days, whole
     diary.resize(1200, 800)
     diary.show()
     app.processEvents()
@@ -286,6 +291,8 @@ def main() -> int:
     env = {
         **xserver.env(QT_QPA_PLATFORM="xcb"),
         "DBUS_SESSION_BUS_ADDRESS": os.environ.get("DBUS_SESSION_BUS_ADDRESS", "disabled:"),
+        # The app's diary shows local time: make that UTC, where the week is seeded.
+        "TZ": "UTC",
     }
     try:
         with tempfile.TemporaryDirectory() as temp:

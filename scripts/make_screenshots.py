@@ -4,6 +4,9 @@
 
 A day is recorded with the real engine and real screenshots of windows on that display (on a
 fake clock, so it takes seconds), then the app's windows are shown there (xcb) and grabbed.
+The run is in one named time zone, whatever this machine's: the day is a day on its clocks,
+and the diary shows it in local time, as it opens, so that the pictures come out the same
+everywhere.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +38,11 @@ from tracker.settings import Settings  # noqa: E402
 from tracker.store import DATABASE_FILE, Store  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-DAY = datetime(2026, 11, 25, tzinfo=UTC)
+#: The local time zone of the run (UTC+01:00 in November, so local and UTC days differ).
+ZONE = "Europe/Berlin"
+#: The day recorded, on that zone's clocks, and where it starts: its midnight in UTC.
+LOCAL_DAY = date(2026, 11, 25)
+DAY = datetime(2026, 11, 24, 23, tzinfo=UTC)
 EDITOR = """
 import sys
 from PySide6.QtGui import QFont
@@ -71,7 +79,8 @@ def source_window(xserver: Xvfb, path: Path) -> Iterator[None]:
 def record_day(
     data_dir: Path, xserver: Xvfb, clock: FakeClock
 ) -> tuple[Store, Engine, ActivityCounter]:
-    """09:03 to 12:20 on two contracts, with real screenshots, a deletion and idle time."""
+    """09:03 to 12:20 on the zone's clocks, on two contracts, with real screenshots, a deletion
+    and idle time."""
     from tracker.platform.x11 import platform
 
     store = Store(data_dir / DATABASE_FILE, clock)
@@ -120,6 +129,7 @@ def main() -> int:
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a 200%% check")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
+    use_zone(ZONE)
     xserver = Xvfb(1600, 1000)
     os.environ.update(DISPLAY=xserver.display, QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR=args.scale)
     os.environ.pop("WAYLAND_DISPLAY", None)
@@ -130,6 +140,16 @@ def main() -> int:
         xserver.stop()
 
 
+def use_zone(name: str) -> None:
+    """Make ``name`` this process's local time zone (and its children's: the editor windows)."""
+    os.environ["TZ"] = name
+    time.tzset()
+    midnight = datetime.combine(LOCAL_DAY, datetime.min.time()).astimezone(UTC)
+    if midnight != DAY:
+        # Without the system's zone database, TZ falls back to UTC silently.
+        sys.exit(f"The time zone {name} is not known here: is the tz database (tzdata) installed?")
+
+
 def shoot(data_dir: Path, xserver: Xvfb, out: Path, scale: str) -> int:
     clock = FakeClock(DAY + timedelta(hours=9, minutes=3, seconds=12))
     store, _, _ = record_day(data_dir, xserver, clock)
@@ -137,6 +157,7 @@ def shoot(data_dir: Path, xserver: Xvfb, out: Path, scale: str) -> int:
     from PySide6.QtWidgets import QApplication
 
     from tracker.events import IdleQuestion, MinuteRecorded, ScreenshotTaken, TrackingStarted
+    from tracker.zones import LOCAL
     from ui.diary_view import DiaryView
     from ui.main_window import MainWindow
     from ui.timesheet_view import TimesheetView
@@ -162,14 +183,15 @@ def shoot(data_dir: Path, xserver: Xvfb, out: Path, scale: str) -> int:
     window.grab().save(str(out / f"main-window{suffix}.png"))
 
     diary = DiaryView(store, clock, data_dir)
-    diary.show_day(DAY.date())
+    diary.set_zone(LOCAL)
+    diary.show_day(LOCAL_DAY)
     diary.resize(1180, 780)
     diary.show()
     app.processEvents()
     diary.grab().save(str(out / f"diary{suffix}.png"))
 
     timesheet = TimesheetView(store, clock)
-    timesheet.resize(900, 300)
+    timesheet.resize(900, 360)  # the size the main window opens it at
     timesheet.show()
     app.processEvents()
     timesheet.grab().save(str(out / f"timesheet{suffix}.png"))

@@ -1,4 +1,5 @@
-"""Billable time so far in the store: a day, or the billing week used against the weekly limit."""
+"""Billable time so far in the store (a day, or the billing week used against the weekly limit),
+and what a contract's billing week earns."""
 
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ def day_billable_seconds(store: Store, contract_id: int | None, at: datetime) ->
     """Billable seconds on the UTC day holding ``at``; open segments count up to ``at``."""
     start = day_start(at)
     return billable_seconds_between(store, start, start + timedelta(days=1), at, contract_id)
+
+
+def week_earnings_cents(billable_seconds: int, rate_cents: int) -> int:
+    """What a contract's week of ``billable_seconds`` earns at ``rate_cents`` an hour, in cents.
+
+    Computed in integers, so exactly: seconds x cents an hour / 3600, rounded half up to the
+    cent (2 x 3600 in the divisor so that the half can be added in whole numbers). Round once,
+    on the week's billable seconds of one contract, never per day or per segment: 10 minutes at
+    $12.03 is $2.005 and earns $2.01, but two such days earn $4.01, not 2 x $2.01.
+    """
+    return (2 * max(0, billable_seconds) * max(0, rate_cents) + 3600) // 7200
