@@ -182,6 +182,20 @@ def shoot(data_dir: Path, xserver: Xvfb, out: Path, scale: str) -> int:
     app.processEvents()
     window.grab().save(str(out / f"main-window{suffix}.png"))
 
+    window.on_edit_contract_clicked()
+    app.processEvents()
+    window.contract_dialog.grab().save(str(out / f"contract-dialog{suffix}.png"))
+    window.contract_dialog.reject()
+
+    first_dir = data_dir / "first-start"
+    first_dir.mkdir()
+    first_store = Store(first_dir / DATABASE_FILE, clock)
+    first = MainWindow(first_store, clock, first_dir)
+    first.show()
+    app.processEvents()
+    first.grab().save(str(out / f"first-start{suffix}.png"))
+    first.close()
+
     diary = DiaryView(store, clock, data_dir)
     diary.set_zone(LOCAL)
     diary.show_day(LOCAL_DAY)

@@ -59,7 +59,7 @@ class ContractDialog(QDialog):
             "timesheet and exports."
         )
         self.buttons.addButton(self.archive_button, QDialogButtonBox.ButtonRole.DestructiveRole)
-        self.setMinimumWidth(48 * self.fontMetrics().averageCharWidth())
+        self.setMinimumWidth(26 * self.fontMetrics().height())
         form = QFormLayout(self)
         form.addRow("Title", self.title)
         form.addRow("Client", self.client)
