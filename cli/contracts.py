@@ -68,7 +68,16 @@ def run_edit(args: argparse.Namespace, parts: Composition) -> int:
         manual_allowed=now.manual_allowed if args.manual_allowed is None else args.manual_allowed,
     )
     contract = edit_contract(store, args.id, form)
-    print(f"Contract {contract.id} is now: {safe(contract.title)} for {safe(contract.client)}.")
+    limit = contract.weekly_limit_minutes
+    terms = [
+        f"{contract.rate:.2f} an hour",
+        f"limit {limit / 60:g} h a week" if limit else "no weekly limit",
+        "manual time allowed" if contract.manual_allowed else "no manual time",
+    ]
+    print(
+        f"Contract {contract.id} is now: {safe(contract.title)} ({safe(contract.client)}), "
+        + ", ".join(terms)
+    )
     return 0
 
 

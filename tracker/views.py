@@ -9,6 +9,7 @@ from datetime import datetime
 
 from diary.records import MinuteActivity, SegmentKind, SegmentState
 from diary.rules import count_segment
+from diary.times import MINUTE, slot_end
 
 from .records import Amendment, Screenshot, Segment
 
@@ -58,22 +59,28 @@ def view_segment(
 ) -> SegmentView:
     """Fold a segment's amendments, in the order they were made, into its current state.
 
-    An open segment counts as having no time yet (callers give it an end to count it so far).
+    An open segment bills nothing yet (callers give it an end to count it so far); its state
+    is that of its recorded minutes, so that an idle minute discarded inside it does not make
+    the whole of it look discarded.
     """
     ordered = tuple(sorted(amendments, key=lambda a: (a.made_at, a.id)))
-    end = segment.end if segment.end is not None else segment.start
+    in_order = tuple(sorted(minutes, key=lambda m: m.start))
+    end = segment.end
+    if end is None:
+        recorded = in_order[-1].start + MINUTE if in_order else segment.start
+        end = max(segment.start, min(recorded, slot_end(segment.start)))
     counted = count_segment(
         segment.kind, segment.start, end, segment.memo, [a.change() for a in ordered]
     )
     return SegmentView(
         segment=segment,
-        minutes=tuple(sorted(minutes, key=lambda m: m.start)),
+        minutes=in_order,
         screenshots=tuple(sorted(screenshots, key=lambda s: (s.taken_at, s.id))),
         amendments=ordered,
         state=counted.state,
         memo=counted.memo,
         discarded=counted.discarded,
-        billable_seconds=counted.billable_seconds,
+        billable_seconds=counted.billable_seconds if segment.end is not None else 0,
     )
 
 

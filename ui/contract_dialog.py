@@ -20,6 +20,7 @@ from tracker.records import Contract
 from tracker.store import Store
 
 from .messages import explain
+from .refusal_label import RefusalLabel
 
 
 class ContractDialog(QDialog):
@@ -47,9 +48,7 @@ class ContractDialog(QDialog):
         )
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error = RefusalLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -104,7 +103,7 @@ class ContractDialog(QDialog):
         self.rate.setText(form.rate)
         self.weekly_limit.setText(form.weekly_limit)
         self.manual_allowed.setChecked(form.manual_allowed)
-        self.error.setText("")
+        self.error.say("")
         self.title.setFocus()
 
     def form(self) -> ContractForm:
@@ -124,7 +123,7 @@ class ContractDialog(QDialog):
             else:
                 contract = edit_contract(self._store, self._editing, self.form())
         except TrackerError as error:
-            self.error.setText(explain(error))
+            self.error.say(explain(error))
             return
         self.accept()
         self.saved.emit(contract.id)
@@ -136,7 +135,7 @@ class ContractDialog(QDialog):
         try:
             contract = archive_contract(self._store, self._editing)
         except TrackerError as error:
-            self.error.setText(explain(error))
+            self.error.say(explain(error))
             return
         self.accept()
         self.archived.emit(contract.id)

@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diary.records import SegmentState
 from tracker.clock import Clock
 from tracker.day_grid import HourRow, day_rows, day_slots
 from tracker.durations import clock_text
 from tracker.edits import delete_segments, edit_memo
 from tracker.errors import TrackerError
 from tracker.store import Store
-from tracker.views import SegmentView, billable_seconds, segment_activity
+from tracker.views import SegmentView, segment_activity
+from tracker.week import billable_seconds_between
 from tracker.zones import LOCAL, UTC_ZONE, Zone
 
 from .dates import day_format
@@ -233,7 +235,11 @@ class DiaryView(QWidget):
         self._day_shown = (day, zone)
         shown = {v.segment.id for v in views}
         self._selected = [i for i in self._selected if i in shown]
-        self.total.setText(f"Day total: {clock_text(billable_seconds(views))} billable")
+        # The open segment counts up to now, as in the main window and the timesheet.
+        counted = billable_seconds_between(
+            self._store, first, end, self._clock.now(), self.contract.currentData()
+        )
+        self.total.setText(f"Day total: {clock_text(counted)} billable")
         self._describe_zone(zone, first, end)
         self._update_actions()
 
@@ -322,7 +328,9 @@ class DiaryView(QWidget):
 
     def _update_actions(self) -> None:
         selected = self.selected_views()
-        self.delete_button.setEnabled(bool(selected))
+        # Deleting what is deleted already would ask for a reason and change nothing.
+        deletable = [v for v in selected if v.state is not SegmentState.DELETED]
+        self.delete_button.setEnabled(bool(deletable))
         self.memo_button.setEnabled(bool(selected))
         self.message.setText(
             self._refusal
@@ -373,7 +381,9 @@ class DiaryView(QWidget):
 
     @Slot()
     def on_delete_clicked(self) -> None:
-        self._delete_target = [v.segment.id for v in self.selected_views()]
+        self._delete_target = [
+            v.segment.id for v in self.selected_views() if v.state is not SegmentState.DELETED
+        ]
         self.delete_dialog.ask(len(self._delete_target))
 
     @Slot(str)

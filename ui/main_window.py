@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diary.records import SegmentState
 from diary.times import SEGMENT, slot_start
 from tracker.clock import Clock
 from tracker.durations import clock_text
@@ -126,6 +127,8 @@ class MainWindow(QMainWindow):
         self._counted_at: datetime | None = None
         self._limit_minutes = 0
         self._tracked_contract: int | None = None
+        #: Whether the running segment still counts (not deleted, say, by its screenshot).
+        self._running_counts = False
         self.setWindowTitle("Workdiary")
         self.setWindowIcon(app_icon())
         self._build()
@@ -381,6 +384,7 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def on_contract_changed(self, index: int) -> None:
         self._recall_memo()
+        self._update_tray()
         self.refresh_times()
 
     @Slot()
@@ -673,6 +677,7 @@ class MainWindow(QMainWindow):
         self.contract_picker.setVisible(not none)
         self.edit_contract_button.setVisible(not none)
         self.add_contract_button.setText("Add a contract…" if none else "Add…")
+        self._update_tray()
         self.refresh_times()
 
     @Slot()
@@ -691,7 +696,19 @@ class MainWindow(QMainWindow):
             )
             self._counted_at = now
             self._limit_minutes = self._store.contract(contract).weekly_limit_minutes
+        self._running_counts = self._tracking and self._segment_counts()
         self.refresh_elapsed()
+
+    def _segment_counts(self) -> bool:
+        """Whether the open segment's time still counts: deleting its screenshot, or the weekly
+        limit, stops it counting while the session goes on."""
+        if self._segment_id is None:
+            return True  # tracking has just started: its first minute is on its way
+        found = self._store.segments_by_id([self._segment_id])
+        if not found:
+            return True
+        (view,) = self._store.views(found, with_minutes=True)
+        return view.state is SegmentState.TRACKED
 
     @Slot()
     def refresh_elapsed(self) -> None:
@@ -710,7 +727,7 @@ class MainWindow(QMainWindow):
             return
         running = (
             max(0, int((now - self._counted_at).total_seconds()))
-            if self._tracking and self._tracked_contract == contract
+            if self._tracking and self._running_counts and self._tracked_contract == contract
             else 0
         )
         today, week = (seconds + running for seconds in self._counted)
@@ -723,14 +740,19 @@ class MainWindow(QMainWindow):
         self._started_at = at
         self.start_button.setText("Stop" if tracking else "Start")
         self.contract_picker.setEnabled(not tracking)
-        if self._tray is not None:
-            self._tray.set_state(tracking, self.contract_picker.currentText().split(" · ")[0])
+        self._update_tray()
         if tracking and self.isVisible():
             self._seconds.start()
         elif not tracking:
             self._seconds.stop()
             self._segment_id = None
         self.refresh_times()
+
+    def _update_tray(self) -> None:
+        """The tray says whether tracking runs, and for which contract (the one picked)."""
+        if self._tray is not None:
+            picked = self.contract_picker.currentText().split(" · ")[0]
+            self._tray.set_state(self._tracking, picked or None)
 
     def _segment(self, segment_id: str, start: datetime) -> None:
         self._segment_id, self._segment_start = segment_id, slot_start(start)

@@ -26,6 +26,7 @@ from tracker.zones import LOCAL, Zone
 
 from .dates import day_format
 from .messages import explain
+from .refusal_label import RefusalLabel
 
 #: Why no contract is offered. Contracts are the freelancer's own so far, so the freelancer
 #: decides; a marketplace contract's client decides for it.
@@ -46,11 +47,16 @@ class TimeField(QTimeEdit):
         self.setDisplayFormat("HH:mm")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        section = self.currentSection()
-        # A section already full (not one being typed into, "1" of "14") is typed over.
-        full = len(self.sectionText(section)) >= 2
-        if event.text().isdigit() and full and not self.lineEdit().hasSelectedText():
-            self.setSelectedSection(section)
+        if event.text().isdigit():
+            field = self.lineEdit()
+            if field.hasSelectedText() and field.selectedText() == field.text():
+                # Everything selected (Ctrl+A, or tabbing in): a new time, from its hour.
+                self.setSelectedSection(QTimeEdit.Section.HourSection)
+            else:
+                section = self.currentSection()
+                # A section already full (not one being typed into, "1" of "14") is typed over.
+                if len(self.sectionText(section)) >= 2 and not field.hasSelectedText():
+                    self.setSelectedSection(section)
         super().keyPressEvent(event)
 
 
@@ -83,9 +89,7 @@ class ManualTimeDialog(QDialog):
         self.memo.setPlaceholderText("What did you work on?")
         self.about = QLabel()
         self.about.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error = RefusalLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -114,7 +118,7 @@ class ManualTimeDialog(QDialog):
             if contract.manual_allowed:
                 self.contract.addItem(f"{contract.title} — {contract.client}", contract.id)
         none = self.contract.count() == 0
-        self.error.setText(NO_MANUAL_TIME if none else "")
+        self.error.say(NO_MANUAL_TIME if none else "")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not none)
         now = self._clock.now()
         start, end = last_ten_minutes(now, zone)
@@ -152,7 +156,7 @@ class ManualTimeDialog(QDialog):
                 self._clock.now(),
             )
         except TrackerError as error:
-            self.error.setText(explain(error))
+            self.error.say(explain(error))
             return
         self.accept()
         self.added.emit()

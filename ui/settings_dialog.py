@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QSpinBox,
     QWidget,
 )
@@ -21,6 +20,7 @@ from tracker.records import IdlePolicy
 from tracker.settings import SETTING_RULES, Settings, load_settings, save_setting
 
 from .messages import explain
+from .refusal_label import RefusalLabel
 
 IDLE_POLICIES = {
     IdlePolicy.ASK.value: "Ask me",
@@ -50,9 +50,7 @@ class SettingsDialog(QDialog):
         self.idle_policy = QComboBox()
         for value, label in IDLE_POLICIES.items():
             self.idle_policy.addItem(label, value)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error = RefusalLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -81,10 +79,10 @@ class SettingsDialog(QDialog):
         """Open with the settings as they are on disk (or say why they cannot be read)."""
         try:
             settings = load_settings(self._data_dir)
-            self.error.setText("")
+            self.error.say("")
         except TrackerError as error:
             settings = Settings()
-            self.error.setText(f"{error} Saving writes the values shown.")
+            self.error.say(f"{error} Saving writes the values shown.")
         self.screenshots.setValue(settings.screenshots_per_segment)
         self.blur.setChecked(settings.blur)
         self.monitors.setCurrentIndex(self.monitors.findData(settings.monitors))
@@ -111,7 +109,7 @@ class SettingsDialog(QDialog):
             for key, value in self.values().items():
                 settings = save_setting(self._data_dir, key, value)
         except TrackerError as error:
-            self.error.setText(explain(error))
+            self.error.say(explain(error))
             return
         self.accept()
         self.saved.emit(settings)

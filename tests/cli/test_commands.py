@@ -299,7 +299,9 @@ def test_contract_edit_archive_and_unarchive(
         "10",
         "--manual-allowed",
     )
-    assert code == 0 and "Contract 1 is now: Website for Acme." in out
+    assert code == 0 and out == (
+        "Contract 1 is now: Website (Acme), 50.00 an hour, limit 10 h a week, manual time allowed\n"
+    )
     (row,) = json.loads(run(capsys, data_dir, "contract", "list", "--json")[1])
     assert (row["rate"], row["weekly_limit_hours"], row["manual_allowed"]) == ("50.00", 10, True)
     code, _, err = run(capsys, data_dir, "contract", "edit", "1", "--rate", "fifty")

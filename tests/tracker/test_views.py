@@ -43,3 +43,20 @@ def test_minutes_discarded_as_idle_are_not_tracked_time() -> None:
 def test_manual_time_has_no_activity() -> None:
     view = view_segment(_segment(SegmentKind.MANUAL))
     assert segment_activity(view) == "manual, no activity"
+
+
+def test_an_open_segment_with_a_discarded_minute_is_still_tracked() -> None:
+    """Its state is that of the minutes recorded so far; it bills nothing until it closes."""
+    from dataclasses import replace
+
+    from diary.records import SegmentState
+
+    open_segment = replace(_segment(), end=None)
+    discard = Amendment(
+        1, "a" * 32, at(10, 5), AmendmentKind.IDLE_DISCARD, start=at(10, 1), end=at(10, 2)
+    )
+    view = view_segment(open_segment, _minutes(True, False, True, True), amendments=[discard])
+    assert view.state is SegmentState.TRACKED and view.billable_seconds == 0
+    everything = replace(discard, start=at(10, 0), end=at(10, 4))
+    view = view_segment(open_segment, _minutes(True, False, True, True), amendments=[everything])
+    assert view.state is SegmentState.IDLE_DISCARDED

@@ -218,3 +218,28 @@ def test_add_manual_time_from_the_diary(
         (20, SegmentState.MANUAL),
     ]
     assert diary.total.text() == "Day total: 0:45:00 billable"
+
+
+def test_a_deleted_segment_cannot_be_deleted_again(
+    qtbot: QtBot, diary: DiaryView, seeded: dict[str, Segment]
+) -> None:
+    _select(qtbot, diary, seeded["deleted"])
+    assert not diary.delete_button.isEnabled()
+    _select(qtbot, diary, seeded["tracked"])
+    assert diary.delete_button.isEnabled()
+    diary.delete_button.click()
+    assert diary.delete_dialog.windowTitle() == "Delete 1 segment?"
+
+
+def test_the_day_total_counts_the_open_segment_up_to_now(
+    qtbot: QtBot, diary: DiaryView, store: Store, fake_clock: FakeClock, contract_id: int
+) -> None:
+    before = diary.total.text()
+    start = fake_clock.now()
+    store.open_segment(
+        Segment("f" * 32, contract_id, SegmentKind.TRACKED, start, None, "Running", start)
+    )
+    fake_clock.advance(90)
+    diary.reload()
+    assert before == "Day total: 0:20:00 billable"
+    assert diary.total.text() == "Day total: 0:21:30 billable"

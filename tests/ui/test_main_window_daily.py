@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from diary.records import AmendmentKind
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
@@ -87,8 +88,12 @@ def test_the_dialog_refuses_what_the_command_line_refuses(
     empty_window.contract_dialog.add()
     _fill(empty_window, *fields)
     empty_window.contract_dialog.buttons.accepted.emit()
-    assert said in empty_window.contract_dialog.error.text()
-    assert empty_window.contract_dialog.isVisible() and len(store.contracts()) == 1
+    dialog = empty_window.contract_dialog
+    assert said in dialog.error.text()
+    assert dialog.isVisible() and len(store.contracts()) == 1
+    # The dialog makes room: the refusal and the note above it are not clipped.
+    for label in (dialog.error, dialog.note):
+        assert label.height() >= label.heightForWidth(label.width())
 
 
 def test_edit_a_contract(qtbot: QtBot, main_window: MainWindow, store: Store) -> None:
@@ -222,3 +227,28 @@ def test_nothing_moves_when_the_status_line_changes(qtbot: QtBot, main_window: M
     assert places() == before
     main_window.show_message("The weekly limit of 1 h is reached: tracking stopped.")
     assert places() == before
+
+
+def test_time_that_no_longer_counts_does_not_tick_on(
+    qtbot: QtBot,
+    main_window: MainWindow,
+    worker: EngineWorker,
+    fake_clock: FakeClock,
+    counter: ActivityCounter,
+    store: Store,
+) -> None:
+    """Deleting the running segment (its screenshot, say) stops today's and this week's time;
+    the session goes on."""
+    qtbot.keyClicks(main_window.memo, "Checkout page")
+    main_window.start_button.click()
+    counter.key_pressed()
+    fake_clock.advance(60)
+    worker.tick()
+    (running,) = store.open_segments()
+    store.add_amendment(running.id, AmendmentKind.DELETE_SEGMENT, reason="wrong window")
+    main_window.refresh_times()
+    today, week = main_window.today.text(), main_window.week.text()
+    fake_clock.advance(20)
+    main_window.refresh_elapsed()
+    assert main_window.elapsed.text() == "Tracking for 0:01:20"
+    assert (main_window.today.text(), main_window.week.text()) == (today, week)

@@ -58,6 +58,9 @@ def test_typed_times_take_effect_without_picking_a_part(
     dialog.end.lineEdit().setCursorPosition(5)  # a click after the minutes
     qtbot.keyClicks(dialog.end, "45")
     assert _shown(dialog.end) == "12:45"
+    qtbot.keyClick(dialog.end, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.end, "16:00")  # all selected: a new time, from its hour
+    assert _shown(dialog.end) == "16:00"
 
 
 def test_the_last_whole_ten_minutes_by_default(dialog: ManualTimeDialog) -> None:

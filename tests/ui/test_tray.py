@@ -44,6 +44,7 @@ def window_with_tray(
 def test_start_and_stop_from_the_tray(
     qtbot: QtBot, window_with_tray: MainWindow, tray: Tray, engine: Engine
 ) -> None:
+    assert tray.contract_action.text() == "Website — Acme"  # the one picked, before a start
     qtbot.keyClicks(window_with_tray.memo, "Checkout page")
     tray.toggle_action.trigger()
     assert engine.tracking
