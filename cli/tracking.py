@@ -136,6 +136,8 @@ def print_event(event: EngineEvent) -> None:
             line = f"{_clock(shot.taken_at)} Screenshot taken ({shot.width}x{shot.height}, {shot.path})."
         case IdleStarted(since=since):
             line = f"No input since {_clock(since)}: this time is idle until you are back."
+        case IdleResolved(start=start, end=end) if end <= start:
+            line = "Input again before a whole minute was idle: all of that time counts."
         case IdleResolved(start=start, end=end, kept=kept, why=why):
             minutes = int((end - start).total_seconds() // 60)
             verdict = "kept" if kept else "discarded (not billed)"

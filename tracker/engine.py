@@ -430,7 +430,15 @@ class Engine:
         if last_input <= session.idle.since + timedelta(seconds=1):
             return
         idle, session.idle = session.idle, None
-        start, end = idle_range(idle.since, last_input) or (ceil_minute(idle.since),) * 2
+        whole_minutes = idle_range(idle.since, last_input)
+        if whole_minutes is None:
+            # The minutes before and after both had input: nothing idle to ask about.
+            start = ceil_minute(idle.since)
+            self._settle_idle(
+                idle.period_id, session.contract.id, start, start, True, "no whole minute idle"
+            )
+            return
+        start, end = whole_minutes
         policy = self.settings.idle_policy_value
         if policy is IdlePolicy.ASK and self._can_ask:
             self._store.end_idle_period(idle.period_id, end)

@@ -684,7 +684,9 @@ class MainWindow(QMainWindow):
     def refresh_times(self) -> None:
         """Today's and this week's billable time from the store; between the engine's minutes
         they tick on with the session (refresh_elapsed)."""
-        now = self._clock.now()
+        # Counted at a whole second, as the session starts at one: the seconds added later
+        # then land on the same second boundaries, and the three numbers agree to the second.
+        now = self._clock.now().replace(microsecond=0)
         contract = self.selected_contract()
         if contract is None:
             self._counted, self._counted_at = (0, 0), None

@@ -452,3 +452,24 @@ def test_an_archived_contract_takes_no_new_time(
     store.set_archived(contract_id, False)
     engine.start(contract_id, "Checkout page")
     assert engine.tracking
+
+
+def test_no_question_when_no_whole_minute_was_idle(
+    fake_clock: FakeClock, store: Store, counter: ActivityCounter, contract_id: int
+) -> None:
+    """Idle from 10:05:10 to 10:06:50 with a one-minute threshold: no whole minute lies
+    between, so there is nothing to ask about (it asked "idle from 10:06 to 10:06, 0 min")."""
+    events: list[EngineEvent] = []
+    settings = Settings(idle_policy="ask", idle_minutes=1)
+    engine = Engine(fake_clock, store, settings, counter, can_ask=True)
+    engine.subscribe(events.append)
+    engine.start(contract_id, "Reading")
+    run_until(engine, fake_clock, at(10, 5, 10))
+    counter.key_pressed()
+    run_until(engine, fake_clock, at(10, 6, 50))
+    counter.clicked()
+    run_until(engine, fake_clock, at(10, 7, 30))
+    questions = [(e.start, e.end) for e in events if isinstance(e, IdleQuestion)]
+    assert questions == [(at(10, 4), at(10, 5))]  # from the start: 10:04 had no input
+    assert [p.resolution for p in store.idle_periods()] == [None, "kept"]
+    engine.stop()
