@@ -6,9 +6,12 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
-from ui.single_instance import InstanceServer, ask_running_app, socket_path
+from cli.main import main
+from tracker.datadir import TrackerLock
+from ui.single_instance import QUIT, InstanceServer, ask_running_app, socket_path
 
 
 def test_a_second_launch_asks_the_running_app_to_show_itself(
@@ -33,3 +36,35 @@ def test_a_second_launch_asks_the_running_app_to_show_itself(
         server.close()
     assert not socket_path(data_dir).exists()
     assert not ask_running_app(data_dir)
+
+
+def test_quit_asks_the_running_app_to_quit(qtbot: QtBot, data_dir: Path) -> None:
+    server = InstanceServer(data_dir)
+    assert server.listen()
+    try:
+        answers: list[bool] = []
+        with (
+            qtbot.waitSignal(server.quit_requested, timeout=5000),
+            qtbot.assertNotEmitted(server.show_requested),
+        ):
+            thread = threading.Thread(
+                target=lambda: answers.append(ask_running_app(data_dir, QUIT))
+            )
+            thread.start()
+        thread.join(5)
+        assert answers == [True]
+    finally:
+        server.close()
+
+
+def test_quit_with_no_app_running_says_so(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    assert main(["--data-dir", str(data_dir), "--quit"]) == 1
+    assert "Workdiary is not running for" in capsys.readouterr().err
+    with TrackerLock(data_dir):  # a tracker in a terminal has no socket to ask
+        assert main(["--data-dir", str(data_dir), "--quit"]) == 1
+    assert "It is not the app: stop it with Ctrl+C." in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--data-dir", str(data_dir), "--quit", "diary"])
+    assert "--quit asks the running app to quit; it takes no command" in capsys.readouterr().err
