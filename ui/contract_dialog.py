@@ -79,6 +79,7 @@ class ContractDialog(QDialog):
         self._fill(ContractForm("", "", "", "0"))
         self.note.setText("Your own contract, on this device. The weekly limit is 0 for none.")
         self.archive_button.hide()
+        self.adjustSize()  # room for wrapped notes, at the width they now need
         self.open()
 
     def edit(self, contract: Contract, tracking: bool) -> None:
@@ -95,6 +96,7 @@ class ContractDialog(QDialog):
         self.archive_button.setToolTip(
             "Stop tracking first." if tracking else self.archive_button.toolTip()
         )
+        self.adjustSize()  # room for wrapped notes, at the width they now need
         self.open()
 
     def _fill(self, form: ContractForm) -> None:

@@ -69,6 +69,7 @@ class DeleteDialog(QDialog):
         self.reason.clear()
         self.on_reason_changed("")
         self.reason.setFocus()
+        self.adjustSize()  # room for wrapped notes, at the width they now need
         self.open()
 
     @Slot(str)

@@ -34,6 +34,7 @@ from tracker.views import SegmentView, segment_activity
 from tracker.week import billable_seconds_between
 from tracker.zones import LOCAL, UTC_ZONE, Zone
 
+from .combo import ALL, chosen_id
 from .dates import day_format
 from .delete_dialog import DeleteDialog
 from .diary_cells import STATE_LOOK, Legend, SegmentCell
@@ -170,19 +171,19 @@ class DiaryView(QWidget):
     # Contracts ---------------------------------------------------------------------------
 
     def _fill_contracts(self) -> None:
-        self.contract.addItem("All contracts", None)
+        self.contract.addItem("All contracts", ALL)
         for contract in self._store.contracts():
             self.contract.addItem(f"{contract.title} — {contract.client}", contract.id)
 
     def refresh_contracts(self) -> None:
         """Fill the contract picker again (a contract was added or changed), keeping the one
         chosen; if it is gone, show all contracts."""
-        chosen = self.contract.currentData()
+        chosen = chosen_id(self.contract)
         self.contract.blockSignals(True)
         try:
             self.contract.clear()
             self._fill_contracts()
-            self.contract.setCurrentIndex(max(0, self.contract.findData(chosen)))
+            self.contract.setCurrentIndex(max(0, self.contract.findData(chosen or ALL)))
         finally:
             self.contract.blockSignals(False)
         self.reload()  # names in the cells may have changed, or the choice fell back to all
@@ -228,7 +229,7 @@ class DiaryView(QWidget):
         day, zone = self.selected_date(), self.zone
         first, end = day_slots(zone, day)
         views = self._store.views(
-            self._store.segments_between(first, end, self.contract.currentData())
+            self._store.segments_between(first, end, chosen_id(self.contract))
         )
         names = self._contract_names()
         self._show(day_rows(zone, day, views), names, keep_scroll=self._day_shown == (day, zone))
@@ -237,7 +238,7 @@ class DiaryView(QWidget):
         self._selected = [i for i in self._selected if i in shown]
         # The open segment counts up to now, as in the main window and the timesheet.
         counted = billable_seconds_between(
-            self._store, first, end, self._clock.now(), self.contract.currentData()
+            self._store, first, end, self._clock.now(), chosen_id(self.contract)
         )
         self.total.setText(f"Day total: {clock_text(counted)} billable")
         self._describe_zone(zone, first, end)
@@ -245,7 +246,7 @@ class DiaryView(QWidget):
 
     def _contract_names(self) -> dict[int, str]:
         """Names to show in each cell, when the diary shows every contract."""
-        if self.contract.currentData() is not None:
+        if chosen_id(self.contract) is not None:
             return {}
         return {c.id: c.title for c in self._store.contracts()}
 

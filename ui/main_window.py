@@ -56,6 +56,7 @@ from tracker.week import billable_seconds_between, week_billable_seconds
 from tracker.zones import LOCAL
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
+from .combo import chosen_id
 from .database_watcher import DatabaseWatcher
 from .icons import app_icon
 from .messages import explain
@@ -345,8 +346,7 @@ class MainWindow(QMainWindow):
     # What the user does ---------------------------------------------------------------------
 
     def selected_contract(self) -> int | None:
-        data = self.contract_picker.currentData()
-        return int(data) if data is not None else None
+        return chosen_id(self.contract_picker)
 
     @Slot()
     def on_start_clicked(self) -> None:
@@ -698,19 +698,21 @@ class MainWindow(QMainWindow):
             )
             self._counted_at = now
             self._limit_minutes = self._store.contract(contract).weekly_limit_minutes
-        self._running_counts = self._tracking and self._segment_counts()
+        self._running_counts = False
+        if self._tracking and contract is not None and contract == self._tracked_contract:
+            running = [s for s in self._store.open_segments() if s.contract_id == contract]
+            if running:
+                (view,) = self._store.views(running[-1:], with_minutes=True)
+                # Deleting its screenshot, or the weekly limit, stops it counting; the
+                # session goes on.
+                self._running_counts = view.state is SegmentState.TRACKED
+            else:
+                # The engine stores a new segment with its first minute: until then the store
+                # does not know it, so count it from where it began (the slot, or the start).
+                self._running_counts = True
+                began = max(slot_start(now), (self._started_at or now).replace(microsecond=0))
+                self._counted_at = min(now, began)
         self.refresh_elapsed()
-
-    def _segment_counts(self) -> bool:
-        """Whether the open segment's time still counts: deleting its screenshot, or the weekly
-        limit, stops it counting while the session goes on."""
-        if self._segment_id is None:
-            return True  # tracking has just started: its first minute is on its way
-        found = self._store.segments_by_id([self._segment_id])
-        if not found:
-            return True
-        (view,) = self._store.views(found, with_minutes=True)
-        return view.state is SegmentState.TRACKED
 
     @Slot()
     def refresh_elapsed(self) -> None:

@@ -24,6 +24,7 @@ from tracker.errors import TrackerError
 from tracker.store import Store
 from tracker.zones import LOCAL, Zone
 
+from .combo import chosen_id
 from .dates import day_format
 from .messages import explain
 from .refusal_label import RefusalLabel
@@ -78,6 +79,7 @@ class ManualTimeDialog(QDialog):
         self._clock = clock
         self._zone = LOCAL
         self.setWindowTitle("Add manual time")
+        self.setMinimumWidth(26 * self.fontMetrics().height())
         self.contract = QComboBox()
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
@@ -131,6 +133,7 @@ class ManualTimeDialog(QDialog):
         )
         self.day.setDate(QDate(day.year, day.month, day.day))
         self.set_times(QTime(start.hour, start.minute), QTime(end.hour, end.minute))
+        self.adjustSize()  # room for wrapped notes, at the width they now need
         self.open()
 
     def _day(self) -> date:
@@ -149,7 +152,7 @@ class ManualTimeDialog(QDialog):
         try:
             add_manual_time(
                 self._store,
-                int(self.contract.currentData()),
+                chosen_id(self.contract) or 0,
                 start,
                 end,
                 self.memo.text(),

@@ -88,6 +88,7 @@ class SettingsDialog(QDialog):
         self.monitors.setCurrentIndex(self.monitors.findData(settings.monitors))
         self.idle_minutes.setValue(settings.idle_minutes)
         self.idle_policy.setCurrentIndex(self.idle_policy.findData(settings.idle_policy))
+        self.adjustSize()  # room for wrapped notes, at the width they now need
         self.open()
 
     def values(self) -> dict[str, object]:

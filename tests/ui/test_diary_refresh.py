@@ -22,6 +22,7 @@ from tracker.engine import Engine
 from tracker.records import Segment
 from tracker.store import Store
 from tracker.views import SegmentView
+from ui.combo import ALL
 from ui.diary_cells import SegmentCell
 from ui.diary_view import DiaryView
 
@@ -180,7 +181,7 @@ def test_contracts_refresh_keeps_the_choice_and_the_selection(
     added = store.add_contract("Support", "Globex", 4000, 0, True)
     diary.refresh_contracts()
     assert [diary.contract.itemData(i) for i in range(diary.contract.count())] == [
-        None,
+        ALL,
         contract_id,
         added.id,
     ]

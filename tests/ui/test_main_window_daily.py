@@ -252,3 +252,19 @@ def test_time_that_no_longer_counts_does_not_tick_on(
     main_window.refresh_elapsed()
     assert main_window.elapsed.text() == "Tracking for 0:01:20"
     assert (main_window.today.text(), main_window.week.text()) == (today, week)
+
+
+def test_the_numbers_agree_across_a_segment_boundary(
+    qtbot: QtBot, main_window: MainWindow, worker: EngineWorker, fake_clock: FakeClock
+) -> None:
+    """The engine stores a new segment with its first minute; until then the window counts it
+    from the boundary, so the totals do not fall behind the session."""
+    qtbot.keyClicks(main_window.memo, "Checkout page")
+    main_window.start_button.click()  # 10:03:27
+    fake_clock.advance(6 * 60 + 38)  # 10:10:05: the first segment closes at 10:10
+    worker.tick()
+    fake_clock.advance(10)
+    main_window.refresh_elapsed()
+    session = main_window.elapsed.text().removeprefix("Tracking for ")
+    assert session == "0:06:48"
+    assert (main_window.today.text(), main_window.week.text()) == (session, session)
