@@ -329,10 +329,11 @@ class DiaryView(QWidget):
 
     def _update_actions(self) -> None:
         selected = self.selected_views()
-        # Deleting what is deleted already would ask for a reason and change nothing.
-        deletable = [v for v in selected if v.state is not SegmentState.DELETED]
-        self.delete_button.setEnabled(bool(deletable))
-        self.memo_button.setEnabled(bool(selected))
+        # Deleting what is deleted already would ask for a reason and change nothing, and a
+        # deleted segment's memo no longer matters to anyone.
+        live = [v for v in selected if v.state is not SegmentState.DELETED]
+        self.delete_button.setEnabled(bool(live))
+        self.memo_button.setEnabled(bool(live))
         self.message.setText(
             self._refusal
             or (f"{len(selected)} selected" if selected else "Click segments to select them.")
@@ -394,7 +395,9 @@ class DiaryView(QWidget):
 
     @Slot()
     def on_memo_clicked(self) -> None:
-        self._memo_target = [v.segment.id for v in self.selected_views()]
+        self._memo_target = [
+            v.segment.id for v in self.selected_views() if v.state is not SegmentState.DELETED
+        ]
         latest = self._latest_selected()
         self.memo_dialog.setTextValue(latest.memo if latest is not None else "")
         self.memo_dialog.open()

@@ -225,7 +225,7 @@ def test_a_deleted_segment_cannot_be_deleted_again(
     qtbot: QtBot, diary: DiaryView, seeded: dict[str, Segment]
 ) -> None:
     _select(qtbot, diary, seeded["deleted"])
-    assert not diary.delete_button.isEnabled()
+    assert not diary.delete_button.isEnabled() and not diary.memo_button.isEnabled()
     _select(qtbot, diary, seeded["tracked"])
     assert diary.delete_button.isEnabled()
     diary.delete_button.click()
