@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from diary.records import SegmentState
 from diary.times import SEGMENT, slot_start
 from tracker.clock import Clock
 from tracker.durations import clock_text
@@ -50,10 +49,9 @@ from tracker.events import (
     TrackingStarted,
     TrackingStopped,
 )
+from tracker.live_totals import LiveTotals
 from tracker.records import Contract, Screenshot
 from tracker.store import Store
-from tracker.week import billable_seconds_between, week_billable_seconds
-from tracker.zones import LOCAL
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
 from .combo import chosen_id
@@ -122,14 +120,9 @@ class MainWindow(QMainWindow):
         self._started_at: datetime | None = None
         self._segment_id: str | None = None
         self._segment_start: datetime | None = None
-        #: The day's and the week's billable seconds as the store had them at ``_counted_at``;
-        #: while tracking, the seconds since then are added, so that they tick with the session.
-        self._counted: tuple[int, int] = (0, 0)
-        self._counted_at: datetime | None = None
-        self._limit_minutes = 0
+        #: Today's and this week's time, ticking with the session (None: no contract).
+        self._totals: LiveTotals | None = None
         self._tracked_contract: int | None = None
-        #: Whether the running segment still counts (not deleted, say, by its screenshot).
-        self._running_counts = False
         self.setWindowTitle("Workdiary")
         self.setWindowIcon(app_icon())
         self._build()
@@ -684,59 +677,33 @@ class MainWindow(QMainWindow):
     def refresh_times(self) -> None:
         """Today's and this week's billable time from the store; between the engine's minutes
         they tick on with the session (refresh_elapsed)."""
-        # Counted at a whole second, as the session starts at one: the seconds added later
-        # then land on the same second boundaries, and the three numbers agree to the second.
-        now = self._clock.now().replace(microsecond=0)
         contract = self.selected_contract()
-        if contract is None:
-            self._counted, self._counted_at = (0, 0), None
-        else:
-            day_start, day_end = LOCAL.day_range(LOCAL.today(now))
-            self._counted = (
-                billable_seconds_between(self._store, day_start, day_end, now, contract),
-                week_billable_seconds(self._store, contract, now),
+        tracked = self._tracking and contract is not None and contract == self._tracked_contract
+        self._totals = (
+            None
+            if contract is None
+            else LiveTotals.count(
+                self._store, contract, self._clock.now(), self._started_at if tracked else None
             )
-            self._counted_at = now
-            self._limit_minutes = self._store.contract(contract).weekly_limit_minutes
-        self._running_counts = False
-        if self._tracking and contract is not None and contract == self._tracked_contract:
-            running = [s for s in self._store.open_segments() if s.contract_id == contract]
-            if running:
-                (view,) = self._store.views(running[-1:], with_minutes=True)
-                # Deleting its screenshot, or the weekly limit, stops it counting; the
-                # session goes on.
-                self._running_counts = view.state is SegmentState.TRACKED
-            else:
-                # The engine stores a new segment with its first minute: until then the store
-                # does not know it, so count it from where it began (the slot, or the start).
-                self._running_counts = True
-                began = max(slot_start(now), (self._started_at or now).replace(microsecond=0))
-                self._counted_at = min(now, began)
+        )
         self.refresh_elapsed()
 
     @Slot()
     def refresh_elapsed(self) -> None:
-        """Each second: the session, and today and this week with the seconds since they were
-        counted, so that the three move together."""
+        """Each second: the session, and today and this week, moving together."""
         now = self._clock.now()
         if self._tracking and self._started_at is not None:
             seconds = int((now - self._started_at).total_seconds())
             self.elapsed.setText(f"Tracking for {clock_text(seconds)}")
         else:
             self.elapsed.setText("Stopped")
-        contract = self.selected_contract()
-        if contract is None or self._counted_at is None:
+        if self._totals is None:
             self.today.setText("—")
             self.week.setText("—")
             return
-        running = (
-            max(0, int((now - self._counted_at).total_seconds()))
-            if self._tracking and self._running_counts and self._tracked_contract == contract
-            else 0
-        )
-        today, week = (seconds + running for seconds in self._counted)
+        today, week = self._totals.at(now)
+        limit = self._totals.limit_minutes
         self.today.setText(clock_text(today))
-        limit = self._limit_minutes
         self.week.setText(clock_text(week) + (f" of {limit / 60:g} h limit" if limit else ""))
 
     def _set_tracking(self, tracking: bool, at: datetime | None) -> None:

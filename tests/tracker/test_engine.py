@@ -365,7 +365,9 @@ def test_start_with_the_clock_before_recorded_time_is_refused(
 def test_crash_recovery_closes_at_the_last_committed_minute(
     fake_clock: FakeClock, store: Store, counter: ActivityCounter, contract_id: int
 ) -> None:
-    crashed = Engine(fake_clock, store, Settings(idle_policy="keep"), counter)
+    # Seeded: the slot's screenshot falls before 10:14 (a recovered segment ends no earlier
+    # than its last screenshot, which would move the end this test is about).
+    crashed = Engine(fake_clock, store, Settings(idle_policy="keep"), counter, rng=random.Random(0))
     crashed.start(contract_id, "Before the crash")
     run_until(crashed, fake_clock, at(10, 14, 35))
     counter.key_pressed()
