@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import tempfile
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO
 
-from diary.bundle import BUNDLE_FORMAT, KEYS, MANIFEST, RECORDS, screenshot_member
+from diary import bundle_writer
+from diary.bundle_writer import SignedRecord as BundleRecord
+from diary.bundle_writer import device_entry, device_stretch, record_line, week_label
 from diary.canonical import Json, parse_json
-from diary.records import DELETING
-from diary.times import DAY, WEEK, timestamp
+from diary.times import DAY, WEEK
 from diary.verify import Scope
 from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
 from tracker.records import Segment
@@ -23,12 +24,6 @@ from tracker.store import Store
 
 from .errors import RecordsWaiting
 from .ledger import Ledger, SignedRecord
-
-
-def week_label(start: datetime) -> str:
-    """The ISO name of the week that starts at ``start``: 2026-W48."""
-    year, week, _ = start.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 @dataclass
@@ -88,67 +83,23 @@ def export_bundle(
         if not chain or chain[-1].signed_at < scope.start:
             continue  # nothing this device signed can belong to the week
         summary.devices.append(device)
-        devices.append(
-            {
-                "device": device,
-                "first_seq": chain[0].seq,
-                "head": {"seq": chain[-1].seq, "hash": chain[-1].hash},
-            }
-        )
-        lines += _device_lines(store, chain, scope, data_dir, shots, summary)
-        key_lines += [_line(r, parse_json(r.record)) for r in ledger.key_records(device)]
-    manifest = {
-        "format": BUNDLE_FORMAT,
-        "week": week_label(scope.start) if scope.end == scope.start + WEEK else None,
-        "period": {"start": timestamp(scope.start), "end": timestamp(scope.end)},
-        "contract": scope.contract,
-        "created_at": timestamp(now),
-        "created_by": created_by,
-        "devices": devices,
-    }
+        signed = [_bundle_record(r) for r in chain]
+        devices.append(device_entry(signed))
+        stretch = device_stretch(signed, scope)
+        lines += stretch.lines
+        summary.in_scope += stretch.in_scope
+        for segment in stretch.counting:
+            _collect_screenshots(store, segment.record["segment"], data_dir, shots, summary)
+        key_lines += [record_line(_bundle_record(r)) for r in ledger.key_records(device)]
+    manifest = bundle_writer.manifest(scope, devices, now, created_by)
     _write_zip(out, manifest, key_lines, lines, shots)
     summary.records, summary.screenshots = len(lines), len(shots)
     return summary
 
 
-def _device_lines(
-    store: Store,
-    chain: list[SignedRecord],
-    scope: Scope,
-    data_dir: Path,
-    shots: dict[str, Path],
-    summary: ExportSummary,
-) -> list[str]:
-    """One JSON line a record; details only for the records of the week (and contract)."""
-    records = [parse_json(r.record) for r in chain]
-    in_scope = {r["segment"] for r in records if scope.holds(r)}
-    deleted = {
-        r["segment"]
-        for r in records
-        if r["type"] == "amendment" and r["segment"] in in_scope and r["kind"] in DELETING
-    }
-    lines = []
-    for signed, record in zip(chain, records, strict=True):
-        details = None
-        if record["type"] != "key" and record["segment"] in in_scope and signed.details:
-            details = parse_json(signed.details)
-            summary.in_scope += 1
-            if record["type"] == "segment" and record["segment"] not in deleted:
-                _collect_screenshots(store, record["segment"], data_dir, shots, summary)
-        lines.append(_line(signed, record, details))
-    return lines
-
-
-def _line(signed: SignedRecord, record: Json, details: Json | None = None) -> str:
-    """A record entry: one line of records.jsonl or keys.jsonl."""
-    line: dict[str, Any] = {
-        "record": record,
-        "hash": signed.hash,
-        "signature": signed.signature.hex(),
-    }
-    if details is not None:
-        line["details"] = details
-    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+def _bundle_record(signed: SignedRecord) -> BundleRecord:
+    details = parse_json(signed.details) if signed.details else None
+    return BundleRecord(parse_json(signed.record), signed.hash, signed.signature, details)
 
 
 def _collect_screenshots(
@@ -218,16 +169,11 @@ def _write_zip(
         handle, partial = tempfile.mkstemp(
             prefix=f".{out.name}.", suffix=".partial", dir=out.parent
         )
-        with (
-            os.fdopen(handle, "wb") as file,
-            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as bundle,
-        ):
-            bundle.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
-            bundle.writestr(KEYS, "".join(line + "\n" for line in key_lines))
-            bundle.writestr(RECORDS, "".join(line + "\n" for line in lines))
-            for sha256, path in sorted(shots.items()):
-                # JPEGs do not compress: store them as they are.
-                bundle.write(path, screenshot_member(sha256), compress_type=zipfile.ZIP_STORED)
+        openers: dict[str, Callable[[], IO[bytes]]] = {
+            sha256: functools.partial(open, path, "rb") for sha256, path in shots.items()
+        }
+        with os.fdopen(handle, "wb") as file:
+            bundle_writer.write_bundle(file, manifest, key_lines, lines, openers)
         os.replace(partial, out)
     except OSError as error:
         if partial is not None:
