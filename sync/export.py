@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import tempfile
 from collections.abc import Callable
@@ -169,9 +168,7 @@ def _write_zip(
         handle, partial = tempfile.mkstemp(
             prefix=f".{out.name}.", suffix=".partial", dir=out.parent
         )
-        openers: dict[str, Callable[[], IO[bytes]]] = {
-            sha256: functools.partial(open, path, "rb") for sha256, path in shots.items()
-        }
+        openers = {sha256: _opener(path) for sha256, path in shots.items()}
         with os.fdopen(handle, "wb") as file:
             bundle_writer.write_bundle(file, manifest, key_lines, lines, openers)
         os.replace(partial, out)
@@ -186,3 +183,7 @@ def _write_zip(
         raise EnvironmentProblem(
             f"Cannot write the bundle {out}: {error.strerror or error}.", code="bundle-unwritable"
         ) from error
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
