@@ -59,7 +59,8 @@ def parse_week(text: str) -> datetime:
 
 
 def export_week(args: argparse.Namespace, parts: Composition) -> int:
-    from sync.export import export_bundle, week_label
+    from diary.bundle_writer import week_label
+    from sync.export import export_bundle
     from sync.ledger import Ledger
 
     start = parse_week(args.week) if args.week else week_start(parts.clock.now())

@@ -17,10 +17,11 @@ from .entries import Entry, read_line
 from .errors import BadBundle
 from .failures import Failure
 from .limits import LIMITS, Limits
+from .receipts import MarketplaceKey, Receipt, read_receipt
 from .records import RecordType
 from .schema import CONTRACT, HASH
 from .times import WEEK, day_start, is_timestamp, parse_timestamp
-from .verify import Head, Scope, Verdict, verify_records
+from .verify import Head, Receipts, Scope, Verdict, verify_records
 
 BUNDLE_FORMAT = "workdiary-bundle/2"
 #: Bundles of this format carried a keys.json that nothing signed (docs/protocol.md, "Formats").
@@ -31,6 +32,8 @@ MANIFEST, KEYS, RECORDS, SCREENSHOTS = (
     "records.jsonl",
     "screenshots/",
 )
+#: Members a marketplace adds: the receipts of the records, and its receipt key.
+RECEIPTS, MARKETPLACE = "receipts.jsonl", "marketplace.json"
 
 
 def screenshot_member(sha256: str) -> str:
@@ -64,7 +67,13 @@ def verify_bundle(path: Path, limits: Limits = LIMITS) -> BundleVerdict:
         # lets other threads run); only files that records name, each once.
         bundle.hash_in_background(_named_screenshots(records))
         verdict = verify_records(
-            records, keys, bundle.manifest.heads, bundle.manifest.scope, bundle.file, limits
+            records,
+            keys,
+            bundle.manifest.heads,
+            bundle.manifest.scope,
+            bundle.file,
+            limits,
+            bundle.receipts(),
         )
     return BundleVerdict(**vars(verdict), path=path, manifest=bundle.manifest.json)
 
@@ -101,6 +110,35 @@ class Bundle:
                 )
             else:
                 yield read_line(raw, number)
+
+    def receipts(self) -> Receipts | None:
+        """The marketplace's receipts and key, when the bundle carries them."""
+        if RECEIPTS not in self.archive:
+            return None
+        if MARKETPLACE not in self.archive:
+            raise BadBundle(
+                f"{self.archive.path} holds receipts but not the key of the marketplace that "
+                f"signed them ({MARKETPLACE})."
+            )
+        try:
+            key = MarketplaceKey.from_json(
+                _json(self.archive, MARKETPLACE, self.archive.limits.small_member)
+            )
+        except ValueError as error:
+            raise BadBundle(
+                f"The {MARKETPLACE} of {self.archive.path} is not valid ({error})."
+            ) from None
+        return Receipts(key, self._receipt_lines())
+
+    def _receipt_lines(self) -> Iterator[Receipt | Failure]:
+        limit = self.archive.limits.records_member
+        for number, raw in enumerate(self.archive.lines(RECEIPTS, limit), start=1):
+            try:
+                if isinstance(raw, TooLong):
+                    raise ValueError("the line is too long")
+                yield read_receipt(parse_json(raw))
+            except ValueError as error:
+                yield Failure("receipt", f"The line is not a receipt ({str(error)[:160]}).", number)
 
     def hash_in_background(self, names: list[str]) -> None:
         self.archive.check_inflation(names)

@@ -11,14 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from .bundle import BUNDLE_FORMAT, KEYS, MANIFEST, RECORDS, screenshot_member
+from .bundle import (
+    BUNDLE_FORMAT,
+    KEYS,
+    MANIFEST,
+    MARKETPLACE,
+    RECEIPTS,
+    RECORDS,
+    screenshot_member,
+)
 from .canonical import Json
 from .records import DELETING, RecordType
 from .times import WEEK, timestamp
 from .verify import Scope
-
-#: Optional members of a bundle that a marketplace made: its receipts and its receipt key.
-RECEIPTS, MARKETPLACE = "receipts.jsonl", "marketplace.json"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .canonical import key_id
@@ -78,6 +78,7 @@ def verify_extension(
     entries: Sequence[Entry],
     keys: Sequence[PublicKey],
     known_segments: Mapping[str, Entry] | None = None,
+    needs_details: Callable[[Entry], bool] | None = None,
 ) -> Extension:
     """Does this batch extend the chain whose head is ``anchor`` (None: the batch starts at
     the device's genesis), and what do its records count for?
@@ -86,9 +87,13 @@ def verify_extension(
     segment it amends (in the batch or in ``known_segments``, those accepted earlier). Records
     before the first that fails are accepted; the rest are not. Checks that need more than the
     chain (overlap with other devices' segments, the weekly limit, the contract, the clock) are
-    the caller's.
+    the caller's. ``needs_details`` says which records must carry details (by default every
+    segment and amendment; a marketplace takes a device's own contracts' records without them).
+
+    The keys the batch's own key records introduce (a genesis, a rotation) may sign the records
+    after them: the chain rule decides which key is current at each record.
     """
-    table = key_table(keys)
+    table = key_table([*keys, *_introduced(entries, keys)])
     known, failures = table.usable, list(table.failures)
     for entry in entries:
         failures += check_signature(entry, known, table.unusable)
@@ -107,7 +112,7 @@ def verify_extension(
         failures += check_record(entry)
         if entry.type == RecordType.KEY:
             continue
-        if entry.details is None:
+        if entry.details is None and (needs_details is None or needs_details(entry)):
             failures.append(
                 entry.failure("details-missing", "An uploaded record carries its details.")
             )
@@ -146,6 +151,19 @@ def verify_extension(
             ]
             counted[entry.record["segment"]] = count_entries(entry, changes)
     return Extension(accepted, stopped, ChainHead.after(accepted, anchor), counted)
+
+
+def _introduced(entries: Sequence[Entry], keys: Sequence[PublicKey]) -> list[PublicKey]:
+    """The keys the batch's key records introduce that are not among ``keys`` already."""
+    known = {k.key_id for k in keys}
+    found: dict[str, PublicKey] = {}
+    for entry in entries:
+        if entry.type == RecordType.KEY:
+            public = bytes.fromhex(entry.record["public_key"])
+            kid = key_id(public)
+            if kid not in known:
+                found.setdefault(kid, PublicKey(kid, entry.device, public))
+    return list(found.values())
 
 
 def _order(chain: list[Entry]) -> list[Failure]:

@@ -31,6 +31,8 @@ CODES: dict[str, str] = {
     "screenshot": "screenshots lie in their segment; their files hash to their names",
     "screenshot-missing": "the screenshot files of in-scope segments that count are present",
     "amendment": "an amendment fits its segment and uses only its kind's fields",
+    "receipt": "each receipt is signed by the marketplace's key and names exactly its record",
+    "truncated": "no receipt names a record after its device's head",
 }
 
 

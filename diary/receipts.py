@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .canonical import Json, canonical, key_id
 from .entries import Entry
+from .failures import Failure
 from .schema import CONTRACT, HASH, SIGNATURE, Check, problems
 from .times import is_timestamp, timestamp
 
@@ -137,3 +139,64 @@ def mismatch(receipt: Receipt, entry: Entry) -> str | None:
     if receipt.fields["contract"] != entry.record["contract"]:
         return "the receipt names another contract than the record"
     return None
+
+
+def check_receipts(
+    receipts: Iterable[Receipt | Failure],
+    key: MarketplaceKey,
+    records: Mapping[tuple[str, int], Entry],
+    heads: Mapping[str, int],
+) -> tuple[list[Failure], dict[tuple[str, int], Receipt]]:
+    """Check a bundle's receipts against its marketplace's key and its records (docs/protocol.md,
+    "Receipts in a bundle"): each is signed by that key, names a device the bundle holds, and
+    names exactly the record at its device and seq when the bundle holds that record; one that
+    names a seq after the device's head shows that records were cut off the end (`truncated`).
+    Returns the failures and the receipts that verified, by the (device, seq) they name."""
+    failures: list[Failure] = []
+    verified: dict[tuple[str, int], Receipt] = {}
+    for item in receipts:
+        if isinstance(item, Failure):
+            failures.append(item)
+            continue
+        device, seq = item.at
+        if not signed_by(item, key):
+            failures.append(
+                Failure(
+                    "receipt",
+                    f"The receipt for seq {seq} is not signed by the bundle's marketplace key "
+                    f"{key.key_id[:12]}.",
+                    None,
+                    device,
+                    seq,
+                )
+            )
+            continue
+        if device not in heads:
+            failures.append(
+                Failure(
+                    "receipt",
+                    f"The receipt names device {device[:12]}, which the bundle does not hold.",
+                )
+            )
+            continue
+        if seq > heads[device]:
+            failures.append(
+                Failure(
+                    "truncated",
+                    f"The marketplace received seq {seq} of this device at {item.received_at}, "
+                    f"but the bundle ends at seq {heads[device]}: records were cut off the end.",
+                    None,
+                    device,
+                    heads[device],
+                )
+            )
+            continue
+        entry = records.get((device, seq))
+        if entry is None:
+            continue  # before the bundle's stretch of the chain: nothing to compare it with
+        wrong = mismatch(item, entry)
+        if wrong is not None:
+            failures.append(entry.failure("receipt", f"The receipt does not fit: {wrong}."))
+            continue
+        verified.setdefault((device, seq), item)
+    return failures, verified

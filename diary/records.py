@@ -75,3 +75,9 @@ class ScreenshotEntry:
     sha256: str | None
     missing: str | None
     blurred: bool
+
+
+def is_device_contract(contract: str | None) -> bool:
+    """Whether a contract id names a contract that exists only on the device (its number
+    there) rather than a marketplace's contract (docs/protocol.md, "Contract ids")."""
+    return contract is not None and contract.isascii() and contract.isdigit()

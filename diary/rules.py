@@ -86,3 +86,29 @@ def count_segment(
         idle_seconds=idle,
         billable_seconds=duration - idle if counting else 0,
     )
+
+
+def amount_cents(seconds: int, rate_cents: int) -> int:
+    """What ``seconds`` of work cost at an hourly rate of ``rate_cents``, in whole cents,
+    rounded half up: the one rounding every amount of a week goes through."""
+    return (seconds * rate_cents * 2 + 3600) // 7200
+
+
+def over_limit(billable: Iterable[tuple[str, int]], limit_seconds: int | None) -> set[str]:
+    """The segments of a contract's billing week that lie past its weekly limit.
+
+    ``billable`` is (segment id, billable seconds) in order of start. Segments count until
+    one would take the week past the limit; it and every later one are over the limit (not
+    billed). ``limit_seconds`` None: no limit.
+    """
+    if limit_seconds is None:
+        return set()
+    total, over, reached = 0, set(), False
+    for segment, seconds in billable:
+        if not reached and total + seconds > limit_seconds:
+            reached = True
+        if reached:
+            over.add(segment)
+        else:
+            total += seconds
+    return over

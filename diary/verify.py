@@ -22,6 +22,7 @@ from .entries import Entry
 from .failures import Failure
 from .keychain import KeyChain, check_key_chain
 from .limits import LIMITS, Limits
+from .receipts import MarketplaceKey, Receipt, check_receipts
 from .records import DELETING, AmendmentKind, RecordType, SegmentKind
 from .rules import Change, Counted, count_segment
 from .times import parse_timestamp
@@ -42,6 +43,15 @@ class Scope:
         if self.contract is not None and record["contract"] != self.contract:
             return False
         return self.start <= parse_timestamp(record["start"]) < self.end
+
+
+@dataclass(frozen=True)
+class Receipts:
+    """A bundle's receipts (each read, or the `receipt` failure of its line) and the key of the
+    marketplace that signed them."""
+
+    key: MarketplaceKey
+    entries: Iterable[Receipt | Failure]
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,10 @@ class Verdict:
     unverified_segments: int = 0
     #: Failures past the limit a verdict lists: counted, not kept.
     more_failures: int = 0
+    #: The key id of the marketplace whose receipts the bundle carries, and when it received
+    #: each record whose receipt verified, by (device, seq).
+    marketplace: str | None = None
+    received: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -79,10 +93,11 @@ def verify_records(
     scope: Scope,
     files: ScreenshotFiles,
     limits: Limits = LIMITS,
+    receipts: Receipts | None = None,
 ) -> Verdict:
     """Verify a bundle's records: ``lines`` and ``key_lines`` as read from records.jsonl and
     keys.jsonl (a malformed line is its `format` failure), each device's head, the bundle's
-    scope and its screenshot files."""
+    scope and its screenshot files, and a marketplace's receipts when the bundle has them."""
     verdict = Verdict()
     failures = verdict.failures
     key_chains = _key_chains(_entries(key_lines, failures), heads, failures)
@@ -127,6 +142,16 @@ def verify_records(
     verdict.seconds = diary.seconds
     verdict.screenshots = diary.screenshots
     verdict.unverified_segments = diary.unverified_segments
+    if receipts is not None:
+        found, verified = check_receipts(
+            receipts.entries,
+            receipts.key,
+            {e.at: e for e in kept},
+            {d: h.seq for d, h in heads.items()},
+        )
+        failures += found
+        verdict.marketplace = receipts.key.key_id
+        verdict.received = {at: r.received_at for at, r in verified.items()}
     _keep_at_most(verdict, limits.failures)
     return verdict
 

@@ -1,0 +1,67 @@
+"""`serve`: run the reference marketplace (marketplace/) on this machine. The server's
+packages are imported only when this command runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from composition import Composition
+
+
+def add_commands(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference marketplace (the open HTTP API, docs/api.md) on this machine",
+        description="Run the reference marketplace: accounts, contracts, signed records with "
+        "receipts, billing weeks and escrow, over the HTTP API that docs/api.md describes.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: a free one)")
+    serve.add_argument(
+        "--data",
+        metavar="DIR",
+        type=Path,
+        help="the marketplace's data dir (default: marketplace/ in Workdiary's data dir)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a demo client, freelancer and mediator and an accepted contract, and print "
+        "their logins",
+    )
+    serve.add_argument(
+        "--clock-file",
+        metavar="FILE",
+        type=Path,
+        help="read the server's time from FILE (a UTC timestamp like 2026-11-25T10:00:00Z) "
+        "instead of the system clock; for tests that move the billing week",
+    )
+    serve.set_defaults(run=run, needs_data_dir=False)
+
+
+def run(args: argparse.Namespace, composition: Composition) -> int:
+    from marketplace.clock import FileClock, SystemClock
+    from marketplace.server import serve
+
+    if not 0 <= args.port <= 65535:
+        print(f"workdiary: --port {args.port} is not a port (0 to 65535).", file=sys.stderr)
+        return 2
+    data = args.data or composition.data_dir / "marketplace"
+    clock = FileClock(args.clock_file) if args.clock_file else SystemClock()
+    try:
+        serve(data, args.host, args.port, clock, args.demo, lambda line: print(line, flush=True))
+    except OSError as error:
+        print(
+            f"workdiary: cannot serve on {args.host}:{args.port} with data in {data}: "
+            f"{error.strerror or error}.",
+            file=sys.stderr,
+        )
+        return 3
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,94 @@
+"""Accounts and sessions: argon2 password hashes, and opaque bearer tokens kept only as their
+SHA-256, valid 30 days unless revoked (logout)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .models import Account, Role, Session
+from .problems import Problem
+from .storage import Conflict, Transaction
+
+TOKEN_LIFETIME = timedelta(days=30)
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+#: Checked against when the email is unknown, so that a login takes as long either way.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def register(
+    tx: Transaction, email: str, password: str, name: str, role: Role, now: datetime
+) -> Account:
+    if len(password) < MIN_PASSWORD:
+        raise Problem("weak-password", f"A password has at least {MIN_PASSWORD} characters.")
+    account = Account(
+        id=uuid.uuid4().hex,
+        email=email.strip().lower(),
+        name=name.strip(),
+        role=role,
+        password_hash=_hasher.hash(password),
+        created_at=now,
+    )
+    try:
+        tx.add_account(account)
+    except Conflict:
+        raise Problem("email-taken", f"There is already an account for {account.email}.") from None
+    return account
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    session: Session
+    account: Account
+
+
+def login(tx: Transaction, email: str, password: str, now: datetime) -> Login:
+    account = tx.account_by_email(email.strip().lower())
+    try:
+        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        account = None
+    if account is None:
+        raise Problem("login-failed", "The email or the password is wrong.")
+    token = secrets.token_urlsafe(32)
+    session = Session(token_hash(token), account.id, now, now + TOKEN_LIFETIME)
+    tx.add_session(session)
+    return Login(token, session, account)
+
+
+def authenticate(tx: Transaction, token: str | None, now: datetime) -> tuple[Account, Session]:
+    """The account a bearer token belongs to; Problem when there is none, or it expired."""
+    if not token:
+        raise Problem(
+            "unauthorized",
+            "Send the token from POST /v1/sessions as Authorization: Bearer TOKEN.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    session = tx.session(token_hash(token))
+    if session is None or session.revoked_at is not None:
+        raise Problem(
+            "token-unknown",
+            "The token is unknown or was revoked: sign in again.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if now >= session.expires_at:
+        raise Problem(
+            "token-expired",
+            f"The token expired at {session.expires_at:%Y-%m-%d %H:%M} UTC: sign in again.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    account = tx.account(session.account)
+    assert account is not None
+    return account, session

@@ -1,0 +1,102 @@
+"""The billing week, as pure rules driven by the server's clock (docs/api.md, "Billing weeks").
+
+A week runs Monday 00:00 to Monday 00:00 UTC. It is `open` while the freelancer may still add,
+edit or delete its time, until Monday 12:00 UTC after it, when the diary locks: the amount is
+fixed and moves to escrow, and the week is `in-review`. The client approves it, or disputes
+chosen segments, until Friday 23:59:59 UTC of that week; a week without either is approved at
+that deadline. Approved money is `released` to the freelancer on the Wednesday after the
+deadline; a disputed week releases what is not disputed then, and holds the disputed amount
+until a mediator decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from diary.times import DAY, WEEK
+
+from .models import LimitChange, Week, WeekState
+
+LOCK_AFTER = WEEK + timedelta(hours=12)
+#: The end of Friday 23:59:59 UTC of the week after.
+REVIEW_DEADLINE_AFTER = WEEK + 5 * DAY
+RELEASE_AFTER = WEEK + 9 * DAY
+
+
+def week_start(moment: datetime) -> datetime:
+    """Monday 00:00 UTC of the week holding ``moment``."""
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def parse_week(label: str) -> datetime:
+    """Monday 00:00 UTC of an ISO week named like 2026-W48; ValueError for anything else."""
+    if len(label) != 8 or label[4:6] != "-W" or not (label[:4] + label[6:]).isdigit():
+        raise ValueError(f"a week is named like 2026-W48, not {label[:20]!r}")
+    year, number = int(label[:4]), int(label[6:])
+    if not 2000 <= year <= 2998:
+        raise ValueError("a week of the years 2000 to 2998")
+    try:
+        return datetime.fromisocalendar(year, number, 1).replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{year} has no week {number}") from None
+
+
+def lock_at(start: datetime) -> datetime:
+    return start + LOCK_AFTER
+
+
+def review_deadline(start: datetime) -> datetime:
+    return start + REVIEW_DEADLINE_AFTER
+
+
+def release_at(start: datetime) -> datetime:
+    return start + RELEASE_AFTER
+
+
+def is_locked(start: datetime, now: datetime) -> bool:
+    """Whether records of the week that starts at ``start`` come too late."""
+    return now >= lock_at(start)
+
+
+def effective_from(old_hours: int | None, new_hours: int | None, now: datetime) -> datetime:
+    """When a weekly-limit change takes effect: an increase (or removing the limit) this week,
+    a decrease from next Monday, so that time already worked this week stays billable."""
+    increase = new_hours is None or (old_hours is not None and new_hours >= old_hours)
+    this_week = week_start(now)
+    return this_week if increase else this_week + WEEK
+
+
+def limit_for(changes: Sequence[LimitChange], start: datetime) -> int | None:
+    """The weekly limit in hours (None: none) of the week that starts at ``start``: of the
+    changes in effect by then, the one made last."""
+    in_effect = [c for c in changes if c.effective_from <= start]
+    if not in_effect:
+        return None
+    return max(in_effect, key=lambda c: c.made_at).hours
+
+
+def next_step(week: Week, now: datetime) -> Week | None:
+    """The week after the clock's next due transition, or None when none is due yet."""
+    if week.state is WeekState.IN_REVIEW and now >= review_deadline(week.start):
+        return replace(week, state=WeekState.APPROVED, decided_at=review_deadline(week.start))
+    due = release_at(week.start)
+    if week.state is WeekState.APPROVED and now >= due:
+        return replace(
+            week, state=WeekState.RELEASED, released_cents=week.amount_cents, released_at=due
+        )
+    if week.state is WeekState.DISPUTED and now >= due and week.released_at is None:
+        return replace(week, released_cents=week.amount_cents - week.held_cents, released_at=due)
+    return None
+
+
+def settle(week: Week, now: datetime) -> list[Week]:
+    """Every transition due by ``now``, in order (a week read long after it ended may owe
+    several)."""
+    steps = []
+    while (after := next_step(week, now)) is not None:
+        steps.append(after)
+        week = after
+    return steps

@@ -1,0 +1,82 @@
+"""`serve --demo`: a client, a freelancer and a mediator, and a contract the freelancer has
+accepted, so the whole loop runs on one machine with no set-up. Their passwords are made once
+and kept in the data dir (readable by its owner only), so every start prints the same."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import auth, billing
+from .contracts import new_contract_id
+from .models import Contract, ContractState, LimitChange, Role
+from .service import Marketplace
+
+DEMO_ACCOUNTS = (
+    ("client@demo.workdiary", "Demo Client", Role.CLIENT),
+    ("freelancer@demo.workdiary", "Demo Freelancer", Role.FREELANCER),
+    ("mediator@demo.workdiary", "Demo Mediator", Role.MEDIATOR),
+)
+DEMO_CONTRACT = "Demo project"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Demo:
+    logins: list[DemoLogin]
+    contract: str
+
+
+def seed(market: Marketplace, data_dir: Path) -> Demo:
+    """The demo accounts and contract, made on the first start and found on the next."""
+    path = data_dir / "demo-logins.json"
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return Demo(
+            [DemoLogin(x["email"], x["password"], Role(x["role"])) for x in saved["logins"]],
+            saved["contract"],
+        )
+    now = market.now()
+    logins = [DemoLogin(email, secrets.token_urlsafe(12), role) for email, _, role in DEMO_ACCOUNTS]
+    with market.transaction() as tx:
+        ids = {}
+        for login, (_, name, _) in zip(logins, DEMO_ACCOUNTS, strict=True):
+            ids[login.role] = auth.register(
+                tx, login.email, login.password, name, login.role, now
+            ).id
+        contract = Contract(
+            id=new_contract_id(),
+            client=ids[Role.CLIENT],
+            freelancer=ids[Role.FREELANCER],
+            title=DEMO_CONTRACT,
+            rate_cents=4500,
+            manual_time_allowed=True,
+            state=ContractState.ACTIVE,
+            created_at=now,
+            accepted_at=now,
+        )
+        tx.add_contract(contract)
+        tx.add_limit_change(LimitChange(contract.id, 40, billing.week_start(now), now))
+    demo = Demo(logins, contract.id)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        json.dump(
+            {
+                "logins": [
+                    {"email": x.email, "password": x.password, "role": x.role.value} for x in logins
+                ],
+                "contract": contract.id,
+            },
+            file,
+            indent=2,
+        )
+    return demo

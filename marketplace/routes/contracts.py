@@ -1,0 +1,273 @@
+"""Contracts (offer, accept, weekly limit) and their billing weeks (read, bundle, approve,
+dispute). A contract is seen by its client and its freelancer only; to anyone else it does not
+exist (404)."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from diary.times import WEEK
+
+from .. import billing
+from ..contracts import new_contract_id
+from ..models import Account, Contract, ContractState, LimitChange, Role
+from ..problems import Problem, not_found
+from ..schemas import ContractOut, DisputeIn, DisputeOut, LimitIn, OfferIn, WeekOut
+from ..service import Market, Token, signed_in
+from ..storage import Transaction
+from ..weeks import approve, dispute, settle_contract, week_json, write_week_bundle
+from .common import account_json, problems, stamp
+
+router = APIRouter(tags=["contracts"])
+
+
+def _visible(tx: Transaction, account: Account, contract_id: str) -> Contract:
+    contract = tx.contract(contract_id)
+    if contract is None or account.id not in (contract.client, contract.freelancer):
+        raise not_found("That contract")
+    return contract
+
+
+def _contract_json(tx: Transaction, contract: Contract, now: datetime) -> dict[str, Any]:
+    changes = tx.limit_changes(contract.id)
+    this_week = billing.week_start(now)
+    client, freelancer = tx.account(contract.client), tx.account(contract.freelancer)
+    assert client is not None and freelancer is not None
+    return {
+        "id": contract.id,
+        "title": contract.title,
+        "client": account_json(client),
+        "freelancer": account_json(freelancer),
+        "hourly_rate_cents": contract.rate_cents,
+        "weekly_limit_hours": billing.limit_for(changes, this_week),
+        "next_weekly_limit_hours": billing.limit_for(changes, this_week + WEEK),
+        "manual_time_allowed": contract.manual_time_allowed,
+        "state": contract.state.value,
+        "created_at": stamp(contract.created_at),
+        "accepted_at": stamp(contract.accepted_at),
+    }
+
+
+@router.post(
+    "/v1/contracts", status_code=201, response_model=ContractOut, responses=problems(401, 403)
+)
+def offer(
+    body: OfferIn,
+    token: Token,
+    market: Market,
+) -> dict[str, Any]:
+    """A client offers an hourly contract to a freelancer, who accepts it."""
+    with market.transaction() as tx:
+        now = market.now()
+        account = signed_in(tx, token, now)
+        if account.role is not Role.CLIENT:
+            raise Problem("wrong-role", "Only a client offers contracts.")
+        freelancer = tx.account_by_email(body.freelancer.strip().lower())
+        if freelancer is None or freelancer.role is not Role.FREELANCER:
+            raise Problem(
+                "no-such-freelancer", f"No freelancer account has the email {body.freelancer!r}."
+            )
+        contract = Contract(
+            id=new_contract_id(),
+            client=account.id,
+            freelancer=freelancer.id,
+            title=body.title,
+            rate_cents=body.hourly_rate_cents,
+            manual_time_allowed=body.manual_time_allowed,
+            state=ContractState.OFFERED,
+            created_at=now,
+        )
+        tx.add_contract(contract)
+        tx.add_limit_change(
+            LimitChange(contract.id, body.weekly_limit_hours, billing.week_start(now), now)
+        )
+        return _contract_json(tx, contract, now)
+
+
+@router.get("/v1/contracts", response_model=list[ContractOut], responses=problems(401))
+def contracts(token: Token, market: Market) -> list[dict[str, Any]]:
+    """The contracts you offered (a client) or were offered (a freelancer)."""
+    with market.transaction() as tx:
+        now = market.now()
+        account = signed_in(tx, token, now)
+        return [_contract_json(tx, c, now) for c in tx.contracts(account.id)]
+
+
+@router.get("/v1/contracts/{contract_id}", response_model=ContractOut, responses=problems(401, 404))
+def contract(
+    contract_id: str,
+    token: Token,
+    market: Market,
+) -> dict[str, Any]:
+    with market.transaction() as tx:
+        now = market.now()
+        found = _visible(tx, signed_in(tx, token, now), contract_id)
+        return _contract_json(tx, found, now)
+
+
+@router.post(
+    "/v1/contracts/{contract_id}/accept",
+    response_model=ContractOut,
+    responses=problems(401, 403, 404, 409),
+)
+def accept(
+    contract_id: str,
+    token: Token,
+    market: Market,
+) -> dict[str, Any]:
+    """The freelancer accepts the contract: from now on its records may name it."""
+    with market.transaction() as tx:
+        now = market.now()
+        account = signed_in(tx, token, now)
+        found = _visible(tx, account, contract_id)
+        if account.id != found.freelancer:
+            raise Problem("wrong-role", "Only the contract's freelancer accepts it.")
+        if found.state is not ContractState.OFFERED:
+            raise Problem("contract-not-offered", f"The contract is {found.state.value} already.")
+        tx.set_contract_state(found.id, ContractState.ACTIVE, now)
+        updated = tx.contract(found.id)
+        assert updated is not None
+        return _contract_json(tx, updated, now)
+
+
+@router.put(
+    "/v1/contracts/{contract_id}/weekly-limit",
+    response_model=ContractOut,
+    responses=problems(401, 403, 404),
+)
+def weekly_limit(
+    contract_id: str,
+    body: LimitIn,
+    token: Token,
+    market: Market,
+) -> dict[str, Any]:
+    """The client changes the weekly limit: a higher limit (or none) applies this week, a lower
+    one from next Monday, so that hours already worked stay billable."""
+    with market.transaction() as tx:
+        now = market.now()
+        account = signed_in(tx, token, now)
+        found = _visible(tx, account, contract_id)
+        if account.id != found.client:
+            raise Problem("wrong-role", "Only the contract's client sets its weekly limit.")
+        current = billing.limit_for(tx.limit_changes(found.id), billing.week_start(now))
+        hours = body.weekly_limit_hours
+        tx.add_limit_change(
+            LimitChange(found.id, hours, billing.effective_from(current, hours, now), now)
+        )
+        return _contract_json(tx, found, now)
+
+
+def _week(week: str) -> datetime:
+    try:
+        return billing.parse_week(week)
+    except ValueError as error:
+        raise not_found(f"The week {week[:20]!r} ({error})") from None
+
+
+@router.get(
+    "/v1/contracts/{contract_id}/weeks/{week}", response_model=WeekOut, responses=problems(401, 404)
+)
+def read_week(
+    contract_id: str,
+    week: str,
+    token: Token,
+    market: Market,
+) -> dict[str, Any]:
+    """A billing week: its state, hours by the protocol's rules, the amount and where the money
+    is, and each segment."""
+    with market.transaction() as tx:
+        now = market.now()
+        found = _visible(tx, signed_in(tx, token, now), contract_id)
+        settle_contract(tx, found, now)
+        return week_json(tx, found, _week(week), now)
+
+
+@router.get(
+    "/v1/contracts/{contract_id}/weeks/{week}/bundle",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The week as a bundle",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **problems(401, 404),
+    },
+)
+def week_bundle(
+    contract_id: str,
+    week: str,
+    token: Token,
+    market: Market,
+) -> StreamingResponse:
+    """The week as a bundle with the marketplace's receipts: check it with `verify`."""
+    start = _week(week)
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed once sent
+    with market.transaction() as tx:
+        now = market.now()
+        found = _visible(tx, signed_in(tx, token, now), contract_id)
+        write_week_bundle(tx, market.blobs, market.key, found, start, now, spool)
+    spool.seek(0)
+    name = f"workdiary-{found.id}-{week}.zip"
+    return StreamingResponse(
+        iter(lambda: spool.read(1 << 20), b""),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        background=BackgroundTask(spool.close),
+    )
+
+
+@router.post(
+    "/v1/contracts/{contract_id}/weeks/{week}/approve",
+    response_model=WeekOut,
+    responses=problems(401, 403, 404, 409),
+)
+def approve_week(
+    contract_id: str,
+    week: str,
+    token: Token,
+    market: Market,
+) -> dict[str, Any]:
+    """The client approves a week in review: its amount is released on the release day."""
+    with market.transaction() as tx:
+        now = market.now()
+        account = signed_in(tx, token, now)
+        found = _visible(tx, account, contract_id)
+        start = _week(week)
+        approve(tx, account, found, start, now)
+        return week_json(tx, found, start, now)
+
+
+@router.post(
+    "/v1/contracts/{contract_id}/weeks/{week}/disputes",
+    status_code=201,
+    response_model=DisputeOut,
+    responses=problems(401, 403, 404, 409),
+)
+def dispute_week(
+    contract_id: str,
+    week: str,
+    body: DisputeIn,
+    token: Token,
+    market: Market,
+) -> dict[str, Any]:
+    """The client disputes chosen segments of a week in review, with a reason: their amount
+    is held in escrow until a mediator decides."""
+    with market.transaction() as tx:
+        now = market.now()
+        account = signed_in(tx, token, now)
+        found = _visible(tx, account, contract_id)
+        start = _week(week)
+        _, item = dispute(tx, account, found, start, body.segments, body.reason, now)
+        return {
+            "id": item.id,
+            "segments": list(item.segments),
+            "reason": item.reason,
+            "amount_cents": item.amount_cents,
+            "week": week_json(tx, found, start, now),
+        }

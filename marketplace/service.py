@@ -1,0 +1,78 @@
+"""What every endpoint works with: the storage, the blob store, the receipt key and the clock,
+built once at start-up (``open_marketplace``) and handed to the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .auth import authenticate
+from .blobs import BlobStore
+from .blobs.filesystem import FilesystemBlobs
+from .clock import Clock
+from .models import Account
+from .receipt_key import ReceiptKey
+from .storage import Storage, Transaction
+from .storage.sqlite import SqliteStorage
+
+
+@dataclass
+class Marketplace:
+    storage: Storage
+    blobs: BlobStore
+    key: ReceiptKey
+    clock: Clock
+    name: str = "Workdiary reference marketplace"
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self.storage.transaction() as tx:
+            yield tx
+
+    def close(self) -> None:
+        self.storage.close()
+
+
+def open_marketplace(data_dir: Path, clock: Clock) -> Marketplace:
+    """The marketplace whose data is in ``data_dir`` (made if need be, private to its owner):
+    marketplace.sqlite3, screenshots/ and receipt-key.pem."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return Marketplace(
+        storage=SqliteStorage(data_dir / "marketplace.sqlite3"),
+        blobs=FilesystemBlobs(data_dir / "screenshots"),
+        key=ReceiptKey.load_or_create(data_dir / "receipt-key.pem"),
+        clock=clock,
+    )
+
+
+def marketplace(request: Request) -> Marketplace:
+    market: Marketplace = request.app.state.marketplace
+    return market
+
+
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /v1/sessions.")
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    return None if credentials is None else credentials.credentials
+
+
+#: What endpoints take: the marketplace, and the bearer token the request carries (or None).
+Market = Annotated[Marketplace, Depends(marketplace)]
+Token = Annotated[str | None, Depends(bearer_token)]
+
+
+def signed_in(tx: Transaction, token: str | None, now: datetime) -> Account:
+    return authenticate(tx, token, now)[0]
