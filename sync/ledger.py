@@ -208,6 +208,12 @@ class Ledger:
         rows = self.store.rows_in("signed_records", "segment_id", segment_ids, "seq")
         return {row["segment_id"] for row in rows if row["type"] == "segment"}
 
+    def segment_contracts(self, segment_ids: list[str]) -> dict[str, str]:
+        """How the signed records of these segments name their contracts: an amendment names
+        its segment's contract exactly so (docs/protocol.md, "amendment")."""
+        rows = self.store.rows_in("signed_records", "segment_id", segment_ids, "seq")
+        return {row["segment_id"]: row["contract"] for row in rows if row["type"] == "segment"}
+
     # What waits to be signed ------------------------------------------------------------------
 
     def unsigned_segments(self) -> list[Segment]:

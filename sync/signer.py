@@ -94,6 +94,7 @@ class Signer:
             )
         signed = 0
         with self._store.atomic():
+            references = {c.id: c.reference for c in self._store.contracts()}
             for segment in self._ledger.unsigned_segments():
                 assert segment.end is not None, "only closed segments are signed"
                 shots = self._store.screenshots([segment.id]).get(segment.id, [])
@@ -113,7 +114,7 @@ class Signer:
                 self._append(
                     key,
                     RecordType.SEGMENT,
-                    str(segment.contract_id),
+                    references[segment.contract_id],
                     fields,
                     details,
                     segment_id=segment.id,
@@ -121,9 +122,7 @@ class Signer:
                 )
                 signed += 1
             amendments = self._ledger.unsigned_amendments()
-            segments = {
-                s.id: s for s in self._store.segments_by_id([a.segment_id for a in amendments])
-            }
+            contracts = self._ledger.segment_contracts([a.segment_id for a in amendments])
             for amendment in amendments:
                 details = amendment_details(amendment.memo, amendment.reason)
                 fields = amendment_fields(
@@ -138,7 +137,7 @@ class Signer:
                 self._append(
                     key,
                     RecordType.AMENDMENT,
-                    str(segments[amendment.segment_id].contract_id),
+                    contracts[amendment.segment_id],
                     fields,
                     details,
                     segment_id=amendment.segment_id,

@@ -123,4 +123,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE contracts ADD COLUMN archived_at INTEGER;
         """,
     ),
+    (
+        # A contract that came from a marketplace: its records name the marketplace's id for it.
+        "0004_contract_marketplace_id",
+        """
+        ALTER TABLE contracts ADD COLUMN marketplace_id TEXT;
+        CREATE UNIQUE INDEX contracts_marketplace_id ON contracts(marketplace_id);
+        """,
+    ),
 ]

@@ -33,6 +33,14 @@ class Contract:
     created_at: datetime
     #: When the freelancer archived it (it leaves the pickers; its recorded time stays).
     archived_at: datetime | None = None
+    #: The marketplace's id for it, when it came from a marketplace (docs/protocol.md,
+    #: "Contract ids"); None for a contract that exists only on this device.
+    marketplace_id: str | None = None
+
+    @property
+    def reference(self) -> str:
+        """How signed records name it: the marketplace's id, or its number on this device."""
+        return self.marketplace_id or str(self.id)
 
     @property
     def rate(self) -> Decimal:

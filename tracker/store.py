@@ -188,6 +188,17 @@ class Store:
             )
         return self.contract(contract_id)
 
+    def link_marketplace(self, contract_id: int, marketplace_id: str) -> Contract:
+        """Record that the contract is the marketplace's contract ``marketplace_id``: segments
+        signed from now on name that id (changes to a segment name what its record names)."""
+        self.contract(contract_id)
+        with self.atomic():
+            self.db.execute(
+                "UPDATE contracts SET marketplace_id = ? WHERE id = ?",
+                [marketplace_id, contract_id],
+            )
+        return self.contract(contract_id)
+
     def data_version(self) -> int:
         """A number that changes when another connection (the engine's thread, a command in a
         terminal) commits to the database: SQLite's data_version, for views that follow it."""
@@ -468,6 +479,7 @@ def _contract(row: dict[str, Any]) -> Contract:
         manual_allowed=bool(row["manual_allowed"]),
         created_at=from_epoch(row["created_at"]),
         archived_at=_maybe(row["archived_at"]),
+        marketplace_id=row["marketplace_id"],
     )
 
 
