@@ -32,6 +32,7 @@ def test_migrations_are_recorded_and_wal_is_on(store: Store) -> None:
         "0001_initial",
         "0002_amendment_screenshot",
         "0003_contract_archived",
+        "0004_contract_marketplace_id",
     ]
     assert next(store.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 
@@ -44,6 +45,7 @@ def test_reopening_applies_nothing_twice(
         "0001_initial",
         "0002_amendment_screenshot",
         "0003_contract_archived",
+        "0004_contract_marketplace_id",
     ]
     again.close()
 
