@@ -29,6 +29,7 @@ def serve(
         listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
+        listener.listen(2048)  # connections wait from here on, until the server accepts them
         url = f"http://{host if ':' not in host else f'[{host}]'}:{listener.getsockname()[1]}"
         if seeded is not None:
             _say_demo(seeded, url, say)

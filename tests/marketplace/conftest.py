@@ -1,0 +1,79 @@
+"""Fixtures for the marketplace: the real server as a subprocess on 127.0.0.1, accounts made
+through its API, and a recording device on a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import START
+from tests.marketplace.device import RecordingDevice
+from tests.marketplace.server import Api, Server, running
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with running(tmp_path / "marketplace", START) as found:
+        yield found
+
+
+@dataclass
+class Parties:
+    """A client and a freelancer with an accepted contract, and the freelancer's device
+    enrolled and linked to it."""
+
+    server: Server
+    client: Api
+    freelancer: Api
+    contract: dict[str, Any]
+    device: RecordingDevice
+    local: int
+
+    @property
+    def contract_id(self) -> str:
+        return str(self.contract["id"])
+
+    def upload(self, lines: list[dict[str, Any]], batch: int = 50) -> list[dict[str, Any]]:
+        """Upload in batches, as a device would; every batch must be accepted whole."""
+        receipts: list[dict[str, Any]] = []
+        for first in range(0, len(lines), batch):
+            answer = self.freelancer.ok("POST", "/v1/records", json={"records": lines[first : first + batch]})
+            receipts += answer["receipts"]
+        return receipts
+
+    def upload_screenshots(self) -> int:
+        for sha256, path in self.device.screenshots().items():
+            self.freelancer.ok("PUT", f"/v1/screenshots/{sha256}", 201, data=path.read_bytes())
+        return len(self.device.screenshots())
+
+
+def make_parties(server: Server, root: Path, name: str = "a", now: datetime = START, **terms: Any) -> Parties:
+    api = server.api()
+    client = api.sign_up(f"client-{name}@example.com", "client")
+    freelancer = api.sign_up(f"freelancer-{name}@example.com", "freelancer")
+    offer = {
+        "freelancer": f"freelancer-{name}@example.com",
+        "title": "Website",
+        "hourly_rate_cents": 4500,
+        "weekly_limit_hours": 40,
+        "manual_time_allowed": True,
+        **terms,
+    }
+    contract = client.ok("POST", "/v1/contracts", 201, json=offer)
+    contract = freelancer.ok("POST", f"/v1/contracts/{contract['id']}/accept")
+    device = RecordingDevice(root / f"device-{name}", now)
+    local = device.contract(contract["id"], rate_cents=offer["hourly_rate_cents"])
+    freelancer.ok("POST", "/v1/devices", 201, json={"genesis": device.genesis()})
+    return Parties(server, client, freelancer, contract, device, local)
+
+
+@pytest.fixture
+def parties(server: Server, tmp_path: Path) -> Iterator[Parties]:
+    found = make_parties(server, tmp_path)
+    yield found
+    found.device.close()

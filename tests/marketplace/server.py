@@ -1,0 +1,128 @@
+"""The real reference marketplace, started as a subprocess on 127.0.0.1 (a free port), with its
+clock read from a file the tests write; and a small HTTP client of its API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from diary.times import timestamp
+from tests.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Server:
+    """``python main.py serve`` in a subprocess: its URL, its clock, its data dir."""
+
+    def __init__(self, data: Path, now: datetime, demo: bool = False) -> None:
+        self.data = data
+        self.clock_file = data.parent / f"{data.name}-clock"
+        self.set_time(now)
+        self.log = data.parent / f"{data.name}.log"
+        self.demo = demo
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self.start()
+
+    def set_time(self, now: datetime) -> None:
+        self.clock_file.write_text(timestamp(now) + "\n", encoding="utf-8")
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "serve",
+            "--port",
+            "0",
+            "--data",
+            str(self.data),
+            "--clock-file",
+            str(self.clock_file),
+        ]
+        if self.demo:
+            command.append("--demo")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        wait_until(self._started, timeout=30, what=f"the marketplace to start (log: {self.log})")
+
+    def _started(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"the marketplace exited: {self.log.read_text(errors='replace')}")
+        for line in self.log.read_text(errors="replace").splitlines()[::-1]:
+            if line.startswith("Marketplace at "):
+                self.url = line.split()[2]
+                return True
+        return False
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        self.log.write_text("", encoding="utf-8")
+
+    def api(self, token: str | None = None) -> Api:
+        return Api(self.url, token)
+
+
+@contextmanager
+def running(data: Path, now: datetime, demo: bool = False) -> Iterator[Server]:
+    server = Server(data, now, demo)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Api:
+    """The API over real HTTP; answers are returned as they come, for the tests to check."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        self.url = url
+        self.token = token
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if self.token is not None:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return self.http.request(method, self.url + path, headers=headers, timeout=60, **kwargs)
+
+    def ok(self, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:
+        answer = self.call(method, path, **kwargs)
+        assert answer.status_code == status, (answer.status_code, answer.text[:2000])
+        return answer.json() if answer.content else None
+
+    def refused(self, method: str, path: str, code: str, **kwargs: Any) -> dict[str, Any]:
+        """The problem details of a refusal, checked to carry ``code``."""
+        answer = self.call(method, path, **kwargs)
+        assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
+        body: dict[str, Any] = answer.json()
+        assert body["code"] == code, body
+        assert body["status"] == answer.status_code
+        return body
+
+    def sign_up(self, email: str, role: str, password: str = "correct horse battery") -> Api:
+        """Register ``email`` and sign in: an Api carrying its token."""
+        self.ok("POST", "/v1/accounts", 201, json={"email": email, "password": password, "name": email.split("@")[0], "role": role})
+        session = self.ok("POST", "/v1/sessions", 201, json={"email": email, "password": password})
+        return Api(self.url, session["token"])
