@@ -52,9 +52,12 @@ class MarketplaceKey:
 
     @classmethod
     def from_json(cls, value: Any) -> MarketplaceKey:
-        """From ``{"key_id": ..., "public_key": ...}``; ValueError when the id is not the key's."""
+        """From ``{"algorithm": "Ed25519", "key_id": ..., "public_key": ...}``; ValueError when
+        it is not that, or the id is not the key's."""
         if type(value) is not dict or not HASH(value.get("key_id")):
             raise ValueError("a marketplace key is an object with a key_id and a public_key")
+        if value.get("algorithm") != "Ed25519":
+            raise ValueError("the algorithm is not Ed25519")
         if not HASH(value.get("public_key")):
             raise ValueError("a public key is 64 lowercase hex characters")
         public = bytes.fromhex(value["public_key"])

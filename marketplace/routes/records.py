@@ -192,10 +192,18 @@ async def put_screenshot(
             "not-found", "A screenshot's name is the SHA-256 of its bytes, in lowercase hex."
         )
 
+    declared = request.headers.get("content-length", "")
+
     def authorize() -> bool:
         with market.transaction() as tx:
             account = signed_in(tx, token, market.now())
             ingest.require_freelancer(account)
+            if declared.isdigit() and int(declared) > MAX_SCREENSHOT:
+                raise Problem(
+                    "screenshot-too-large",
+                    f"The file is {int(declared):,} bytes; a screenshot is at most "
+                    f"{MAX_SCREENSHOT:,}.",
+                )
             if not tx.names_screenshot(account.id, sha256):
                 raise Problem(
                     "screenshot-not-named",

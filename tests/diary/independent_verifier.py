@@ -191,6 +191,15 @@ DETAILS = {
     },
     "amendment": {"memo": _or_null(_is_str), "reason": _or_null(_is_str)},
 }
+RECEIPT = {
+    "format": lambda v: v == "workdiary-receipt/1",
+    "marketplace": _match(HEX64),
+    "record": _match(HEX64),
+    "device": _match(HEX64),
+    "seq": _is_int,
+    "contract": _or_null(_match(CONTRACT)),
+    "received_at": _is_time,
+}
 
 
 def _fits(obj: Any, fields: dict[str, Callable[[Any], bool]]) -> bool:
@@ -239,6 +248,7 @@ def verify(path: Path) -> dict[str, Any]:
     bundle = Reader(path)
     manifest = strict_json(bundle.read("manifest.json") or b"")
     _check_manifest(manifest)
+    marketplace = _marketplace_key(bundle)
     listed = {d["device"]: d["head"] for d in manifest["devices"]}
     start, end = when(manifest["period"]["start"]), when(manifest["period"]["end"])
     failures: Failures = set()
@@ -302,6 +312,9 @@ def verify(path: Path) -> dict[str, Any]:
         failures.add((None, None, "head"))
     taking_part.sort(key=lambda line: (line["record"]["device"], line["record"]["seq"]))
     hours = _diary(taking_part, manifest["contract"], start, end, bundle, failures)
+    if marketplace is not None:  # after the hours: receipts never change what counts
+        held = {(line["record"]["device"], line["record"]["seq"]): line for line in taking_part}
+        _receipts(bundle, marketplace, held, listed, failures)
     found = sorted({(-1 if seq is None else seq, code) for _, seq, code in failures})
     return {"ok": not failures, "failures": found, "hours": hours}
 
@@ -318,6 +331,76 @@ def _check_manifest(manifest: dict[str, Any]) -> None:
         same = manifest["week"] == f"{year}-W{week:02d}" and weekday == 1
         if not same or end - start != timedelta(days=7):
             raise Refused("the week is not the period")
+
+
+def _marketplace_key(bundle: Reader) -> bytes | None:
+    """The public key of marketplace.json when the bundle has receipts.jsonl; Refused when the
+    key is not there or not an Ed25519 key under its own key id."""
+    if bundle.read("receipts.jsonl") is None:
+        return None
+    data = bundle.read("marketplace.json")
+    if data is None:
+        raise Refused("receipts without the marketplace's key")
+    try:
+        key = strict_json(data)
+    except ValueError as error:
+        raise Refused(f"marketplace.json: {error}") from None
+    if (
+        not isinstance(key, dict)
+        or key.get("algorithm") != "Ed25519"
+        or not _match(HEX64)(key.get("public_key"))
+        or not _match(HEX64)(key.get("key_id"))
+        or sha(bytes.fromhex(key["public_key"])) != key["key_id"]
+    ):
+        raise Refused("marketplace.json is not an Ed25519 key under its key id")
+    return bytes.fromhex(key["public_key"])
+
+
+def _receipts(
+    bundle: Reader,
+    public: bytes,
+    held: dict[tuple[str, int], dict[str, Any]],
+    listed: dict[str, Any],
+    failures: Failures,
+) -> None:
+    """Each line a receipt entry, signed by the marketplace's key (which it names), of a listed
+    device, at or before its head, and naming exactly the record the bundle holds there."""
+    for raw in _jsonl(bundle.read("receipts.jsonl") or b""):
+        try:
+            line = strict_json(raw)
+        except ValueError:
+            failures.add((None, None, "receipt"))
+            continue
+        if (
+            not isinstance(line, dict)
+            or set(line) != {"receipt", "signature"}
+            or not _fits(line["receipt"], RECEIPT)
+            or not _match(HEX128)(line["signature"])
+        ):
+            failures.add((None, None, "receipt"))
+            continue
+        receipt = line["receipt"]
+        device, seq = receipt["device"], receipt["seq"]
+        try:
+            if receipt["marketplace"] != sha(public):
+                raise nacl.exceptions.BadSignatureError("another marketplace's key")
+            nacl.signing.VerifyKey(public).verify(
+                encode(receipt), bytes.fromhex(line["signature"])
+            )
+        except nacl.exceptions.BadSignatureError:
+            failures.add((device, seq, "receipt"))
+            continue
+        if device not in listed:
+            failures.add((None, None, "receipt"))
+        elif seq > listed[device]["seq"]:
+            failures.add((device, listed[device]["seq"], "truncated"))
+        elif (device, seq) in held:
+            record = held[(device, seq)]
+            if (
+                receipt["record"] != record["_hash"]
+                or receipt["contract"] != record["record"]["contract"]
+            ):
+                failures.add((device, seq, "receipt"))
 
 
 def _jsonl(data: bytes) -> list[bytes]:

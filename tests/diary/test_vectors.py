@@ -79,6 +79,30 @@ def test_keys_hashes_and_signatures_match_a_second_ed25519_library() -> None:
             assert independent_verifier.sha(details) == expected["details_hash"]
 
 
+def test_receipts_match_a_second_ed25519_library() -> None:
+    market = EXPECTED["keys"]["marketplace"]
+    verify_key = nacl.signing.VerifyKey(bytes.fromhex(market["public_key"]))
+    receipts = [
+        json.loads(line)
+        for line in (VECTORS / "bundles" / "receipts" / "receipts.jsonl")
+        .read_text("utf-8")
+        .splitlines()
+    ]
+    assert len(receipts) == len(EXPECTED["receipts"]) == len(EXPECTED["records"])
+    for line, expected, record in zip(
+        receipts, EXPECTED["receipts"], EXPECTED["records"], strict=True
+    ):
+        data = expected["canonical"].encode()
+        assert independent_verifier.encode(line["receipt"]) == data == canonical(line["receipt"])
+        assert line["signature"] == expected["signature"]
+        verify_key.verify(data, bytes.fromhex(expected["signature"]))
+        assert line["receipt"]["marketplace"] == market["key_id"]
+        assert (line["receipt"]["seq"], line["receipt"]["record"]) == (
+            record["seq"],
+            record["hash"],
+        )
+
+
 def _zip(directory: Path, target: Path) -> Path:
     with zipfile.ZipFile(target, "w") as bundle:
         for name, data in _files(directory).items():

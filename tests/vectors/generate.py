@@ -16,7 +16,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,9 @@ from diary.build import (
 )
 from diary.bundle import BUNDLE_FORMAT
 from diary.canonical import canonical, key_id, sha256_hex
+from diary.receipts import RECEIPT_FORMAT
 from diary.records import AmendmentKind, MinuteActivity, RecordType, ScreenshotEntry, SegmentKind
+from diary.times import parse_timestamp, timestamp
 
 HERE = Path(__file__).parent
 Line = dict[str, Any]
@@ -331,6 +333,9 @@ class Bundle:
     raw: Callable[[bytes], bytes] | None = None
     #: Lines written as given text instead of encoded (for values JSON encoders refuse).
     text: dict[int, str] = field(default_factory=dict)
+    #: receipts.jsonl and marketplace.json, when the bundle carries a marketplace's receipts.
+    receipts: list[Line] | None = None
+    marketplace: dict[str, Any] | None = None
 
 
 def manifest(chains: list[Chain], first_seq: int = 0) -> dict[str, Any]:
@@ -561,6 +566,118 @@ def genesis_with_prev(b: Bundle) -> None:
     b.lines[0] = chain.lines[0]
 
 
+# A marketplace's receipts.
+
+#: When the marketplace received each record: half a minute after the device signed it.
+RECEIVED_AFTER = timedelta(seconds=30)
+
+
+def marketplace_json(key: Ed25519PrivateKey) -> dict[str, Any]:
+    """marketplace.json: the key that signs the receipts, and its key id."""
+    return {"algorithm": "Ed25519", "key_id": kid(key), "public_key": public(key).hex()}
+
+
+def receipt(line: Line, key: Ed25519PrivateKey | None = None, **changes: Any) -> Line:
+    """The receipt entry a marketplace signs for a record entry: by ``key`` (the marketplace's
+    when None), naming the key's id, its fields changed by ``changes`` before signing."""
+    key = key or private_key("marketplace")
+    record = line["record"]
+    fields = {
+        "format": RECEIPT_FORMAT,
+        "marketplace": kid(key),
+        "record": line["hash"],
+        "device": record["device"],
+        "seq": record["seq"],
+        "contract": record["contract"],
+        "received_at": timestamp(parse_timestamp(record["signed_at"]) + RECEIVED_AFTER),
+    }
+    fields.update(changes)
+    return {"receipt": fields, "signature": key.sign(canonical(fields)).hex()}
+
+
+def with_receipts(b: Bundle) -> None:
+    """Verifies: a receipt of every record, and the marketplace's key."""
+    b.receipts = [receipt(line) for line in b.lines]
+    b.marketplace = marketplace_json(private_key("marketplace"))
+
+
+def _receipt_at(b: Bundle, seq: int) -> int:
+    assert b.receipts is not None
+    return next(i for i, line in enumerate(b.receipts) if line["receipt"]["seq"] == seq)
+
+
+def receipts_from_seq_1(b: Bundle) -> None:
+    """Verifies: the bundle starts at seq 1 (signed before the week), and the receipt of seq 0,
+    before the bundle's stretch of the chain, is checked only for its signature."""
+    with_receipts(b)
+    del b.lines[_at(b, 0)]
+    b.manifest["devices"][0]["first_seq"] = 1
+
+
+def receipt_signature_broken(b: Bundle) -> None:
+    with_receipts(b)
+    assert b.receipts is not None
+    line = b.receipts[_receipt_at(b, 6)]
+    signature = bytearray(bytes.fromhex(line["signature"]))
+    signature[0] ^= 0x80
+    line["signature"] = signature.hex()
+
+
+def receipt_by_another_marketplace(b: Bundle) -> None:
+    """Seq 3's receipt is signed by another key, which it names: not the bundle's marketplace."""
+    with_receipts(b)
+    assert b.receipts is not None
+    b.receipts[_receipt_at(b, 3)] = receipt(b.lines[_at(b, 3)], private_key("stranger"))
+
+
+def receipt_of_another_record(b: Bundle) -> None:
+    """The device signed another seq 12 (another memo), and that is the one the marketplace
+    received: the bundle's seq 12 is not it."""
+    with_receipts(b)
+    assert b.receipts is not None
+    steps = valid_steps(b.images)
+    steps[12] = lambda c: c.segment(
+        12, "1", utc(27, 9, 0), utc(27, 9, 10), "Import script, first version",
+        minutes(utc(27, 9, 0), 10), [b.images.shot("third", utc(27, 9, 10))], utc(27, 9, 10, 1),
+    )  # fmt: skip
+    other = build(steps).lines[12]
+    assert other["hash"] != b.lines[_at(b, 12)]["hash"]
+    b.receipts[_receipt_at(b, 12)] = receipt(other)
+
+
+def receipt_of_another_contract(b: Bundle) -> None:
+    """Seq 11's receipt names its hash, but contract 2."""
+    with_receipts(b)
+    assert b.receipts is not None
+    b.receipts[_receipt_at(b, 11)] = receipt(b.lines[_at(b, 11)], contract="2")
+
+
+def receipt_of_another_device(b: Bundle) -> None:
+    """A receipt of a device the manifest does not list."""
+    with_receipts(b)
+    assert b.receipts is not None
+    stranger = Chain(private_key("stranger"), "stranger")
+    stranger.genesis(utc(25, 9, 0))
+    b.receipts.append(receipt(stranger.lines[0]))
+
+
+def receipt_malformed(b: Bundle) -> None:
+    """Seq 12's receipt has a field too many: the line is not a receipt entry."""
+    with_receipts(b)
+    assert b.receipts is not None
+    b.receipts[_receipt_at(b, 12)]["receipt"]["note"] = "an extra field"
+
+
+def truncated(b: Bundle) -> None:
+    """Seq 17, the deletion of seq 16, is cut off and the manifest's head edited to match, with
+    seq 16's screenshot file added: the chain is whole and seq 16 counts again, but the
+    marketplace's receipt of seq 17 is still in the bundle."""
+    with_receipts(b)
+    b.lines.pop()
+    _head_again(b)
+    b.files[f"screenshots/{b.images.sha('first')}.jpg"] = b.images.data["first"]
+
+
 # Signed by the device, but against the rules.
 
 
@@ -716,10 +833,31 @@ VECTORS: dict[str, tuple[Change | None, list[tuple[int, str]], set[int]]] = {
     "delete-screenshot-without-hash": (None, [(15, "amendment")], {14}),
     "screenshot-after-end": (None, [(18, "screenshot")], set()),
     "screenshot-after-end-deleted": (None, [], set()),
+    # A marketplace's receipts: checked after the hours, they never change which segments count.
+    "receipts": (with_receipts, [], set()),
+    "receipts-from-seq-1": (receipts_from_seq_1, [], set()),
+    "receipt-signature-broken": (receipt_signature_broken, [(6, "receipt")], set()),
+    "receipt-by-another-marketplace": (receipt_by_another_marketplace, [(3, "receipt")], set()),
+    "receipt-of-another-record": (receipt_of_another_record, [(12, "receipt")], set()),
+    "receipt-of-another-contract": (receipt_of_another_contract, [(11, "receipt")], set()),
+    "receipt-of-another-device": (receipt_of_another_device, [(-1, "receipt")], set()),
+    "receipt-malformed": (receipt_malformed, [(-1, "receipt")], set()),
+    "truncated": (truncated, [(16, "truncated")], set()),
 }
 
+#: Hours a change brings back: with its deletion cut off, seq 16's 10 minutes count again.
+MORE_HOURS: dict[str, dict[str, int]] = {"truncated": {"1 2026-11-28": 600}}
+
 #: Zip files that are not bundles: verify refuses them.
-REFUSED = ("duplicate-member", "member-outside", "week-not-its-period", "format-1")
+REFUSED = (
+    "duplicate-member",
+    "member-outside",
+    "week-not-its-period",
+    "format-1",
+    "receipts-without-marketplace",
+    "marketplace-key-id-wrong",
+    "marketplace-other-algorithm",
+)
 
 
 def records_bytes(b: Bundle) -> bytes:
@@ -734,11 +872,19 @@ def jsonl(lines: list[Line]) -> bytes:
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
 
 
+def json_file(value: dict[str, Any]) -> bytes:
+    return (json.dumps(value, indent=2) + "\n").encode()
+
+
 def write_bundle(directory: Path, b: Bundle) -> None:
     directory.mkdir(parents=True)
-    (directory / "manifest.json").write_text(json.dumps(b.manifest, indent=2) + "\n")
+    (directory / "manifest.json").write_bytes(json_file(b.manifest))
     (directory / "keys.jsonl").write_bytes(jsonl(b.keys))
     (directory / "records.jsonl").write_bytes(records_bytes(b))
+    if b.receipts is not None:
+        (directory / "receipts.jsonl").write_bytes(jsonl(b.receipts))
+    if b.marketplace is not None:
+        (directory / "marketplace.json").write_bytes(json_file(b.marketplace))
     for name, data in b.files.items():
         (directory / name).parent.mkdir(exist_ok=True)
         (directory / name).write_bytes(data)
@@ -761,6 +907,18 @@ def refused_zip(name: str, b: Bundle) -> bytes:
         members.append(("records.jsonl", records_bytes(b).rsplit(b"\n", 2)[0] + b"\n"))
     if name == "member-outside":  # a screenshot that would unpack outside where it is unpacked
         members.append(("screenshots/../../escaped.jpg", b.images.data["first"]))
+    market = private_key("marketplace")
+    if name == "receipts-without-marketplace":  # receipts, but no key to check them with
+        members.append(("receipts.jsonl", jsonl([receipt(line) for line in b.lines])))
+    if name == "marketplace-key-id-wrong":  # a stranger's key under the marketplace's key id
+        stranger = private_key("stranger")
+        lines = [receipt(line, stranger, marketplace=kid(market)) for line in b.lines]
+        key = dict(marketplace_json(stranger), key_id=kid(market))
+        members += [("receipts.jsonl", jsonl(lines)), ("marketplace.json", json_file(key))]
+    if name == "marketplace-other-algorithm":  # a key of an algorithm this format does not use
+        key = dict(marketplace_json(market), algorithm="Ed448")
+        lines = [receipt(line) for line in b.lines]
+        members += [("receipts.jsonl", jsonl(lines)), ("marketplace.json", json_file(key))]
     buffer = io.BytesIO()
     with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
         warnings.simplefilter("ignore")  # "Duplicate name": that is the point
@@ -802,7 +960,7 @@ def generate(target: Path) -> None:
         verdicts[name] = {
             "ok": not failures,
             "failures": [{"seq": s, "code": c} for s, c in sorted(failures)],
-            "hours": hours(excluded),
+            "hours": hours(excluded) | MORE_HOURS.get(name, {}),
         }
     (target / "refused").mkdir()
     for name in REFUSED:
@@ -815,7 +973,7 @@ def generate(target: Path) -> None:
                 "public_key": public(private_key(name)).hex(),
                 "key_id": kid(private_key(name)),
             }
-            for name in ("device", "rotated", "stranger")
+            for name in ("device", "rotated", "stranger", "marketplace")
         },
         "records": [
             {
@@ -829,6 +987,14 @@ def generate(target: Path) -> None:
                 "details_hash": line["record"].get("details"),
             }
             for line in base.lines
+        ],
+        "receipts": [
+            {
+                "seq": line["receipt"]["seq"],
+                "canonical": canonical(line["receipt"]).decode(),
+                "signature": line["signature"],
+            }
+            for line in map(receipt, base.lines)
         ],
         "canonical_json": canonical_cases(),
         "verdicts": verdicts,
