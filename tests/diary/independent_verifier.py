@@ -384,9 +384,7 @@ def _receipts(
         try:
             if receipt["marketplace"] != sha(public):
                 raise nacl.exceptions.BadSignatureError("another marketplace's key")
-            nacl.signing.VerifyKey(public).verify(
-                encode(receipt), bytes.fromhex(line["signature"])
-            )
+            nacl.signing.VerifyKey(public).verify(encode(receipt), bytes.fromhex(line["signature"]))
         except nacl.exceptions.BadSignatureError:
             failures.add((device, seq, "receipt"))
             continue
