@@ -71,11 +71,11 @@ def effective_from(old_hours: int | None, new_hours: int | None, now: datetime) 
 
 def limit_for(changes: Sequence[LimitChange], start: datetime) -> int | None:
     """The weekly limit in hours (None: none) of the week that starts at ``start``: of the
-    changes in effect by then, the one made last."""
+    changes in effect by then, the one made last (``changes`` in the order they were made)."""
     in_effect = [c for c in changes if c.effective_from <= start]
     if not in_effect:
         return None
-    return max(in_effect, key=lambda c: c.made_at).hours
+    return sorted(in_effect, key=lambda c: c.made_at)[-1].hours
 
 
 def next_step(week: Week, now: datetime) -> Week | None:
