@@ -7,7 +7,13 @@ import json
 from typing import Any
 
 from composition import Composition
-from tracker.contract_book import ContractForm, add_contract, archive_contract, edit_contract
+from tracker.contract_book import (
+    ContractForm,
+    add_contract,
+    archive_contract,
+    edit_contract,
+    link_contract,
+)
 from tracker.durations import duration_text
 from tracker.week import week_billable_seconds
 
@@ -45,6 +51,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action = actions.add_parser(name, help=what)
         action.add_argument("id", type=contract_number, metavar="ID")
         action.set_defaults(run=run_archive, archived=name == "archive", needs_data_dir=True)
+    link = actions.add_parser(
+        "link",
+        help="make a contract a marketplace's contract: its segments name the marketplace's id",
+    )
+    link.add_argument("id", type=contract_number, metavar="ID")
+    link.add_argument(
+        "marketplace_id", metavar="MARKETPLACE_ID", help="the marketplace's id (m-...)"
+    )
+    link.set_defaults(run=run_link, needs_data_dir=True)
     listing = actions.add_parser("list", help="list contracts")
     listing.add_argument("--json", action="store_true")
     listing.add_argument("--all", action="store_true", help="archived contracts too")
@@ -88,6 +103,15 @@ def run_archive(args: argparse.Namespace, parts: Composition) -> int:
     return 0
 
 
+def run_link(args: argparse.Namespace, parts: Composition) -> int:
+    contract = link_contract(parts.open_store(), args.id, args.marketplace_id)
+    print(
+        f"Contract {contract.id} ({safe(contract.title)}) is the marketplace's contract "
+        f"{safe(args.marketplace_id)}: segments signed from now on name it."
+    )
+    return 0
+
+
 def list_contracts(args: argparse.Namespace, parts: Composition) -> int:
     store = parts.open_store()
     now = parts.clock.now()
@@ -101,6 +125,7 @@ def list_contracts(args: argparse.Namespace, parts: Composition) -> int:
             "manual_allowed": contract.manual_allowed,
             "this_week_seconds": week_billable_seconds(store, contract.id, now),
             "archived": contract.archived_at is not None,
+            "marketplace_id": contract.marketplace_id,
         }
         for contract in store.contracts(archived=args.all)
     ]

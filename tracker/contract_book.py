@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from diary.records import is_device_contract
+from diary.schema import CONTRACT
+
 from .contract_fields import parse_rate, parse_weekly_limit, validate_name
 from .errors import InvalidInput
 from .records import Contract
@@ -83,3 +86,21 @@ def _refuse_duplicate(
                 f"at {other.rate:.2f} an hour. Change a field, or use that one.",
                 code="contract-duplicate",
             )
+
+
+def link_contract(store: Store, contract_id: int, marketplace_id: str) -> Contract:
+    """Make the device's contract the marketplace's contract ``marketplace_id``: segments
+    signed from now on name it (docs/protocol.md, "Contract ids")."""
+    if not CONTRACT(marketplace_id) or is_device_contract(marketplace_id):
+        raise InvalidInput(
+            f"{marketplace_id[:60]!r} is not a marketplace's contract id: those are 1 to 128 "
+            "letters, digits and . _ : / -, and not digits only (m-3f2a..., say).",
+            code="bad-marketplace-id",
+        )
+    for other in store.contracts():
+        if other.marketplace_id == marketplace_id and other.id != contract_id:
+            raise InvalidInput(
+                f"Contract {other.id} ({other.title}) is that marketplace contract already.",
+                code="marketplace-id-taken",
+            )
+    return store.link_marketplace(contract_id, marketplace_id)

@@ -315,3 +315,21 @@ def test_contract_edit_archive_and_unarchive(
     assert row["archived"] is True
     assert run(capsys, data_dir, "contract", "unarchive", "1")[0] == 0
     assert len(json.loads(run(capsys, data_dir, "contract", "list", "--json")[1])) == 1
+
+
+def test_contract_link_names_a_marketplace_contract(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    for title in ("Website", "Shop"):
+        add = ("contract", "add", "--title", title, "--client", "Acme", "--rate", "45")
+        assert run(capsys, data_dir, *add)[0] == 0
+    marketplace_id = "m-" + "3f" * 16
+    code, out, _ = run(capsys, data_dir, "contract", "link", "1", marketplace_id)
+    assert code == 0 and f"is the marketplace's contract {marketplace_id}" in out
+    rows = json.loads(run(capsys, data_dir, "contract", "list", "--json")[1])
+    assert [r["marketplace_id"] for r in rows] == [marketplace_id, None]
+    code, _, err = run(capsys, data_dir, "contract", "link", "2", marketplace_id)
+    assert code == 2 and "Contract 1 (Website) is that marketplace contract already" in err
+    for wrong in ("42", "m 1", "x//\u00e9"):
+        code, _, err = run(capsys, data_dir, "contract", "link", "2", wrong)
+        assert code == 2 and "is not a marketplace's contract id" in err
