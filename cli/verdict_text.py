@@ -33,6 +33,11 @@ def verdict_json(verdict: BundleVerdict) -> Json:
             for (contract, day), seconds in sorted(verdict.seconds.items())
         ],
         "unverified_segments": verdict.unverified_segments,
+        # The marketplace whose receipts the bundle carries (null: none), and how many records
+        # carry a receipt that verified.
+        "marketplace": verdict.marketplace,
+        "receipts": None if verdict.marketplace is None else verdict.receipted,
+        "last_received": verdict.last_received,
         "failures": [f.to_json() for f in verdict.failures],
         "more_failures": verdict.more_failures,
     }
@@ -60,6 +65,8 @@ def verdict_text(verdict: BundleVerdict) -> str:
             f"Device {device['device'][:12]}: records seq {device['first_seq']} to "
             f"{device['last_seq']}, signed by key {keys}."
         )
+    if verdict.marketplace is not None:
+        lines.append(_receipts_line(verdict))
     lines += _hours_table(verdict)
     if not verdict.ok:
         lines.append("Problems:")
@@ -75,6 +82,16 @@ def verdict_text(verdict: BundleVerdict) -> str:
     # Failures quote what the bundle holds, which is anybody's: nothing in it may act on the
     # terminal (clear it, say, and print "Everything verifies" over the verdict).
     return "\n".join(safe(line) for line in lines) + "\n"
+
+
+def _receipts_line(verdict: BundleVerdict) -> str:
+    """How many records a marketplace's receipt shows it received, and when the last."""
+    assert verdict.marketplace is not None
+    last = f", the last at {verdict.last_received}" if verdict.last_received else ""
+    return (
+        f"Receipts: {verdict.receipted} of {_count(verdict.records, 'record')} received by "
+        f"marketplace {verdict.marketplace[:16]}{last}."
+    )
 
 
 def _count(number: int, thing: str) -> str:

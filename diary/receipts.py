@@ -167,7 +167,7 @@ def check_receipts(
                 Failure(
                     "receipt",
                     f"The receipt for seq {seq} is not signed by the bundle's marketplace key "
-                    f"{key.key_id[:12]}.",
+                    f"{key.key_id[:16]}.",
                     None,
                     device,
                     seq,

@@ -80,6 +80,10 @@ class Verdict:
     #: each record whose receipt verified, by (device, seq).
     marketplace: str | None = None
     received: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: How many of the records that take part carry a receipt that verified, and the latest
+    #: time the marketplace received one of them.
+    receipted: int = 0
+    last_received: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -143,15 +147,16 @@ def verify_records(
     verdict.screenshots = diary.screenshots
     verdict.unverified_segments = diary.unverified_segments
     if receipts is not None:
+        held = {e.at: e for e in kept}
         found, verified = check_receipts(
-            receipts.entries,
-            receipts.key,
-            {e.at: e for e in kept},
-            {d: h.seq for d, h in heads.items()},
+            receipts.entries, receipts.key, held, {d: h.seq for d, h in heads.items()}
         )
         failures += found
         verdict.marketplace = receipts.key.key_id
         verdict.received = {at: r.received_at for at, r in verified.items()}
+        of_records = [r.received_at for at, r in verified.items() if at in held]
+        verdict.receipted = len(of_records)
+        verdict.last_received = max(of_records, default=None)
     _keep_at_most(verdict, limits.failures)
     return verdict
 
