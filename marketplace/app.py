@@ -67,8 +67,15 @@ async def _invalid(request: Request, error: RequestValidationError) -> JSONRespo
 
 
 async def _http(request: Request, error: HTTPException) -> JSONResponse:
-    if error.status_code == 405:
-        problem = Problem("method-not-allowed", "This endpoint does not take that method.")
+    if error.status_code == 400:
+        # A body that is not even text (not UTF-8) is refused by the framework before any
+        # JSON is parsed.
+        problem = Problem("malformed-json", "The body is not valid JSON.")
+    elif error.status_code == 405:
+        allow = dict(error.headers or {})
+        problem = Problem(
+            "method-not-allowed", "This endpoint does not take that method.", headers=allow
+        )
     else:
         problem = Problem("not-found", "There is no such endpoint: see docs/api.md.")
     return answer(problem, request)
