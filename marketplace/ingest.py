@@ -325,7 +325,10 @@ def _store(
                 key=record["key"],
                 record=entry.data,
                 signature=entry.signature,
-                details=None if entry.details is None else _canonical(entry.details),
+                # A device's own contract's details are the freelancer's alone: never kept.
+                details=None
+                if entry.details is None or is_device_contract(record["contract"])
+                else _canonical(entry.details),
                 received_at=now,
                 receipt=receipt.data,
                 receipt_signature=receipt.signature,
@@ -342,7 +345,9 @@ def _store(
     names = [
         shot["sha256"]
         for e in entries
-        if e.type == RecordType.SEGMENT and e.details is not None
+        if e.type == RecordType.SEGMENT
+        and e.details is not None
+        and not is_device_contract(e.record["contract"])
         for shot in e.details["screenshots"]
         if shot["sha256"] is not None
     ]

@@ -24,7 +24,6 @@ from tracker.settings import Settings
 from tracker.store import DATABASE_FILE, Store
 from tracker.week import week_billable_seconds
 
-
 EVER = (datetime(2000, 1, 3, tzinfo=UTC), datetime(2999, 1, 6, tzinfo=UTC))
 
 
@@ -58,7 +57,14 @@ class RecordingDevice:
     def local_contract(self, title: str = "My own project") -> int:
         return self.store.add_contract(title, "Me", 3000, 0, True).id
 
-    def track(self, contract: int, memo: str, start: datetime, end: datetime, colour: tuple[int, int, int] | None = None) -> None:
+    def track(
+        self,
+        contract: int,
+        memo: str,
+        start: datetime,
+        end: datetime,
+        colour: tuple[int, int, int] | None = None,
+    ) -> None:
         if colour is None:
             track(self.engine, self.clock, self.counter, contract, memo, start, end)
         else:
@@ -76,10 +82,12 @@ class RecordingDevice:
     def genesis(self) -> dict[str, Any]:
         return entry(self.chain()[0])
 
-    def entries(self, from_seq: int = 1, with_details: bool = True) -> list[dict[str, Any]]:
+    def entries(
+        self, from_seq: int = 1, with_details: bool = True, own_details: bool = False
+    ) -> list[dict[str, Any]]:
         """The upload lines of the chain from ``from_seq``: details for marketplace contracts'
-        records only (a device's own contracts travel as headers)."""
-        return [entry(r, with_details) for r in self.chain(from_seq)]
+        records only (a device's own contracts travel as headers, unless ``own_details``)."""
+        return [entry(r, with_details, own_details) for r in self.chain(from_seq)]
 
     def screenshots(self) -> dict[str, Path]:
         """The screenshot files the device holds, by hash."""
@@ -98,10 +106,10 @@ class RecordingDevice:
         self.store.close()
 
 
-def entry(signed: SignedRecord, with_details: bool = True) -> dict[str, Any]:
+def entry(signed: SignedRecord, with_details: bool = True, own: bool = False) -> dict[str, Any]:
     record = parse_json(signed.record)
     line: dict[str, Any] = {"record": record, "signature": signed.signature.hex()}
     local = record.get("contract") is not None and str(record["contract"]).isdigit()
-    if with_details and signed.details is not None and not local:
+    if with_details and signed.details is not None and (own or not local):
         line["details"] = parse_json(signed.details)
     return line

@@ -51,7 +51,9 @@ def test_a_devices_own_contracts_travel_as_headers_and_never_bill(
     parties.server.set_time(device.clock.now())
     lines = device.entries()
     assert "details" not in lines[0] and lines[0]["record"]["contract"] == str(own)
-    assert parties.upload(lines)
+    sent_anyway = device.entries(with_details=True, own_details=True)
+    assert "details" in sent_anyway[0]
+    assert parties.upload(sent_anyway)
     week = parties.client.ok("GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}")
     assert [s["start"] for s in week["segments"]] == ["2026-11-25T10:30:00Z"]
     held = bundle_lines(parties, tmp_path)
