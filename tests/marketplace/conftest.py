@@ -42,7 +42,9 @@ class Parties:
         """Upload in batches, as a device would; every batch must be accepted whole."""
         receipts: list[dict[str, Any]] = []
         for first in range(0, len(lines), batch):
-            answer = self.freelancer.ok("POST", "/v1/records", json={"records": lines[first : first + batch]})
+            answer = self.freelancer.ok(
+                "POST", "/v1/records", json={"records": lines[first : first + batch]}
+            )
             receipts += answer["receipts"]
         return receipts
 
@@ -52,7 +54,9 @@ class Parties:
         return len(self.device.screenshots())
 
 
-def make_parties(server: Server, root: Path, name: str = "a", now: datetime = START, **terms: Any) -> Parties:
+def make_parties(
+    server: Server, root: Path, name: str = "a", now: datetime = START, **terms: Any
+) -> Parties:
     api = server.api()
     client = api.sign_up(f"client-{name}@example.com", "client")
     freelancer = api.sign_up(f"freelancer-{name}@example.com", "freelancer")

@@ -53,7 +53,9 @@ class Server:
             command.append("--demo")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+            )
         wait_until(self._started, timeout=30, what=f"the marketplace to start (log: {self.log})")
 
     def _started(self) -> bool:
@@ -123,6 +125,11 @@ class Api:
 
     def sign_up(self, email: str, role: str, password: str = "correct horse battery") -> Api:
         """Register ``email`` and sign in: an Api carrying its token."""
-        self.ok("POST", "/v1/accounts", 201, json={"email": email, "password": password, "name": email.split("@")[0], "role": role})
+        self.ok(
+            "POST",
+            "/v1/accounts",
+            201,
+            json={"email": email, "password": password, "name": email.split("@")[0], "role": role},
+        )
         session = self.ok("POST", "/v1/sessions", 201, json={"email": email, "password": password})
         return Api(self.url, session["token"])

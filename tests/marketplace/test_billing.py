@@ -38,33 +38,53 @@ def money(api: Any) -> tuple[int, int]:
     return me["released_cents"], me["escrow_cents"]
 
 
-def test_a_week_is_reviewed_approved_by_the_client_and_released(server: Server, tmp_path: Path) -> None:
+def test_a_week_is_reviewed_approved_by_the_client_and_released(
+    server: Server, tmp_path: Path
+) -> None:
     parties = make_parties(server, tmp_path, hourly_rate_cents=4999)
     worked(parties)
     assert week(parties.client, parties)["state"] == "open"
-    parties.client.refused("POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "not-in-review")
+    parties.client.refused(
+        "POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "not-in-review"
+    )
     server.set_time(LOCK)
     review = week(parties.client, parties)
     amount = amount_cents(5400, 4999)
     assert amount == 7499  # 1.5 h x 49.99, rounded half up from 7498.5
-    assert (review["state"], review["billable_seconds"], review["amount_cents"]) == ("in-review", 5400, amount)
+    assert (review["state"], review["billable_seconds"], review["amount_cents"]) == (
+        "in-review",
+        5400,
+        amount,
+    )
     assert review["escrow_cents"] == amount and review["released_cents"] == 0
     assert money(parties.client) == (0, -amount)
-    parties.freelancer.refused("POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "wrong-role")
-    approved = parties.client.ok("POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve")
+    parties.freelancer.refused(
+        "POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "wrong-role"
+    )
+    approved = parties.client.ok(
+        "POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve"
+    )
     assert approved["state"] == "approved"
-    parties.client.refused("POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "not-in-review")
+    parties.client.refused(
+        "POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "not-in-review"
+    )
     server.set_time(RELEASE.replace(hour=0) - (RELEASE - DEADLINE) / 2)
     assert week(parties.freelancer, parties)["state"] == "approved"
     assert money(parties.freelancer) == (0, 0)
     server.set_time(RELEASE)
     released = week(parties.freelancer, parties)
-    assert (released["state"], released["released_cents"], released["escrow_cents"]) == ("released", amount, 0)
+    assert (released["state"], released["released_cents"], released["escrow_cents"]) == (
+        "released",
+        amount,
+        0,
+    )
     assert money(parties.freelancer) == (amount, 0)
     assert money(parties.client) == (0, -amount)
 
 
-def test_a_week_without_an_action_is_approved_at_the_deadline(server: Server, tmp_path: Path) -> None:
+def test_a_week_without_an_action_is_approved_at_the_deadline(
+    server: Server, tmp_path: Path
+) -> None:
     parties = make_parties(server, tmp_path)
     worked(parties)
     server.set_time(DEADLINE.replace(second=0) - (DEADLINE - LOCK) / 100)
@@ -76,33 +96,55 @@ def test_a_week_without_an_action_is_approved_at_the_deadline(server: Server, tm
     assert money(parties.freelancer) == (amount_cents(5400, 4500), 0)
 
 
-def test_a_partly_disputed_week_holds_exactly_the_disputed_amount(server: Server, tmp_path: Path) -> None:
+def test_a_partly_disputed_week_holds_exactly_the_disputed_amount(
+    server: Server, tmp_path: Path
+) -> None:
     parties = make_parties(server, tmp_path, hourly_rate_cents=3333)
     worked(parties)
     server.set_time(LOCK)
     segments = [s["segment"] for s in week(parties.client, parties)["segments"]]
     disputes = f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/disputes"
-    parties.freelancer.refused("POST", disputes, "wrong-role", json={"segments": segments[:1], "reason": "x"})
-    parties.client.refused("POST", disputes, "segment-not-in-week", json={"segments": ["0" * 32], "reason": "x"})
-    first = parties.client.ok("POST", disputes, 201, json={"segments": segments[:2], "reason": "Not my project"})
+    parties.freelancer.refused(
+        "POST", disputes, "wrong-role", json={"segments": segments[:1], "reason": "x"}
+    )
+    parties.client.refused(
+        "POST", disputes, "segment-not-in-week", json={"segments": ["0" * 32], "reason": "x"}
+    )
+    first = parties.client.ok(
+        "POST", disputes, 201, json={"segments": segments[:2], "reason": "Not my project"}
+    )
     assert first["amount_cents"] == amount_cents(1200, 3333)
-    parties.client.refused("POST", disputes, "segment-not-in-week", json={"segments": segments[1:2], "reason": "again"})
-    second = parties.client.ok("POST", disputes, 201, json={"segments": segments[5:6], "reason": "Idle"})
+    parties.client.refused(
+        "POST", disputes, "segment-not-in-week", json={"segments": segments[1:2], "reason": "again"}
+    )
+    second = parties.client.ok(
+        "POST", disputes, 201, json={"segments": segments[5:6], "reason": "Idle"}
+    )
     held = amount_cents(1800, 3333)
     total = amount_cents(5400, 3333)
     assert (second["week"]["state"], second["week"]["held_cents"]) == ("disputed", held)
     assert [s["dispute"] is not None for s in second["week"]["segments"]].count(True) == 3
-    parties.client.refused("POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "not-in-review")
+    parties.client.refused(
+        "POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "not-in-review"
+    )
     server.set_time(DEADLINE)
-    parties.client.refused("POST", disputes, "not-in-review", json={"segments": segments[6:7], "reason": "late"})
+    parties.client.refused(
+        "POST", disputes, "not-in-review", json={"segments": segments[6:7], "reason": "late"}
+    )
     server.set_time(RELEASE)
     after = week(parties.freelancer, parties)
     assert after["state"] == "disputed"
-    assert (after["released_cents"], after["held_cents"], after["escrow_cents"]) == (total - held, held, held)
+    assert (after["released_cents"], after["held_cents"], after["escrow_cents"]) == (
+        total - held,
+        held,
+        held,
+    )
     assert money(parties.freelancer) == (total - held, 0)
 
 
-def test_time_past_the_weekly_limit_is_over_limit_and_never_billed(server: Server, tmp_path: Path) -> None:
+def test_time_past_the_weekly_limit_is_over_limit_and_never_billed(
+    server: Server, tmp_path: Path
+) -> None:
     parties = make_parties(server, tmp_path, weekly_limit_hours=1)
     worked(parties)
     open_week = week(parties.client, parties)
@@ -113,7 +155,9 @@ def test_time_past_the_weekly_limit_is_over_limit_and_never_billed(server: Serve
     assert week(parties.client, parties)["amount_cents"] == 4500
 
 
-def test_a_higher_limit_applies_at_once_and_a_lower_one_next_monday(server: Server, tmp_path: Path) -> None:
+def test_a_higher_limit_applies_at_once_and_a_lower_one_next_monday(
+    server: Server, tmp_path: Path
+) -> None:
     parties = make_parties(server, tmp_path, weekly_limit_hours=1)
     path = f"/v1/contracts/{parties.contract_id}/weekly-limit"
     raised = parties.client.ok("PUT", path, json={"weekly_limit_hours": 20})

@@ -26,12 +26,16 @@ def record_week(parties: Parties) -> None:
     segments = device.store.segments_between(at(10, 0), at(11, 0), parties.local)
     device.clock.advance(600)
     device.store.add_amendment(segments[1].id, AmendmentKind.MEMO, memo="Checkout page: totals")
-    device.store.add_amendment(segments[2].id, AmendmentKind.DELETE_SEGMENT, reason="a private call")
+    device.store.add_amendment(
+        segments[2].id, AmendmentKind.DELETE_SEGMENT, reason="a private call"
+    )
     device.signer.sign_pending()
     parties.server.set_time(device.clock.now())
 
 
-def test_a_week_goes_from_the_device_to_the_client_and_verifies(parties: Parties, tmp_path: Path) -> None:
+def test_a_week_goes_from_the_device_to_the_client_and_verifies(
+    parties: Parties, tmp_path: Path
+) -> None:
     record_week(parties)
     lines = parties.device.entries()
     receipts = parties.upload(lines, batch=7)
@@ -49,7 +53,9 @@ def test_a_week_goes_from_the_device_to_the_client_and_verifies(parties: Parties
         "2026-11-26": 1800,
     }
     assert [s["state"] for s in week["segments"]].count("deleted") == 1
-    freelancer_view = parties.freelancer.ok("GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}")
+    freelancer_view = parties.freelancer.ok(
+        "GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}"
+    )
     assert freelancer_view["billable_seconds"] == device_seconds
 
     bundle = tmp_path / "week.zip"
@@ -65,7 +71,9 @@ def test_a_week_goes_from_the_device_to_the_client_and_verifies(parties: Parties
     assert verified.returncode == 0, verified.stdout + verified.stderr
     verdict = json.loads(verified.stdout)
     assert verdict["ok"] is True
-    total = sum(row["seconds"] for row in verdict["hours"] if row["contract"] == parties.contract_id)
+    total = sum(
+        row["seconds"] for row in verdict["hours"] if row["contract"] == parties.contract_id
+    )
     assert total == device_seconds
 
 
@@ -77,7 +85,9 @@ def test_sending_the_same_batches_again_changes_nothing(parties: Parties) -> Non
     again = parties.freelancer.ok("POST", "/v1/records", json={"records": lines})
     assert again["accepted"] == 0 and again["already_held"] == len(lines)
     assert again["receipts"] == first
-    genesis = parties.freelancer.ok("POST", "/v1/devices", 200, json={"genesis": parties.device.genesis()})
+    genesis = parties.freelancer.ok(
+        "POST", "/v1/devices", 200, json={"genesis": parties.device.genesis()}
+    )
     assert genesis["head_seq"] == lines[-1]["record"]["seq"]
     week = parties.client.ok("GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}")
     assert week["billable_seconds"] == parties.device.week_seconds(parties.local, START)

@@ -43,7 +43,9 @@ def state(parties: Parties) -> tuple[Any, Any]:
     return devices, week
 
 
-def refuse(parties: Parties, lines: list[dict[str, Any]], code: str, accepted: int = 0) -> dict[str, Any]:
+def refuse(
+    parties: Parties, lines: list[dict[str, Any]], code: str, accepted: int = 0
+) -> dict[str, Any]:
     """Upload ``lines``: refused with ``code`` after ``accepted`` records, and nothing of the
     refused record kept."""
     before = parties.freelancer.ok("GET", "/v1/devices")[0]["head_seq"]
@@ -68,7 +70,9 @@ def test_a_record_changed_after_signing_is_refused(parties: Parties) -> None:
 
 def test_a_bad_signature_is_refused(parties: Parties) -> None:
     lines = three_segments(parties)
-    lines[0]["signature"] = ("0" if lines[0]["signature"][0] != "0" else "1") + lines[0]["signature"][1:]
+    lines[0]["signature"] = ("0" if lines[0]["signature"][0] != "0" else "1") + lines[0][
+        "signature"
+    ][1:]
     before = state(parties)
     refuse(parties, lines, "signature")
     assert state(parties) == before
@@ -86,22 +90,32 @@ def test_a_key_that_is_not_enrolled_is_refused(parties: Parties) -> None:
     refuse(parties, [resign(lines[0], stranger)], "unknown-key")
 
 
-def test_another_freelancers_key_is_refused(server: Server, parties: Parties, tmp_path: Path) -> None:
+def test_another_freelancers_key_is_refused(
+    server: Server, parties: Parties, tmp_path: Path
+) -> None:
     other = make_parties(server, tmp_path, "b")
     theirs = other.device.signer.signing_key()
     lines = three_segments(parties)
     refuse(parties, [resign(lines[0], theirs)], "unknown-key")
     # Nor may they upload this freelancer's records as theirs.
     other.freelancer.refused("POST", "/v1/records", "device-not-enrolled", json={"records": lines})
-    other.freelancer.refused("POST", "/v1/devices", "device-taken", json={"genesis": parties.device.genesis()})
+    other.freelancer.refused(
+        "POST", "/v1/devices", "device-taken", json={"genesis": parties.device.genesis()}
+    )
 
 
-def test_a_record_replayed_for_another_contract_is_refused(server: Server, parties: Parties) -> None:
+def test_a_record_replayed_for_another_contract_is_refused(
+    server: Server, parties: Parties
+) -> None:
     second = parties.client.ok(
         "POST",
         "/v1/contracts",
         201,
-        json={"freelancer": "freelancer-a@example.com", "title": "Other", "hourly_rate_cents": 9000},
+        json={
+            "freelancer": "freelancer-a@example.com",
+            "title": "Other",
+            "hourly_rate_cents": 9000,
+        },
     )
     parties.freelancer.ok("POST", f"/v1/contracts/{second['id']}/accept")
     lines = three_segments(parties)
@@ -124,7 +138,9 @@ def test_a_fork_is_refused(parties: Parties) -> None:
     assert problem["index"] == 0
 
 
-def test_time_overlapping_another_devices_segment_is_refused(parties: Parties, tmp_path: Path) -> None:
+def test_time_overlapping_another_devices_segment_is_refused(
+    parties: Parties, tmp_path: Path
+) -> None:
     lines = three_segments(parties)
     parties.upload(lines)
     laptop = RecordingDevice(tmp_path / "laptop", at(10, 15), seed=5)
@@ -132,7 +148,9 @@ def test_time_overlapping_another_devices_segment_is_refused(parties: Parties, t
     parties.freelancer.ok("POST", "/v1/devices", 201, json={"genesis": laptop.genesis()})
     laptop.track(local, "Same time, other computer", at(10, 15), at(10, 25))
     before = state(parties)
-    problem = parties.freelancer.refused("POST", "/v1/records", "overlap", json={"records": laptop.entries()})
+    problem = parties.freelancer.refused(
+        "POST", "/v1/records", "overlap", json={"records": laptop.entries()}
+    )
     assert problem["accepted"] == 0
     assert state(parties)[1] == before[1]
     laptop.close()
@@ -149,7 +167,11 @@ def test_a_contract_not_accepted_is_refused(server: Server, parties: Parties) ->
         "POST",
         "/v1/contracts",
         201,
-        json={"freelancer": "freelancer-a@example.com", "title": "Not yet", "hourly_rate_cents": 9000},
+        json={
+            "freelancer": "freelancer-a@example.com",
+            "title": "Not yet",
+            "hourly_rate_cents": 9000,
+        },
     )
     local = parties.device.contract(offered["id"], title="Not yet")
     parties.device.track(local, "Early start", at(10, 0), at(10, 10))
@@ -173,7 +195,12 @@ def test_a_locked_week_is_refused(parties: Parties) -> None:
     parties.server.set_time(at(12, 0, day=30))  # Monday 12:00 UTC after the week
     problem = refuse(parties, lines, "week-locked")
     assert "2026-11-23" in problem["detail"]
-    assert parties.client.ok("GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}")["billable_seconds"] == 0
+    assert (
+        parties.client.ok("GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}")[
+            "billable_seconds"
+        ]
+        == 0
+    )
 
 
 def test_records_just_before_the_lock_are_accepted(parties: Parties) -> None:
@@ -186,20 +213,30 @@ def test_screenshots_are_refused_unless_named_and_exact(parties: Parties) -> Non
     lines = three_segments(parties)
     shots = parties.device.screenshots()
     sha256, path = next(iter(shots.items()))
-    parties.freelancer.refused("PUT", f"/v1/screenshots/{sha256}", "screenshot-not-named", data=path.read_bytes())
+    parties.freelancer.refused(
+        "PUT", f"/v1/screenshots/{sha256}", "screenshot-not-named", data=path.read_bytes()
+    )
     parties.upload(lines)
     wrong = path.read_bytes() + b"\0"
     parties.freelancer.refused("PUT", f"/v1/screenshots/{sha256}", "screenshot-hash", data=wrong)
     unnamed = b"\xff\xd8 not a screenshot of any record"
-    parties.freelancer.refused("PUT", f"/v1/screenshots/{sha256_hex(unnamed)}", "screenshot-not-named", data=unnamed)
-    assert parties.freelancer.ok("PUT", f"/v1/screenshots/{sha256}", 201, data=path.read_bytes())["stored"]
-    assert not parties.freelancer.ok("PUT", f"/v1/screenshots/{sha256}", 200, data=path.read_bytes())["stored"]
+    parties.freelancer.refused(
+        "PUT", f"/v1/screenshots/{sha256_hex(unnamed)}", "screenshot-not-named", data=unnamed
+    )
+    assert parties.freelancer.ok("PUT", f"/v1/screenshots/{sha256}", 201, data=path.read_bytes())[
+        "stored"
+    ]
+    assert not parties.freelancer.ok(
+        "PUT", f"/v1/screenshots/{sha256}", 200, data=path.read_bytes()
+    )["stored"]
     parties.client.refused("PUT", f"/v1/screenshots/{sha256}", "wrong-role", data=path.read_bytes())
 
 
 def test_a_screenshot_past_the_size_limit_is_refused(parties: Parties) -> None:
     huge = b"\0" * (16 * 1024 * 1024 + 1)
-    parties.freelancer.refused("PUT", f"/v1/screenshots/{sha256_hex(huge)}", "screenshot-too-large", data=huge)
+    parties.freelancer.refused(
+        "PUT", f"/v1/screenshots/{sha256_hex(huge)}", "screenshot-too-large", data=huge
+    )
 
 
 def test_a_wrong_or_expired_token_is_refused(parties: Parties) -> None:
@@ -216,7 +253,9 @@ def test_logout_revokes_the_token(parties: Parties) -> None:
     parties.freelancer.refused("GET", "/v1/me", "token-unknown")
 
 
-def test_another_users_contract_is_not_found(server: Server, parties: Parties, tmp_path: Path) -> None:
+def test_another_users_contract_is_not_found(
+    server: Server, parties: Parties, tmp_path: Path
+) -> None:
     other = make_parties(server, tmp_path, "c")
     for path in (
         f"/v1/contracts/{parties.contract_id}",
@@ -231,7 +270,9 @@ def test_another_users_contract_is_not_found(server: Server, parties: Parties, t
 
 def test_a_batch_over_the_size_limit_is_refused(parties: Parties) -> None:
     lines = three_segments(parties)
-    parties.freelancer.refused("POST", "/v1/records", "batch-too-large", json={"records": lines * 167})
+    parties.freelancer.refused(
+        "POST", "/v1/records", "batch-too-large", json={"records": lines * 167}
+    )
     assert parties.freelancer.ok("GET", "/v1/devices")[0]["head_seq"] == 0
 
 
@@ -242,10 +283,16 @@ def test_a_batch_over_the_size_limit_is_refused(parties: Parties) -> None:
 )
 def test_malformed_json_is_refused(parties: Parties, body: bytes) -> None:
     parties.freelancer.refused(
-        "POST", "/v1/records", "malformed-json", data=body, headers={"Content-Type": "application/json"}
+        "POST",
+        "/v1/records",
+        "malformed-json",
+        data=body,
+        headers={"Content-Type": "application/json"},
     )
 
 
 def test_a_record_that_is_no_record_is_refused(parties: Parties) -> None:
-    parties.freelancer.refused("POST", "/v1/records", "format", json={"records": [{"record": {}, "signature": "00"}]})
+    parties.freelancer.refused(
+        "POST", "/v1/records", "format", json={"records": [{"record": {}, "signature": "00"}]}
+    )
     parties.freelancer.refused("POST", "/v1/records", "invalid-request", json={"entries": []})
