@@ -3,6 +3,7 @@ through its API, and a recording device on a fake clock."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +17,18 @@ from tests.marketplace.device import RecordingDevice
 from tests.marketplace.server import Api, Server, running
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    with running(tmp_path / "marketplace", START) as found:
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running(tmp_path_factory.mktemp("marketplace") / "data", START) as found:
         yield found
+
+
+@pytest.fixture
+def server(shared_server: Server) -> Server:
+    """The module's server (starting one takes seconds), its clock back at the tests' start;
+    each test makes accounts of its own (``make_parties``)."""
+    shared_server.set_time(START)
+    return shared_server
 
 
 @dataclass
@@ -33,6 +42,8 @@ class Parties:
     contract: dict[str, Any]
     device: RecordingDevice
     local: int
+
+    freelancer_email: str
 
     @property
     def contract_id(self) -> str:
@@ -50,13 +61,21 @@ class Parties:
 
     def upload_screenshots(self) -> int:
         for sha256, path in self.device.screenshots().items():
-            self.freelancer.ok("PUT", f"/v1/screenshots/{sha256}", 201, data=path.read_bytes())
+            answer = self.freelancer.call(
+                "PUT", f"/v1/screenshots/{sha256}", data=path.read_bytes()
+            )
+            assert answer.status_code in (200, 201), answer.text  # 200: the same file is held
         return len(self.device.screenshots())
+
+
+_names = itertools.count(1)
 
 
 def make_parties(
     server: Server, root: Path, name: str = "a", now: datetime = START, **terms: Any
 ) -> Parties:
+    """Accounts of their own (unique on the server), a contract and an enrolled device."""
+    name = f"{name}{next(_names)}"
     api = server.api()
     client = api.sign_up(f"client-{name}@example.com", "client")
     freelancer = api.sign_up(f"freelancer-{name}@example.com", "freelancer")
@@ -73,7 +92,9 @@ def make_parties(
     device = RecordingDevice(root / f"device-{name}", now)
     local = device.contract(contract["id"], rate_cents=offer["hourly_rate_cents"])
     freelancer.ok("POST", "/v1/devices", 201, json={"genesis": device.genesis()})
-    return Parties(server, client, freelancer, contract, device, local)
+    return Parties(
+        server, client, freelancer, contract, device, local, f"freelancer-{name}@example.com"
+    )
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def test_a_record_replayed_for_another_contract_is_refused(
         "/v1/contracts",
         201,
         json={
-            "freelancer": "freelancer-a@example.com",
+            "freelancer": parties.freelancer_email,
             "title": "Other",
             "hourly_rate_cents": 9000,
         },
@@ -168,7 +168,7 @@ def test_a_contract_not_accepted_is_refused(server: Server, parties: Parties) ->
         "/v1/contracts",
         201,
         json={
-            "freelancer": "freelancer-a@example.com",
+            "freelancer": parties.freelancer_email,
             "title": "Not yet",
             "hourly_rate_cents": 9000,
         },
