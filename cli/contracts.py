@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from composition import Composition
+from sync.ledger import Ledger
 from tracker.contract_book import (
     ContractForm,
     add_contract,
@@ -15,6 +16,7 @@ from tracker.contract_book import (
     link_contract,
 )
 from tracker.durations import duration_text
+from tracker.errors import InvalidInput
 from tracker.week import week_billable_seconds
 
 from .program import command
@@ -104,7 +106,18 @@ def run_archive(args: argparse.Namespace, parts: Composition) -> int:
 
 
 def run_link(args: argparse.Namespace, parts: Composition) -> int:
-    contract = link_contract(parts.open_store(), args.id, args.marketplace_id)
+    store = parts.open_store()
+    current = store.contract(args.id)
+    if current.marketplace_id != args.marketplace_id and Ledger(store).names_contract(
+        current.reference
+    ):
+        raise InvalidInput(
+            f"Contract {current.id} ({current.title}) has signed records under "
+            f"{current.reference} already, and a contract goes by one name in the signed diary. "
+            "Add a new contract for the marketplace's and link that one.",
+            code="contract-signed",
+        )
+    contract = link_contract(store, args.id, args.marketplace_id)
     print(
         f"Contract {contract.id} ({safe(contract.title)}) is the marketplace's contract "
         f"{safe(args.marketplace_id)}: segments signed from now on name it."

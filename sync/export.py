@@ -66,7 +66,9 @@ def export_bundle(
     """
     _check_target(out)
     end = period_end or week_start + WEEK
-    scope = Scope(week_start, end, None if contract_id is None else str(contract_id))
+    # Records name a contract linked to a marketplace by the marketplace's id.
+    reference = None if contract_id is None else store.contract(contract_id).reference
+    scope = Scope(week_start, end, reference)
     summary = ExportSummary(out, period_name(scope))
     segments = store.segments_between(scope.start, scope.end, contract_id)
     closed = [s for s in segments if s.end is not None]

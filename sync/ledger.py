@@ -208,6 +208,13 @@ class Ledger:
         rows = self.store.rows_in("signed_records", "segment_id", segment_ids, "seq")
         return {row["segment_id"] for row in rows if row["type"] == "segment"}
 
+    def names_contract(self, contract: str) -> bool:
+        """Whether any signed record names this contract id."""
+        rows = self.store.db.query(
+            "SELECT 1 FROM signed_records WHERE contract = ? LIMIT 1", [contract]
+        )
+        return any(True for _ in rows)
+
     def segment_contracts(self, segment_ids: list[str]) -> dict[str, str]:
         """How the signed records of these segments name their contracts: an amendment names
         its segment's contract exactly so (docs/protocol.md, "amendment")."""

@@ -56,6 +56,7 @@ def test_contract_add_and_list(capsys: pytest.CaptureFixture[str], data_dir: Pat
         "manual_allowed": False,
         "this_week_seconds": 0,
         "archived": False,
+        "marketplace_id": None,
     }
     code, out, _ = run(capsys, data_dir, "contract", "list")
     assert "Website" in out and "40 h" in out
