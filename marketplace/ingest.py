@@ -262,6 +262,12 @@ def _marketplace_checks(
                 "after it: records of a week must reach the marketplace before then.",
                 where,
             )
+    if entry.type == RecordType.SEGMENT and tx.segment(record["segment"]) is not None:
+        raise Problem(
+            "duplicate",
+            f"Segment {record['segment'][:12]} has a record already: a segment is recorded once.",
+            where,
+        )
     if entry.type == RecordType.SEGMENT and record["end"] > record["start"]:
         begin, end = parse_timestamp(record["start"]), parse_timestamp(record["end"])
         others = tx.segments_overlapping(account.id, begin, end)

@@ -296,3 +296,19 @@ def test_a_record_that_is_no_record_is_refused(parties: Parties) -> None:
         "POST", "/v1/records", "format", json={"records": [{"record": {}, "signature": "00"}]}
     )
     parties.freelancer.refused("POST", "/v1/records", "invalid-request", json={"entries": []})
+
+
+def test_a_segment_recorded_twice_is_refused(parties: Parties) -> None:
+    lines = three_segments(parties)
+    parties.upload(lines)
+    key = parties.device.signer.signing_key()
+    head = parties.device.chain()[-1]
+    again = resign(
+        lines[0],
+        key,
+        seq=head.seq + 1,
+        prev=head.hash,
+        id="e" * 32,
+        signed_at=lines[-1]["record"]["signed_at"],
+    )
+    refuse(parties, [again], "duplicate")
