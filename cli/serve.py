@@ -10,6 +10,8 @@ from typing import Any
 
 from composition import Composition
 
+from .terminal import safe
+
 
 def add_commands(commands: Any) -> None:
     serve = commands.add_parser(
@@ -45,22 +47,22 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, composition: Composition) -> int:
-    from marketplace.clock import FileClock, SystemClock
+    from marketplace.clock import Clock, FileClock, SystemClock
+    from marketplace.errors import ClockUnusable, ServerError
     from marketplace.server import serve
 
     if not 0 <= args.port <= 65535:
         print(f"workdiary: --port {args.port} is not a port (0 to 65535).", file=sys.stderr)
         return 2
     data = args.data or composition.data_dir / "marketplace"
-    clock = FileClock(args.clock_file) if args.clock_file else SystemClock()
     try:
+        clock: Clock = FileClock(args.clock_file) if args.clock_file else SystemClock()
         serve(data, args.host, args.port, clock, args.demo, lambda line: print(line, flush=True))
-    except OSError as error:
-        print(
-            f"workdiary: cannot serve on {args.host}:{args.port} with data in {data}: "
-            f"{error.strerror or error}.",
-            file=sys.stderr,
-        )
+    except ClockUnusable as error:
+        print(f"workdiary: {safe(str(error))}", file=sys.stderr)
+        return 2
+    except ServerError as error:
+        print(f"workdiary: {safe(str(error))}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         pass

@@ -9,6 +9,8 @@ from typing import Protocol
 
 from diary.times import parse_timestamp
 
+from .errors import ClockUnusable
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -24,6 +26,13 @@ class FileClock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        try:
+            self.now()
+        except (OSError, ValueError) as error:
+            raise ClockUnusable(
+                f"The clock file {path} cannot be read as a time like 2026-11-25T10:00:00Z "
+                f"({getattr(error, 'strerror', None) or error})."
+            ) from error
 
     def now(self) -> datetime:
         return parse_timestamp(self.path.read_text(encoding="utf-8").strip())

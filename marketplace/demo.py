@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import auth, billing
 from .contracts import new_contract_id
+from .errors import DataDirUnusable
 from .models import Contract, ContractState, LimitChange, Role
 from .service import Marketplace
 
@@ -45,6 +46,12 @@ def seed(market: Marketplace, data_dir: Path) -> Demo:
             [DemoLogin(x["email"], x["password"], Role(x["role"])) for x in saved["logins"]],
             saved["contract"],
         )
+    with market.transaction() as tx:
+        if tx.account_by_email(DEMO_ACCOUNTS[0][0]) is not None:
+            raise DataDirUnusable(
+                f"The demo accounts exist in {data_dir}, but the file that keeps their passwords "
+                f"({path.name}) is gone. Start the demo with a new --data folder."
+            )
     now = market.now()
     logins = [DemoLogin(email, secrets.token_urlsafe(12), role) for email, _, role in DEMO_ACCOUNTS]
     with market.transaction() as tx:

@@ -1,17 +1,22 @@
-"""Running the reference marketplace: open its data dir, seed the demo if asked, and serve
-the API with uvicorn on a socket bound before anything is printed (port 0: a free one)."""
+"""Running the reference marketplace: bind its address first (nothing is made when it cannot
+listen), open its data dir, seed the demo if asked, and serve the API with uvicorn. SIGINT and
+SIGTERM both stop it cleanly: requests in flight finish, the database is closed."""
 
 from __future__ import annotations
 
+import errno
+import signal
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
 from .app import create_app
 from .clock import Clock
 from .demo import Demo, seed
+from .errors import CannotListen
 from .service import open_marketplace
 
 
@@ -23,13 +28,14 @@ def serve(
     demo: bool,
     say: Callable[[str], None],
 ) -> None:
-    market = open_marketplace(data_dir, clock)
+    listener = listen(host, port)
+    try:
+        market = open_marketplace(data_dir, clock)
+    except BaseException:
+        listener.close()
+        raise
     try:
         seeded = seed(market, data_dir) if demo else None
-        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(2048)  # connections wait from here on, until the server accepts them
         url = f"http://{host if ':' not in host else f'[{host}]'}:{listener.getsockname()[1]}"
         if seeded is not None:
             _say_demo(seeded, url, say)
@@ -40,13 +46,50 @@ def serve(
         config = uvicorn.Config(
             create_app(market), log_level="warning", access_log=False, lifespan="off"
         )
-        uvicorn.Server(config).run(sockets=[listener])
+        # uvicorn stops gracefully on SIGTERM, then raises the signal again: with this handler
+        # that ends the process as Ctrl+C does, after the database is closed below.
+        previous = signal.signal(signal.SIGTERM, _stop)
+        try:
+            uvicorn.Server(config).run(sockets=[listener])
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     finally:
         market.close()
+        listener.close()
+
+
+def _stop(number: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` and listening (connections wait from here on)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as error:
+        raise CannotListen(f"{host} is not an address of this machine ({error}).") from error
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as error:
+        listener.close()
+        if error.errno == errno.EADDRINUSE:
+            why = f"port {port} is in use by another program; choose another with --port (0: any free one)"
+        elif error.errno == errno.EACCES:
+            why = f"port {port} needs more rights than this user has; choose one above 1023 with --port"
+        elif error.errno == errno.EADDRNOTAVAIL:
+            why = f"{host} is not an address of this machine"
+        else:
+            why = error.strerror or str(error)
+        raise CannotListen(f"Cannot listen on {host}:{port}: {why}.") from error
+    return listener
 
 
 def _say_demo(demo: Demo, url: str, say: Callable[[str], None]) -> None:
     say(f"Demo accounts on {url}:")
+    width = max(len(login.email) for login in demo.logins)
     for login in demo.logins:
-        say(f"  {login.role.value:<10}  {login.email}  password {login.password}")
+        say(f"  {login.role.value:<10}  {login.email:<{width}}  password {login.password}")
     say(f"  contract    {demo.contract}  (Demo project, accepted by the freelancer)")

@@ -3,6 +3,7 @@ built once at start-up (``open_marketplace``) and handed to the app."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from .auth import authenticate
 from .blobs import BlobStore
 from .blobs.filesystem import FilesystemBlobs
 from .clock import Clock
+from .errors import DataDirUnusable
 from .models import Account
 from .receipt_key import ReceiptKey
 from .storage import Storage, Transaction
@@ -45,14 +47,36 @@ class Marketplace:
 
 def open_marketplace(data_dir: Path, clock: Clock) -> Marketplace:
     """The marketplace whose data is in ``data_dir`` (made if need be, private to its owner):
-    marketplace.sqlite3, screenshots/ and receipt-key.pem."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return Marketplace(
-        storage=SqliteStorage(data_dir / "marketplace.sqlite3"),
-        blobs=FilesystemBlobs(data_dir / "screenshots"),
-        key=ReceiptKey.load_or_create(data_dir / "receipt-key.pem"),
-        clock=clock,
-    )
+    marketplace.sqlite3, screenshots/ and receipt-key.pem; DataDirUnusable says what is wrong."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DataDirUnusable(f"{data_dir} is a file, not a folder for the marketplace's data.")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = ReceiptKey.load_or_create(data_dir / "receipt-key.pem")
+    except OSError as error:
+        raise DataDirUnusable(
+            f"The marketplace's data dir {data_dir} cannot be used: {error.strerror or error}."
+        ) from error
+    except ValueError as error:
+        raise DataDirUnusable(
+            f"The receipt key {data_dir / 'receipt-key.pem'} is damaged ({error}); restore it "
+            "from a backup (a new key would make every receipt so far unverifiable against it)."
+        ) from error
+    database = data_dir / "marketplace.sqlite3"
+    try:
+        storage = SqliteStorage(database)
+    except sqlite3.Error as error:
+        raise DataDirUnusable(
+            f"The marketplace's database {database} cannot be opened or written ({error})."
+        ) from error
+    try:
+        blobs = FilesystemBlobs(data_dir / "screenshots")
+    except OSError as error:
+        storage.close()
+        raise DataDirUnusable(
+            f"The screenshots folder in {data_dir} cannot be made: {error.strerror or error}."
+        ) from error
+    return Marketplace(storage=storage, blobs=blobs, key=key, clock=clock)
 
 
 def marketplace(request: Request) -> Marketplace:
