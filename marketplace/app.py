@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from .body_limit import BodyLimit
 from .problems import Problem
 from .routes import accounts, contracts, records
 from .schemas import EnrollIn, UploadIn
@@ -38,6 +39,7 @@ def create_app(market: Marketplace) -> FastAPI:
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit)
     return app
 
 

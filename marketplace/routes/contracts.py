@@ -163,11 +163,24 @@ def weekly_limit(
         return _contract_json(tx, found, now)
 
 
-def _week(week: str) -> datetime:
+def _week(week: str, contract: Contract) -> datetime:
+    """Monday 00:00 UTC of the named week of ``contract``; 404 for a name that is no week, or a
+    week before the contract was offered."""
     try:
-        return billing.parse_week(week)
+        start = billing.parse_week(week)
     except ValueError as error:
-        raise not_found(f"The week {week[:20]!r} ({error})") from None
+        raise Problem(
+            "not-found",
+            f"There is no billing week {week[:20]!r} ({error}); weeks are named like 2026-W48.",
+        ) from None
+    first = billing.week_start(contract.created_at)
+    if start < first:
+        year, number, _ = first.isocalendar()
+        raise Problem(
+            "not-found",
+            f"The contract began in week {year}-W{number:02d}: it has no week {week} to show.",
+        )
+    return start
 
 
 @router.get(
@@ -185,7 +198,7 @@ def read_week(
         now = market.now()
         found = _visible(tx, signed_in(tx, token, now), contract_id)
         settle_contract(tx, found, now)
-        return week_json(tx, found, _week(week), now)
+        return week_json(tx, found, _week(week, found), now)
 
 
 @router.get(
@@ -206,12 +219,11 @@ def week_bundle(
     market: Market,
 ) -> StreamingResponse:
     """The week as a bundle with the marketplace's receipts: check it with `verify`."""
-    start = _week(week)
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed once sent
     with market.transaction() as tx:
         now = market.now()
         found = _visible(tx, signed_in(tx, token, now), contract_id)
-        write_week_bundle(tx, market.blobs, market.key, found, start, now, spool)
+        write_week_bundle(tx, market.blobs, market.key, found, _week(week, found), now, spool)
     spool.seek(0)
     name = f"workdiary-{found.id}-{week}.zip"
     return StreamingResponse(
@@ -238,7 +250,7 @@ def approve_week(
         now = market.now()
         account = signed_in(tx, token, now)
         found = _visible(tx, account, contract_id)
-        start = _week(week)
+        start = _week(week, found)
         approve(tx, account, found, start, now)
         return week_json(tx, found, start, now)
 
@@ -262,7 +274,7 @@ def dispute_week(
         now = market.now()
         account = signed_in(tx, token, now)
         found = _visible(tx, account, contract_id)
-        start = _week(week)
+        start = _week(week, found)
         _, item = dispute(tx, account, found, start, body.segments, body.reason, now)
         return {
             "id": item.id,

@@ -16,7 +16,7 @@ from diary.limits import LIMITS
 from .. import ingest
 from ..problems import Problem
 from ..schemas import DeviceOut, EnrollIn, ScreenshotOut, UploadIn, UploadOut
-from ..service import Market, Token, signed_in
+from ..service import Market, Marketplace, Token, signed_in
 from .common import problems, stamp
 
 router = APIRouter(tags=["records"])
@@ -43,6 +43,11 @@ async def _body(request: Request, limit: int, code: str) -> bytes:
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _check_token(market: Marketplace, token: str | None) -> None:
+    with market.transaction() as tx:
+        signed_in(tx, token, market.now())
 
 
 def _json_body(data: bytes) -> Any:
@@ -139,7 +144,8 @@ async def upload(
     """Upload up to 500 signed records of one device, in chain order. Records held already are
     answered with their receipts; the first record refused stops the batch: the records before
     it are kept and receipted, and the problem's ``receipts`` and ``index`` say which."""
-    body = _json_body(await _body(request, MAX_BATCH_BYTES, "batch-too-large"))
+    await run_in_threadpool(_check_token, market, token)  # before reading a large body
+    body = _json_body(await _body(request, MAX_BATCH_BYTES, "too-large"))
     if type(body) is not dict or body.keys() != {"records"} or type(body["records"]) is not list:
         raise Problem("invalid-request", 'The body is {"records": [ENTRY, ...]}.')
 

@@ -312,3 +312,29 @@ def test_a_segment_recorded_twice_is_refused(parties: Parties) -> None:
         signed_at=lines[-1]["record"]["signed_at"],
     )
     refuse(parties, [again], "duplicate")
+
+
+def test_a_body_larger_than_any_request_is_refused_before_it_is_read(parties: Parties) -> None:
+    huge = b'{"email": "' + b"a" * 100_000 + b'", "password": "x"}'
+    problem = parties.server.api().refused(
+        "POST", "/v1/sessions", "too-large", data=huge, headers={"Content-Type": "application/json"}
+    )
+    assert "65,536 bytes" in problem["detail"]
+    records = b'{"records": [' + b" " * (40 * 1024 * 1024) + b"]}"
+    parties.server.api().refused("POST", "/v1/records", "unauthorized", data=records)
+    parties.freelancer.refused("POST", "/v1/records", "too-large", data=records)
+
+
+def test_weeks_before_the_contract_do_not_exist(parties: Parties) -> None:
+    for path in ("", "/bundle"):
+        problem = parties.client.refused(
+            "GET", f"/v1/contracts/{parties.contract_id}/weeks/2026-W47{path}", "not-found"
+        )
+        assert "began in week 2026-W48" in problem["detail"]
+    parties.client.refused(
+        "POST", f"/v1/contracts/{parties.contract_id}/weeks/2020-W01/approve", "not-found"
+    )
+    problem = parties.client.refused(
+        "GET", f"/v1/contracts/{parties.contract_id}/weeks/2026-W99", "not-found"
+    )
+    assert "There is no billing week '2026-W99'" in problem["detail"]
