@@ -25,7 +25,9 @@ from .values import contract_number
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    contract = commands.add_parser("contract", help="add, edit, archive or list contracts")
+    contract = commands.add_parser(
+        "contract", help="add, edit, link to a marketplace, archive or list contracts"
+    )
     actions = contract.add_subparsers(dest="contract_command", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="add a contract and print its id")
     add.add_argument("--title", required=True)
@@ -57,7 +59,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "link",
         help="make a contract a marketplace's contract: its segments name the marketplace's id",
     )
-    link.add_argument("id", type=contract_number, metavar="ID")
+    link.add_argument("id", type=contract_number, metavar="ID", help="the contract's number here")
     link.add_argument(
         "marketplace_id", metavar="MARKETPLACE_ID", help="the marketplace's id (m-...)"
     )
@@ -159,6 +161,8 @@ def list_contracts(args: argparse.Namespace, parts: Composition) -> int:
     for row in rows:
         limit = f"{row['weekly_limit_hours']:g} h" if row["weekly_limit_hours"] else "none"
         archived = " (archived)" if row["archived"] else ""
+        if row["marketplace_id"]:
+            archived += f" (marketplace {safe(row['marketplace_id'])})"
         print(
             f"{row['id']:>4}  {safe(row['title'])[:24]:<24} {safe(row['client'])[:20]:<20} "
             f"{row['rate']:>8}  {limit:>6}  {duration_text(row['this_week_seconds'])}{archived}"

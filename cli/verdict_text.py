@@ -104,11 +104,13 @@ def _hours_table(verdict: BundleVerdict) -> list[str]:
     title = "Verified hours (UTC days):"
     if not verdict.ok:
         title = "Hours of the segments that verified (the bundle as a whole does not; UTC days):"
-    lines = [title, f"  {'Contract':<10} {'Day':<12} {'H:MM:SS':>9}"]
+    # A marketplace's contract ids are long (m- and 32 hex digits): the column fits the longest.
+    width = max(10, *(len(contract) for contract, _ in verdict.seconds))
+    lines = [title, f"  {'Contract':<{width}} {'Day':<12} {'H:MM:SS':>9}"]
     totals: dict[str, int] = defaultdict(int)
     for (contract, day), seconds in sorted(verdict.seconds.items()):
         totals[contract] += seconds
-        lines.append(f"  {contract:<10} {day:<12} {clock_text(seconds):>9}")
+        lines.append(f"  {contract:<{width}} {day:<12} {clock_text(seconds):>9}")
     for contract, seconds in sorted(totals.items()):
-        lines.append(f"  {contract:<10} {'total':<12} {clock_text(seconds):>9}")
+        lines.append(f"  {contract:<{width}} {'total':<12} {clock_text(seconds):>9}")
     return lines

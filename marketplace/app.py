@@ -60,12 +60,28 @@ async def _invalid(request: Request, error: RequestValidationError) -> JSONRespo
     errors = error.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return answer(Problem("malformed-json", "The body is not valid JSON."), request)
-    details = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:5]
-    )
-    return answer(
-        Problem("invalid-request", details[:1000] or "The request is not valid."), request
-    )
+    details = "; ".join(_field_error(e) for e in errors[:5])
+    return answer(Problem("invalid-request", details[:1000] or "The request is not valid."), request)
+
+
+#: What a field holds, for the words of a refusal.
+_FORMS = {"email": "an email address like ana@example.com"}
+
+
+def _field_error(error: Any) -> str:
+    """One validation error in words: the field, and what was wrong with it."""
+    where = [str(p) for p in error.get("loc", ()) if p != "body"]
+    field = ".".join(where)
+    kind = error.get("type", "")
+    if not where and kind in ("model_attributes_type", "dict_type", "missing"):
+        return "The body must be a JSON object: send it with Content-Type: application/json."
+    if kind == "missing":
+        return f"{field} is missing"
+    if kind == "extra_forbidden":
+        return f"{field} is not a field this endpoint takes"
+    if kind == "string_pattern_mismatch":
+        return f"{field} is not {_FORMS.get(where[-1], 'in the form it takes')}"
+    return f"{field}: {error.get('msg', 'not valid')}"
 
 
 async def _http(request: Request, error: HTTPException) -> JSONResponse:

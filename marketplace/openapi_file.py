@@ -3,6 +3,7 @@ marketplace.openapi_file`` writes it; a test fails when the committed file is st
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -32,5 +33,9 @@ def text() -> str:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        prog="python -m marketplace.openapi_file",
+        description=f"Write the marketplace's OpenAPI description to {DOCUMENT}.",
+    ).parse_args()
     DOCUMENT.write_text(text(), encoding="utf-8")
     print(f"Wrote {DOCUMENT}", file=sys.stderr)

@@ -338,3 +338,21 @@ def test_weeks_before_the_contract_do_not_exist(parties: Parties) -> None:
         "GET", f"/v1/contracts/{parties.contract_id}/weeks/2026-W99", "not-found"
     )
     assert "There is no billing week '2026-W99'" in problem["detail"]
+
+
+def test_an_invalid_request_says_which_field_and_why(server: Server) -> None:
+    api = server.api()
+    bad = {
+        "email": "not-an-email",
+        "password": "correct horse battery",
+        "name": "A",
+        "role": "client",
+    }
+    problem = api.refused("POST", "/v1/accounts", "invalid-request", json=bad)
+    assert problem["detail"] == "email is not an email address like ana@example.com"
+    problem = api.refused("POST", "/v1/accounts", "invalid-request", data="email=a@b")
+    assert "Content-Type: application/json" in problem["detail"]
+    problem = api.refused(
+        "POST", "/v1/accounts", "invalid-request", json={**bad, "email": "a@b.c", "x": 1}
+    )
+    assert problem["detail"] == "x is not a field this endpoint takes"
