@@ -141,15 +141,15 @@ def verify_extension(
     stopped = (
         [] if bad_index is None else [f for f in failures if f.at in (None, chain[bad_index].at)]
     )
-    counted: dict[str, Counted] = {}
+    changes: dict[str, list[Entry]] = defaultdict(list)
     for entry in accepted:
-        if entry.type == RecordType.SEGMENT:
-            changes = [
-                a
-                for a in accepted
-                if a.type == RecordType.AMENDMENT and a.record["segment"] == entry.record["segment"]
-            ]
-            counted[entry.record["segment"]] = count_entries(entry, changes)
+        if entry.type == RecordType.AMENDMENT:
+            changes[entry.record["segment"]].append(entry)
+    counted = {
+        entry.record["segment"]: count_entries(entry, changes[entry.record["segment"]])
+        for entry in accepted
+        if entry.type == RecordType.SEGMENT
+    }
     return Extension(accepted, stopped, ChainHead.after(accepted, anchor), counted)
 
 

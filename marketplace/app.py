@@ -61,7 +61,9 @@ async def _invalid(request: Request, error: RequestValidationError) -> JSONRespo
     if any(e.get("type") == "json_invalid" for e in errors):
         return answer(Problem("malformed-json", "The body is not valid JSON."), request)
     details = "; ".join(_field_error(e) for e in errors[:5])
-    return answer(Problem("invalid-request", details[:1000] or "The request is not valid."), request)
+    return answer(
+        Problem("invalid-request", details[:1000] or "The request is not valid."), request
+    )
 
 
 #: What a field holds, for the words of a refusal.

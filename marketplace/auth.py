@@ -27,17 +27,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def register(
-    tx: Transaction, email: str, password: str, name: str, role: Role, now: datetime
-) -> Account:
+def hash_password(password: str) -> str:
+    """The argon2id hash of a new password (slow on purpose: call it outside a transaction,
+    which would hold the storage's write lock meanwhile)."""
     if len(password) < MIN_PASSWORD:
         raise Problem("weak-password", f"A password has at least {MIN_PASSWORD} characters.")
+    return _hasher.hash(password)
+
+
+def register(
+    tx: Transaction, email: str, password_hash: str, name: str, role: Role, now: datetime
+) -> Account:
     account = Account(
         id=uuid.uuid4().hex,
         email=email.strip().lower(),
         name=name.strip(),
         role=role,
-        password_hash=_hasher.hash(password),
+        password_hash=password_hash,
         created_at=now,
     )
     try:
@@ -54,14 +60,18 @@ class Login:
     account: Account
 
 
-def login(tx: Transaction, email: str, password: str, now: datetime) -> Login:
-    account = tx.account_by_email(email.strip().lower())
+def check_password(account: Account | None, password: str) -> Account:
+    """The account, if the password is its own; login-failed else, as slowly either way."""
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         account = None
     if account is None:
         raise Problem("login-failed", "The email or the password is wrong.")
+    return account
+
+
+def start_session(tx: Transaction, account: Account, now: datetime) -> Login:
     token = secrets.token_urlsafe(32)
     session = Session(token_hash(token), account.id, now, now + TOKEN_LIFETIME)
     tx.add_session(session)

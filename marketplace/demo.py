@@ -54,11 +54,12 @@ def seed(market: Marketplace, data_dir: Path) -> Demo:
             )
     now = market.now()
     logins = [DemoLogin(email, secrets.token_urlsafe(12), role) for email, _, role in DEMO_ACCOUNTS]
+    hashes = {login.email: auth.hash_password(login.password) for login in logins}
     with market.transaction() as tx:
         ids = {}
         for login, (_, name, _) in zip(logins, DEMO_ACCOUNTS, strict=True):
             ids[login.role] = auth.register(
-                tx, login.email, login.password, name, login.role, now
+                tx, login.email, hashes[login.email], name, login.role, now
             ).id
         contract = Contract(
             id=new_contract_id(),

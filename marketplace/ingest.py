@@ -9,6 +9,7 @@ before it are kept and receipted, nothing of it or after it is.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -345,9 +346,17 @@ def _store(
         if entry.type == RecordType.KEY:
             public = bytes.fromhex(entry.record["public_key"])
             tx.add_key(DeviceKey(key_id(public), entry.device, public, entry.seq))
-    touched = {e.record["segment"] for e in entries if e.type != RecordType.KEY}
-    for segment in sorted(touched):
-        _recount(tx, account, segment)
+    in_batch: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        if entry.type != RecordType.KEY:
+            in_batch[entry.record["segment"]].append(entry)
+    for segment_id, found in in_batch.items():
+        if found[0].type == RecordType.SEGMENT:  # new here: the batch holds all there is of it
+            _put_count(tx, account, found[0], found[1:])
+        else:  # a change to a segment held before: count it with every change so far
+            held = [stored_entry(h) for h in tx.segment_records(segment_id)]
+            segment = next(e for e in held if e.type == RecordType.SEGMENT)
+            _put_count(tx, account, segment, [e for e in held if e.type == RecordType.AMENDMENT])
     names = [
         shot["sha256"]
         for e in entries
@@ -366,16 +375,13 @@ def _canonical(details: Any) -> bytes:
     return canonical(details, plain=True)
 
 
-def _recount(tx: Transaction, account: Account, segment_id: str) -> None:
-    held = tx.segment_records(segment_id)
-    records = [stored_entry(h) for h in held]
-    segment = next(e for e in records if e.type == RecordType.SEGMENT)
-    changes = [e for e in records if e.type == RecordType.AMENDMENT]
+def _put_count(tx: Transaction, account: Account, segment: Entry, changes: list[Entry]) -> None:
+    """Keep what the segment counts for now, with ``changes`` (its amendments)."""
     counted = count_entries(segment, changes)
     record = segment.record
     tx.put_segment(
         Segment(
-            id=segment_id,
+            id=record["segment"],
             device=segment.device,
             account=account.id,
             contract=record["contract"],

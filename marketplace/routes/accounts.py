@@ -33,9 +33,10 @@ def well_known(market: Market) -> dict[str, Any]:
 )
 def register(body: AccountIn, market: Market) -> dict[str, Any]:
     """Open an account as a freelancer or a client (mediators are made by the operator)."""
+    password_hash = auth.hash_password(body.password)  # slow: before the transaction
     with market.transaction() as tx:
         account = auth.register(
-            tx, body.email, body.password, body.name, Role(body.role), market.now()
+            tx, body.email, password_hash, body.name, Role(body.role), market.now()
         )
     return account_json(account)
 
@@ -50,7 +51,10 @@ def register(body: AccountIn, market: Market) -> dict[str, Any]:
 def login(body: LoginIn, market: Market) -> dict[str, Any]:
     """Sign in: a bearer token valid for 30 days, until logout."""
     with market.transaction() as tx:
-        found = auth.login(tx, body.email, body.password, market.now())
+        account = tx.account_by_email(body.email.strip().lower())
+    account = auth.check_password(account, body.password)  # slow: outside any transaction
+    with market.transaction() as tx:
+        found = auth.start_session(tx, account, market.now())
     return {
         "token": found.token,
         "expires_at": stamp(found.session.expires_at),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from diary.chain import ChainHead
+from diary.times import SEGMENT_SECONDS
 
 from ..models import (
     Account,
@@ -428,10 +429,14 @@ class SqliteTransaction:
     def segments_overlapping(
         self, account_id: str, start: datetime, end: datetime
     ) -> list[Segment]:
+        # A segment lies inside one 10-minute slot, so one that overlaps [start, end) starts
+        # less than 600 s before it: the bound lets the index skip the account's history.
         rows = self._all(
-            "SELECT * FROM segments WHERE account = ? AND start < ? AND end > ? AND end > start",
+            "SELECT * FROM segments WHERE account = ? AND start < ? AND start > ? AND end > ?"
+            " AND end > start",
             account_id,
             _ts(end),
+            (_ts(start) or 0) - SEGMENT_SECONDS,
             _ts(start),
         )
         return [self._segment(r) for r in rows]
