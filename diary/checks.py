@@ -123,9 +123,10 @@ def check_details(entry: Entry, deleted: bool = False) -> list[Failure]:
     if wrong:
         return [entry.failure("format", f"The details are malformed: {'; '.join(wrong)}.")]
     try:
-        actual = sha256_hex(canonical(details, plain=True))
+        entry.details_data = canonical(details, plain=True)
     except ValueError as error:
         return [entry.failure("format", f"The details have no canonical form ({error}).")]
+    actual = sha256_hex(entry.details_data)
     if actual != entry.record["details"]:
         return [
             entry.failure(

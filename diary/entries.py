@@ -28,6 +28,8 @@ class Entry:
     claimed_hash: Any = None
     line: int | None = None
     signature_ok: bool = False
+    #: The details' canonical bytes, once ``check_details`` has computed them.
+    details_data: bytes | None = None
 
     @property
     def device(self) -> str:

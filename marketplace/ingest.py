@@ -10,7 +10,7 @@ before it are kept and receipted, nothing of it or after it is.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,11 +22,12 @@ from diary.extension import verify_extension
 from diary.failures import Failure
 from diary.receipts import Receipt
 from diary.records import RecordType, is_device_contract
+from diary.rules import Counted
 from diary.times import parse_timestamp
 from diary.verify import count_entries
 
 from .billing import is_locked, week_start
-from .models import Account, ContractState, Device, DeviceKey, Role, Segment, StoredRecord
+from .models import Account, Contract, ContractState, Device, DeviceKey, Role, Segment, StoredRecord
 from .problems import Problem
 from .receipt_key import ReceiptKey
 from .storage import Transaction
@@ -76,7 +77,7 @@ def enroll(
     _future(entry, now, 0)
     device = Device(entry.device, account.id, now)
     tx.add_device(device)
-    receipt = _store(tx, account, [entry], key, now)[0]
+    receipt = _store(tx, account, [entry], key, now, {})[0]
     return device, receipt, True
 
 
@@ -127,8 +128,8 @@ def upload(
         result.receipts.append(_receipt(held))
         result.already_held += 1
     offset = len(entries) - len(new)
-    accepted, refusal = _verify(tx, account, new, offset, now)
-    result.receipts += _store(tx, account, accepted, key, now)
+    accepted, refusal, counted = _verify(tx, account, new, offset, now)
+    result.receipts += _store(tx, account, accepted, key, now, counted)
     result.accepted = len(accepted)
     if refusal is not None:
         result.refused = refusal
@@ -160,11 +161,11 @@ def _refusal(failure: Failure, index: int) -> Problem:
 
 def _verify(
     tx: Transaction, account: Account, entries: list[Entry], offset: int, now: datetime
-) -> tuple[list[Entry], Problem | None]:
+) -> tuple[list[Entry], Problem | None, Mapping[str, Counted]]:
     """The records of ``entries`` that extend the chain and pass every check, in order, and
     the refusal of the first that does not."""
     if not entries:
-        return [], None
+        return [], None, {}
     device = entries[0].device
     keys = [PublicKey(k.key_id, k.device, k.public_key) for k in tx.keys(device)]
     extension = verify_extension(
@@ -176,18 +177,20 @@ def _verify(
     )
     accepted: list[Entry] = []
     batch_segments: list[Entry] = []
+    contracts: dict[str, Contract | None] = {}
     for index, entry in enumerate(extension.accepted):
         try:
-            _marketplace_checks(tx, account, entry, batch_segments, now, offset + index)
+            _marketplace_checks(tx, account, entry, batch_segments, contracts, now, offset + index)
         except Problem as problem:
-            return accepted, problem
+            return accepted, problem, {}
         accepted.append(entry)
         if entry.type == RecordType.SEGMENT:
             batch_segments.append(entry)
     if extension.failures:
         stopped = offset + len(extension.accepted)
-        return accepted, _refusal(extension.failures[0], stopped)
-    return accepted, None
+        return accepted, _refusal(extension.failures[0], stopped), extension.counted
+    # Every record verify_extension took was kept: what it counted is what was stored.
+    return accepted, None, extension.counted
 
 
 def _known_segments(tx: Transaction, entries: list[Entry]) -> dict[str, Entry]:
@@ -223,6 +226,7 @@ def _marketplace_checks(
     account: Account,
     entry: Entry,
     batch_segments: list[Entry],
+    contracts: dict[str, Contract | None],
     now: datetime,
     index: int,
 ) -> None:
@@ -236,7 +240,9 @@ def _marketplace_checks(
     where = {"index": index, "seq": entry.seq}
     start = _segment_start(tx, entry, batch_segments)
     if not is_device_contract(contract_id):
-        contract = tx.contract(contract_id)
+        if contract_id not in contracts:  # one read a batch, not one a record
+            contracts[contract_id] = tx.contract(contract_id)
+        contract = contracts[contract_id]
         if (
             contract is None
             or contract.freelancer != account.id
@@ -310,7 +316,12 @@ def _receipt(held: StoredRecord) -> Receipt:
 
 
 def _store(
-    tx: Transaction, account: Account, entries: list[Entry], key: ReceiptKey, now: datetime
+    tx: Transaction,
+    account: Account,
+    entries: list[Entry],
+    key: ReceiptKey,
+    now: datetime,
+    counted: Mapping[str, Counted],
 ) -> list[Receipt]:
     """Keep the accepted records with their receipts, the keys they introduce, and what each
     segment they concern counts for now."""
@@ -335,7 +346,7 @@ def _store(
                 # A device's own contract's details are the freelancer's alone: never kept.
                 details=None
                 if entry.details is None or is_device_contract(record["contract"])
-                else _canonical(entry.details),
+                else entry.details_data or _canonical(entry.details),
                 received_at=now,
                 receipt=receipt.data,
                 receipt_signature=receipt.signature,
@@ -352,7 +363,7 @@ def _store(
             in_batch[entry.record["segment"]].append(entry)
     for segment_id, found in in_batch.items():
         if found[0].type == RecordType.SEGMENT:  # new here: the batch holds all there is of it
-            _put_count(tx, account, found[0], found[1:])
+            _put_count(tx, account, found[0], found[1:], counted.get(segment_id))
         else:  # a change to a segment held before: count it with every change so far
             held = [stored_entry(h) for h in tx.segment_records(segment_id)]
             segment = next(e for e in held if e.type == RecordType.SEGMENT)
@@ -375,9 +386,16 @@ def _canonical(details: Any) -> bytes:
     return canonical(details, plain=True)
 
 
-def _put_count(tx: Transaction, account: Account, segment: Entry, changes: list[Entry]) -> None:
-    """Keep what the segment counts for now, with ``changes`` (its amendments)."""
-    counted = count_entries(segment, changes)
+def _put_count(
+    tx: Transaction,
+    account: Account,
+    segment: Entry,
+    changes: list[Entry],
+    counted: Counted | None = None,
+) -> None:
+    """Keep what the segment counts for now, with ``changes`` (its amendments); ``counted``:
+    what verify_extension counted it for, with the same changes."""
+    counted = counted or count_entries(segment, changes)
     record = segment.record
     tx.put_segment(
         Segment(

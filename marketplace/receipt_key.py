@@ -42,7 +42,7 @@ class ReceiptKey:
         return cls(private)
 
     def sign(self, fields: Json) -> Receipt:
-        data = canonical(fields)
+        data = canonical(fields, plain=True)  # ASCII names, strings, integers and null
         return Receipt(fields, data, self._private.sign(data))
 
     def receipt(self, entry: Entry, received_at: datetime) -> Receipt:
