@@ -423,7 +423,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--screenshots", type=int, default=1_000)
     parser.add_argument("--shot-kb", type=int, default=100)
-    parser.add_argument("--batch", type=int, default=100, help="records a request (at most 500)")
+    parser.add_argument("--batch", type=int, default=500, help="records a request (at most 500)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1, help="each with a fresh server")
     parser.add_argument("--floor-rounds", type=int, default=3, help="one before the uploads")
