@@ -21,7 +21,7 @@ from diary.entries import Entry, read_entry
 from diary.extension import verify_extension
 from diary.failures import Failure
 from diary.receipts import Receipt
-from diary.records import RecordType, is_device_contract
+from diary.records import DELETING, RecordType, is_device_contract
 from diary.rules import Counted
 from diary.times import parse_timestamp
 from diary.verify import count_entries
@@ -368,18 +368,28 @@ def _store(
             held = [stored_entry(h) for h in tx.segment_records(segment_id)]
             segment = next(e for e in held if e.type == RecordType.SEGMENT)
             _put_count(tx, account, segment, [e for e in held if e.type == RecordType.AMENDMENT])
-    names = [
-        shot["sha256"]
-        for e in entries
-        if e.type == RecordType.SEGMENT
-        and e.details is not None
-        and not is_device_contract(e.record["contract"])
-        for shot in e.details["screenshots"]
-        if shot["sha256"] is not None
-    ]
-    if names:
-        tx.add_screenshot_names(account.id, names)
+    for entry in entries:
+        if (
+            entry.type == RecordType.SEGMENT
+            and entry.details is not None
+            and not is_device_contract(entry.record["contract"])
+        ):
+            names = [s["sha256"] for s in entry.details["screenshots"] if s["sha256"]]
+            tx.add_screenshot_names(account.id, entry.record["segment"], names)
     return receipts
+
+
+def deleted_screenshots(tx: Transaction, receipts: Sequence[Receipt]) -> set[str]:
+    """The screenshot files of segments a batch deleted: once no segment that counts names one,
+    the marketplace deletes the file (the freelancer deleted it)."""
+    found: set[str] = set()
+    for receipt in receipts:
+        held = tx.record(receipt.record)
+        if held is None or held.type != RecordType.AMENDMENT or held.segment is None:
+            continue
+        if parse_json(held.record)["kind"] in DELETING:
+            found.update(tx.screenshot_names(held.segment))
+    return found
 
 
 def _canonical(details: Any) -> bytes:

@@ -17,6 +17,7 @@ from .. import ingest
 from ..problems import Problem
 from ..schemas import DeviceOut, EnrollIn, ScreenshotOut, UploadIn, UploadOut
 from ..service import Market, Marketplace, Token, signed_in
+from ..storage import Transaction
 from .common import problems, stamp
 
 router = APIRouter(tags=["records"])
@@ -43,6 +44,25 @@ async def _body(request: Request, limit: int, code: str) -> bytes:
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _named(tx: Transaction, account_id: str, sha256: str) -> None:
+    if not tx.names_screenshot(account_id, sha256):
+        raise Problem(
+            "screenshot-not-named",
+            f"No segment of yours that counts names screenshot {sha256[:12]}: upload the "
+            "segment's record first (the screenshots of deleted segments are not taken).",
+        )
+
+
+def _delete_unused(market: Marketplace, candidates: set[str]) -> None:
+    """Delete the files no segment that counts names any more, once the deletions that freed
+    them are committed (a file is never gone while a record that still needs it is not)."""
+    for sha256 in sorted(candidates):
+        with market.transaction() as tx:
+            if tx.names_screenshot(None, sha256):
+                continue
+            market.blobs.delete(sha256)
 
 
 def _check_token(market: Marketplace, token: str | None) -> None:
@@ -154,6 +174,8 @@ async def upload(
             now = market.now()
             account = signed_in(tx, token, now)
             result = ingest.upload(tx, account, body["records"], market.key, now)
+            unused = ingest.deleted_screenshots(tx, result.receipts[result.already_held :])
+        _delete_unused(market, unused)
         receipts = [r.to_json() for r in result.receipts]
         if result.refused is not None:
             problem = result.refused
@@ -210,13 +232,8 @@ async def put_screenshot(
                     f"The file is {int(declared):,} bytes; a screenshot is at most "
                     f"{MAX_SCREENSHOT:,}.",
                 )
-            if not tx.names_screenshot(account.id, sha256):
-                raise Problem(
-                    "screenshot-not-named",
-                    f"No record of yours names screenshot {sha256[:12]}: upload the segment's "
-                    "record first.",
-                )
-        return market.blobs.has(sha256)
+            _named(tx, account.id, sha256)
+            return market.blobs.has(sha256)
 
     held = await run_in_threadpool(authorize)
     data = await _body(request, MAX_SCREENSHOT, "screenshot-too-large")
@@ -225,5 +242,12 @@ async def put_screenshot(
             "screenshot-hash",
             f"The bytes hash to {hashlib.sha256(data).hexdigest()[:12]}, not to {sha256[:12]}.",
         )
-    stored = False if held else await run_in_threadpool(market.blobs.put, sha256, data)
+
+    def store() -> bool:
+        # Under the write lock, named again: a deletion committed meanwhile wins.
+        with market.transaction() as tx:
+            _named(tx, signed_in(tx, token, market.now()).id, sha256)
+            return market.blobs.put(sha256, data)
+
+    stored = False if held else await run_in_threadpool(store)
     return JSONResponse({"sha256": sha256, "stored": stored}, status_code=201 if stored else 200)

@@ -77,7 +77,9 @@ SCHEMA = [
         CREATE INDEX segments_account ON segments(account, start);
         CREATE INDEX segments_contract ON segments(contract, start);
         CREATE TABLE screenshot_names (
-            account TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (account, sha256));
+            segment TEXT NOT NULL, account TEXT NOT NULL, sha256 TEXT NOT NULL,
+            PRIMARY KEY (segment, sha256));
+        CREATE INDEX screenshot_names_sha256 ON screenshot_names(sha256);
         CREATE TABLE weeks (
             contract TEXT NOT NULL REFERENCES contracts(id), start INTEGER NOT NULL,
             state TEXT NOT NULL, billable_seconds INTEGER NOT NULL,
@@ -451,15 +453,26 @@ class SqliteTransaction:
         )
         return [self._segment(r) for r in rows]
 
-    def add_screenshot_names(self, account_id: str, hashes: Sequence[str]) -> None:
+    def add_screenshot_names(self, account_id: str, segment_id: str, hashes: Sequence[str]) -> None:
         self._db.executemany(
-            "INSERT OR IGNORE INTO screenshot_names VALUES (?, ?)",
-            [(account_id, sha) for sha in hashes],
+            "INSERT OR IGNORE INTO screenshot_names VALUES (?, ?, ?)",
+            [(segment_id, account_id, sha) for sha in hashes],
         )
 
-    def names_screenshot(self, account_id: str, sha256: str) -> bool:
+    def screenshot_names(self, segment_id: str) -> list[str]:
+        rows = self._all("SELECT sha256 FROM screenshot_names WHERE segment = ?", segment_id)
+        return [r[0] for r in rows]
+
+    def names_screenshot(self, account_id: str | None, sha256: str) -> bool:
+        """Whether a segment that was not deleted names the file (of the account, or of any
+        account when ``account_id`` is None)."""
         row = self._one(
-            "SELECT 1 FROM screenshot_names WHERE account = ? AND sha256 = ?", account_id, sha256
+            "SELECT 1 FROM screenshot_names n JOIN segments s ON s.id = n.segment"
+            " WHERE n.sha256 = ? AND (? IS NULL OR n.account = ?) AND s.state != 'deleted'"
+            " LIMIT 1",
+            sha256,
+            account_id,
+            account_id,
         )
         return row is not None
 

@@ -144,3 +144,32 @@ def test_the_demo_accounts_sign_in_and_see_their_contract(tmp_path: Path) -> Non
             for line in server.output().splitlines()
             if line.startswith("  ") and "password" in line
         }
+
+
+def test_a_deleted_screenshot_leaves_the_marketplace_too(parties: Parties) -> None:
+    from tracker.edits import delete_screenshot
+
+    device = parties.device
+    device.track(parties.local, "Private screen", at(10, 10), at(10, 20), colour=(200, 30, 30))
+    device.track(parties.local, "Plain screen", at(10, 20), at(10, 40))
+    parties.server.set_time(device.clock.now())
+    parties.upload(device.entries())
+    parties.upload_screenshots()
+    files = parties.server.data / "screenshots"
+    held = {p.stem for p in files.rglob("*.jpg")}
+    private = device.store.segments_between(at(10, 10), at(10, 20), parties.local)[0]
+    shot = device.store.screenshots([private.id])[private.id][0]
+    assert shot.sha256 in held
+    plain = device.store.segments_between(at(10, 20), at(10, 30), parties.local)[0]
+    shared = device.store.screenshots([plain.id])[plain.id][0]
+    delete_screenshot(device.store, device.data_dir, shot.id)
+    delete_screenshot(device.store, device.data_dir, shared.id)  # the next segment has the same
+    device.signer.sign_pending()
+    parties.upload(device.entries())
+    left = {p.stem for p in files.rglob("*.jpg")}
+    assert shot.sha256 not in left
+    assert shared.sha256 in left  # still named by the 10:30 segment, which counts
+    again = parties.freelancer.refused(
+        "PUT", f"/v1/screenshots/{shot.sha256}", "screenshot-not-named", data=b"\xff\xd8"
+    )
+    assert "deleted segments" in again["detail"]
