@@ -5,6 +5,9 @@ exist (404)."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +22,7 @@ from ..contracts import new_contract_id
 from ..models import Account, Contract, ContractState, LimitChange, Role
 from ..problems import Problem, not_found
 from ..schemas import ContractOut, DisputeIn, DisputeOut, LimitIn, OfferIn, WeekOut
-from ..service import Market, Token, signed_in
+from ..service import Market, Marketplace, Token, signed_in
 from ..storage import Transaction
 from ..weeks import approve, dispute, settle_contract, week_json, write_week_bundle
 from .common import account_json, problems, stamp
@@ -32,6 +35,26 @@ def _visible(tx: Transaction, account: Account, contract_id: str) -> Contract:
     if contract is None or account.id not in (contract.client, contract.freelancer):
         raise not_found("That contract")
     return contract
+
+
+@dataclass(frozen=True)
+class _Party:
+    """A signed-in party to a contract, in the request's transaction."""
+
+    tx: Transaction
+    now: datetime
+    account: Account
+    contract: Contract
+
+
+@contextmanager
+def _party(market: Marketplace, token: str | None, contract_id: str) -> Iterator[_Party]:
+    """The request's transaction, its time, the account signed in and the contract, which it
+    must be party to (404 else)."""
+    with market.transaction() as tx:
+        now = market.now()
+        account = signed_in(tx, token, now)
+        yield _Party(tx, now, account, _visible(tx, account, contract_id))
 
 
 def _contract_json(tx: Transaction, contract: Contract, now: datetime) -> dict[str, Any]:
@@ -105,10 +128,8 @@ def contract(
     token: Token,
     market: Market,
 ) -> dict[str, Any]:
-    with market.transaction() as tx:
-        now = market.now()
-        found = _visible(tx, signed_in(tx, token, now), contract_id)
-        return _contract_json(tx, found, now)
+    with _party(market, token, contract_id) as p:
+        return _contract_json(p.tx, p.contract, p.now)
 
 
 @router.post(
@@ -122,10 +143,8 @@ def accept(
     market: Market,
 ) -> dict[str, Any]:
     """The freelancer accepts the contract: from now on its records may name it."""
-    with market.transaction() as tx:
-        now = market.now()
-        account = signed_in(tx, token, now)
-        found = _visible(tx, account, contract_id)
+    with _party(market, token, contract_id) as p:
+        tx, now, account, found = p.tx, p.now, p.account, p.contract
         if account.id != found.freelancer:
             raise Problem("wrong-role", "Only the contract's freelancer accepts it.")
         if found.state is not ContractState.OFFERED:
@@ -149,10 +168,8 @@ def weekly_limit(
 ) -> dict[str, Any]:
     """The client changes the weekly limit: a higher limit (or none) applies this week, a lower
     one from next Monday, so that hours already worked stay billable."""
-    with market.transaction() as tx:
-        now = market.now()
-        account = signed_in(tx, token, now)
-        found = _visible(tx, account, contract_id)
+    with _party(market, token, contract_id) as p:
+        tx, now, account, found = p.tx, p.now, p.account, p.contract
         if account.id != found.client:
             raise Problem("wrong-role", "Only the contract's client sets its weekly limit.")
         current = billing.limit_for(tx.limit_changes(found.id), billing.week_start(now))
@@ -194,11 +211,9 @@ def read_week(
 ) -> dict[str, Any]:
     """A billing week: its state, hours by the protocol's rules, the amount and where the money
     is, and each segment."""
-    with market.transaction() as tx:
-        now = market.now()
-        found = _visible(tx, signed_in(tx, token, now), contract_id)
-        settle_contract(tx, found, now)
-        return week_json(tx, found, _week(week, found), now)
+    with _party(market, token, contract_id) as p:
+        settle_contract(p.tx, p.contract, p.now)
+        return week_json(p.tx, p.contract, _week(week, p.contract), p.now)
 
 
 @router.get(
@@ -220,10 +235,9 @@ def week_bundle(
 ) -> StreamingResponse:
     """The week as a bundle with the marketplace's receipts: check it with `verify`."""
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed once sent
-    with market.transaction() as tx:
-        now = market.now()
-        found = _visible(tx, signed_in(tx, token, now), contract_id)
-        write_week_bundle(tx, market.blobs, market.key, found, _week(week, found), now, spool)
+    with _party(market, token, contract_id) as p:
+        start, found = _week(week, p.contract), p.contract
+        write_week_bundle(p.tx, market.blobs, market.key, found, start, p.now, spool)
     spool.seek(0)
     name = f"workdiary-{found.id}-{week}.zip"
     return StreamingResponse(
@@ -246,13 +260,10 @@ def approve_week(
     market: Market,
 ) -> dict[str, Any]:
     """The client approves a week in review: its amount is released on the release day."""
-    with market.transaction() as tx:
-        now = market.now()
-        account = signed_in(tx, token, now)
-        found = _visible(tx, account, contract_id)
-        start = _week(week, found)
-        approve(tx, account, found, start, now)
-        return week_json(tx, found, start, now)
+    with _party(market, token, contract_id) as p:
+        start = _week(week, p.contract)
+        approve(p.tx, p.account, p.contract, start, p.now)
+        return week_json(p.tx, p.contract, start, p.now)
 
 
 @router.post(
@@ -270,12 +281,10 @@ def dispute_week(
 ) -> dict[str, Any]:
     """The client disputes chosen segments of a week in review, with a reason: their amount
     is held in escrow until a mediator decides."""
-    with market.transaction() as tx:
-        now = market.now()
-        account = signed_in(tx, token, now)
-        found = _visible(tx, account, contract_id)
+    with _party(market, token, contract_id) as p:
+        tx, now, found = p.tx, p.now, p.contract
         start = _week(week, found)
-        _, item = dispute(tx, account, found, start, body.segments, body.reason, now)
+        _, item = dispute(tx, p.account, found, start, body.segments, body.reason, now)
         return {
             "id": item.id,
             "segments": list(item.segments),
