@@ -23,3 +23,32 @@ class RecordsWaiting(EnvironmentProblem):
     written. Signing them needs the system keyring (or they closed while the export ran)."""
 
     code = "export-unsigned"
+
+
+class MarketplaceUnreachable(EnvironmentProblem):
+    """The marketplace did not answer, or answered that it cannot now (a timeout, a lost
+    connection, 429 or 5xx): try again later; nothing waiting is lost."""
+
+    code = "marketplace-unreachable"
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SignInAgain(EnvironmentProblem):
+    """The marketplace does not take the token: it expired or was revoked."""
+
+    code = "sign-in-again"
+
+
+class MarketplaceRefused(EnvironmentProblem):
+    """The marketplace refused a request with a problem code (docs/api.md): not to be retried
+    as it is."""
+
+    code = "marketplace-refused"
+
+    def __init__(self, message: str, *, problem: str, status: int) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.status = status
