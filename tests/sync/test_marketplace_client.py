@@ -93,3 +93,37 @@ def test_the_wait_doubles_with_jitter_up_to_an_hour_and_honours_retry_after() ->
     assert retry_after_seconds("30", NOW) == 30
     assert retry_after_seconds("Mon, 30 Nov 2026 09:01:00 GMT", NOW) == 60
     assert retry_after_seconds("soon", NOW) is None and retry_after_seconds(None, NOW) is None
+
+
+def test_every_fault_of_the_network_is_worth_trying_again_and_loses_nothing(
+    server: Server, tmp_path: Path
+) -> None:
+    from tests.marketplace.proxy import Fault, faulty
+
+    server.set_time(START)
+    parties = make_parties(server, tmp_path)
+    parties.device.track(parties.local, "Checkout page", at(10, 10), at(11, 0))
+    server.set_time(parties.device.clock.now())
+    lines = parties.device.entries()
+    with faulty(server.url, delay=2.0) as proxy:
+        client = MarketplaceClient(proxy.url, parties.freelancer.token, timeout=(2.0, 1.0))
+        retry_afters = []
+        for fault in (
+            Fault.DROP_REQUEST,
+            Fault.DELAY,
+            Fault.ERROR_500,
+            Fault.UNAVAILABLE_503,
+            Fault.LOSE_ANSWER,
+        ):
+            proxy.fail(fault)
+            with pytest.raises(MarketplaceUnreachable) as unreachable:
+                client.upload(lines[:2])
+            retry_afters.append(unreachable.value.retry_after)
+        assert proxy.seen == list(Fault)[1:]
+        assert retry_afters == [None, None, None, 7.0, None]
+        # The server took the batch twice (held back, then lost): sending it again is a no-op.
+        answer = client.upload(lines)
+        assert (answer.already_held, answer.accepted, answer.refusal) == (2, len(lines) - 2, None)
+    week = parties.client.ok("GET", f"/v1/contracts/{parties.contract_id}/weeks/2026-W48")
+    assert week["billable_seconds"] == 3000
+    assert parties.freelancer.ok("GET", "/v1/devices")[0]["head_seq"] == len(lines)
