@@ -26,6 +26,15 @@ ADVICE: dict[str, str] = {
     ),
     "bundle-disk-full": "Free some space, or choose another place with -o.",
     "contract-archived": "Bring it back with: {program} contract unarchive NUMBER",
+    "not-signed-in": "Sign in with: {program} login URL EMAIL",
+    "sign-in-again": "Sign in again with: {program} login URL EMAIL (nothing waiting is lost).",
+    "marketplace-unreachable": (
+        "Nothing waiting is lost: try again with {program} sync, or see {program} status."
+    ),
+    "marketplace-key-changed": (
+        "If the marketplace says it changed its key, sign in again to accept the new one: "
+        "{program} login URL EMAIL"
+    ),
     "export-unsigned": (
         "Once signing works (it needs the system keyring; check with: {program} sign), export "
         "again: export signs what waits first."

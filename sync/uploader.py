@@ -195,15 +195,18 @@ def _sync_screenshots(
 
 
 def waiting_screenshots(
-    store: Store, ledger: Ledger, outbox: Outbox, data_dir: Path
+    store: Store, ledger: Ledger, outbox: Outbox, data_dir: Path, receipted: bool = True
 ) -> list[tuple[str, Path]]:
+    """The screenshot files the marketplace should have and has not: of signed segments of its
+    contracts that count (only of receipted ones with ``receipted``: it takes a file once a
+    record names it)."""
     segments: list[str] = []
     for device in ledger.devices():
         head = outbox.receipted_head(device)
-        if head is None:
+        if head is None and receipted:
             continue
         for signed in ledger.chain(device):
-            if signed.seq > head:
+            if receipted and head is not None and signed.seq > head:
                 break
             if signed.type == RecordType.SEGMENT and not is_device_contract(signed.contract):
                 assert signed.segment_id is not None
