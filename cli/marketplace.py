@@ -123,7 +123,7 @@ def run_logout(args: argparse.Namespace, parts: Composition) -> int:
 
 def run_sync(args: argparse.Namespace, parts: Composition) -> int:
     from sync.contract_cache import refresh_contracts
-    from sync.errors import SignInAgain
+    from sync.errors import MarketplaceUnreachable, SignInAgain
     from sync.ledger import Ledger
     from sync.marketplace_client import MarketplaceClient
     from sync.outbox import Outbox
@@ -139,7 +139,9 @@ def run_sync(args: argparse.Namespace, parts: Composition) -> int:
     if token is None:
         raise SignInAgain(f"This device is signed out of {link.url}.")
     client = MarketplaceClient(link.url, token)
-    refresh_contracts(store, client.contracts(), link.account_id)
+    # Out of reach here, it is out of reach for the round too, which keeps the next attempt.
+    with contextlib.suppress(MarketplaceUnreachable):
+        refresh_contracts(store, client.contracts(), link.account_id)
     report = sync_round(store, Ledger(store), outbox, client, parts.data_dir, parts.clock.now())
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
