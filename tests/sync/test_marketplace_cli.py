@@ -87,6 +87,19 @@ def test_login_sync_status_and_logout(
     assert status["last_success"] is not None
     code, out, _ = run("status")
     assert "Waiting: 0 record(s), 0 screenshot(s)." in out
+    # The round of signing after a segment closes syncs too, in the same short process.
+    before = len(device.chain())
+    device.track(parties.local, "Totals", at(10, 40), at(10, 50))
+    new = len(device.chain()) - before
+    server.set_time(device.clock.now())
+    clock.advance((device.clock.now() - clock.now()).total_seconds())
+    code, out, err = run("sign", "--json")
+    synced = json.loads(out)["sync"]
+    # This device's key is in memory, not in the keyring `sign` reads: `sign` starts a new
+    # chain (a new device, its genesis), and the round enrolls it too.
+    assert new >= 1 and (synced["receipted"], synced["problem"]) == (new + 1, None)
+    assert len(parties.freelancer.ok("GET", "/v1/devices")) == 2
+    assert json.loads(run("status", "--json")[1])["waiting_records"] == 0
     assert run("logout")[0] == 0
     code, out, err = run("sync")
     assert code == 3 and "Sign in again with:" in err
