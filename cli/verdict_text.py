@@ -38,6 +38,7 @@ def verdict_json(verdict: BundleVerdict) -> Json:
         "marketplace": verdict.marketplace,
         "receipts": None if verdict.marketplace is None else verdict.receipted,
         "last_received": verdict.last_received,
+        "receipt_lags": verdict.lags,
         "failures": [f.to_json() for f in verdict.failures],
         "more_failures": verdict.more_failures,
     }
@@ -88,10 +89,28 @@ def _receipts_line(verdict: BundleVerdict) -> str:
     """How many records a marketplace's receipt shows it received, and when the last."""
     assert verdict.marketplace is not None
     last = f", the last at {verdict.last_received}" if verdict.last_received else ""
-    return (
+    line = (
         f"Receipts: {verdict.receipted} of {_count(verdict.records, 'record')} received by "
         f"marketplace {verdict.marketplace[:16]}{last}."
     )
+    lags = sorted(lag["lag_seconds"] for lag in verdict.lags)
+    if lags:
+        line += (
+            f" Segments reached it {_after(lags[0])} to {_after(lags[-1])} after they ended "
+            f"(median {_after(lags[len(lags) // 2])})."
+        )
+    return line
+
+
+def _after(seconds: int) -> str:
+    """A delay in words: 45 s, 12 min, 3 h 05 min, 2 days 4 h."""
+    if seconds < 60:
+        return f"{max(0, seconds)} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return f"{seconds // 86400} days {seconds % 86400 // 3600} h"
 
 
 def _count(number: int, thing: str) -> str:

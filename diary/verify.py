@@ -84,6 +84,9 @@ class Verdict:
     #: time the marketplace received one of them.
     receipted: int = 0
     last_received: str | None = None
+    #: For each in-scope segment whose receipt verified: how long after its end the
+    #: marketplace received it (late is not wrong: offline work arrives late).
+    lags: list[Json] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -157,8 +160,30 @@ def verify_records(
         of_records = [r.received_at for at, r in verified.items() if at in held]
         verdict.receipted = len(of_records)
         verdict.last_received = max(of_records, default=None)
+        verdict.lags = _lags(kept, scope, verdict.received)
     _keep_at_most(verdict, limits.failures)
     return verdict
+
+
+def _lags(kept: list[Entry], scope: Scope, received: Mapping[tuple[str, int], str]) -> list[Json]:
+    """How long after each in-scope segment ended the marketplace received its record."""
+    lags = []
+    for entry in kept:
+        when = received.get(entry.at)
+        if when is None or not scope.holds(entry.record):
+            continue
+        end = entry.record["end"]
+        lags.append(
+            {
+                "segment": entry.record["segment"],
+                "device": entry.device,
+                "seq": entry.seq,
+                "end": end,
+                "received_at": when,
+                "lag_seconds": int((parse_timestamp(when) - parse_timestamp(end)).total_seconds()),
+            }
+        )
+    return lags
 
 
 def _keep_at_most(verdict: Verdict, count: int) -> None:

@@ -83,12 +83,17 @@ def test_verify_says_which_marketplace_received_how_many_records(
     assert text.startswith("Everything verifies: 10 records, 5 screenshots.")
     assert (
         f"Receipts: 10 of 10 records received by marketplace {key_id[:16]}, the last at "
-        f"{_last_received(lines)}.\n"
+        f"{_last_received(lines)}. Segments reached it 1 min to "
     ) in text
     assert main(["verify", str(bundle), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["ok"], report["marketplace"], report["receipts"]) == (True, key_id, 10)
     assert report["last_received"] == _last_received(lines)
+    lags = report["receipt_lags"]
+    assert len(lags) == sum(1 for line in lines if line["record"]["type"] == "segment")
+    for lag in lags:  # each segment's record is received a minute after it was signed
+        ended, received = parse_timestamp(lag["end"]), parse_timestamp(lag["received_at"])
+        assert lag["lag_seconds"] == (received - ended).total_seconds() >= 60
     assert independent_verifier.verify(bundle)["ok"]
     # A device's own bundle carries no receipts, and says nothing of them.
     assert main(["verify", str(week.everything)]) == 0
