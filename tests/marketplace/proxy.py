@@ -9,7 +9,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 
@@ -33,6 +33,9 @@ class FaultyProxy:
         self.fault = Fault.NONE
         self.times = 0
         self.seen: list[Fault] = []
+        #: Called with each request once it is passed on, before the answer is read: tests
+        #: kill the server or the client there, in the middle of a batch.
+        self.on_forwarded: Callable[[bytes], None] | None = None
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
@@ -74,9 +77,14 @@ class FaultyProxy:
             if fault in (Fault.ERROR_500, Fault.UNAVAILABLE_503):
                 client.sendall(_answer(fault))
                 return
-            with socket.create_connection(self.target) as server:
-                server.sendall(request)
-                answer = _read_answer(server)
+            try:
+                with socket.create_connection(self.target) as server:
+                    server.sendall(request)
+                    if self.on_forwarded is not None:
+                        self.on_forwarded(request)
+                    answer = _read_answer(server)
+            except OSError:
+                return  # the server went away: so does this connection
             if fault is Fault.LOSE_ANSWER:
                 return
             if fault is Fault.DELAY:

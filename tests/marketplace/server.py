@@ -52,7 +52,9 @@ class Server:
         if self.demo:
             command.append("--demo")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        with self.log.open("ab") as log:
+        self.url = ""
+        # A fresh log: the address of a server that was killed must not pass for this one's.
+        with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
             )
