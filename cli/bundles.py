@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from composition import Composition
-from diary.times import FIRST_YEAR, LAST_YEAR, WEEK, week_start
+from diary.times import FIRST_YEAR, LAST_YEAR, WEEK, parse_week_name, week_start
 from tracker import __version__
 from tracker.errors import InvalidInput
 
@@ -18,7 +17,6 @@ from .values import contract_number
 
 #: verify's exit code when the bundle was read but something in it does not verify.
 VERIFY_FAILED = 1
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
 EXPORT_DESCRIPTION = (
     "Write a billing week's signed diary (one contract's, or all) as a zip bundle for the "
     "client, who checks it with verify. Export first signs what waits. Every segment of the "
@@ -46,16 +44,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def parse_week(text: str) -> datetime:
     """Monday 00:00 UTC of an ISO week written 2026-W48."""
-    match = _WEEK.fullmatch(text.strip())
-    if match and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-        try:
-            return datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    raise InvalidInput(
-        f"--week takes an ISO week like 2026-W48 (of the years {FIRST_YEAR} to {LAST_YEAR}), "
-        f"not {text[:40]!r}."
-    )
+    try:
+        return parse_week_name(text)
+    except ValueError:
+        raise InvalidInput(
+            f"--week takes an ISO week like 2026-W48 (of the years {FIRST_YEAR} to {LAST_YEAR}), "
+            f"not {text[:40]!r}."
+        ) from None
 
 
 def export_week(args: argparse.Namespace, parts: Composition) -> int:

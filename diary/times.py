@@ -88,6 +88,21 @@ def week_start(when: datetime) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
+_WEEK_NAME = re.compile(r"(\d{4})-W(\d{2})")
+
+
+def parse_week_name(text: str) -> datetime:
+    """Monday 00:00 UTC of the ISO week named like 2026-W48 (of the years a timestamp may
+    name); ValueError for anything else."""
+    match = _WEEK_NAME.fullmatch(text.strip())
+    if match and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        try:
+            return datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)
+        except ValueError:
+            raise ValueError(f"{match[1]} has no week {int(match[2])}") from None
+    raise ValueError(f"a week is named like 2026-W48, of the years {FIRST_YEAR} to {LAST_YEAR}")
+
+
 def overlap_seconds(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> int:
     """Whole seconds that [a_start, a_end) and [b_start, b_end) share."""
     latest_start = max(a_start, b_start)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from diary.times import DAY, WEEK
+from diary.times import DAY, WEEK, parse_week_name, week_start
 
 from .models import LimitChange, Week, WeekState
 
@@ -25,23 +25,9 @@ REVIEW_DEADLINE_AFTER = WEEK + 5 * DAY
 RELEASE_AFTER = WEEK + 9 * DAY
 
 
-def week_start(moment: datetime) -> datetime:
-    """Monday 00:00 UTC of the week holding ``moment``."""
-    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day - timedelta(days=day.weekday())
-
-
 def parse_week(label: str) -> datetime:
     """Monday 00:00 UTC of an ISO week named like 2026-W48; ValueError for anything else."""
-    if len(label) != 8 or label[4:6] != "-W" or not (label[:4] + label[6:]).isdigit():
-        raise ValueError(f"a week is named like 2026-W48, not {label[:20]!r}")
-    year, number = int(label[:4]), int(label[6:])
-    if not 2000 <= year <= 2998:
-        raise ValueError("a week of the years 2000 to 2998")
-    try:
-        return datetime.fromisocalendar(year, number, 1).replace(tzinfo=UTC)
-    except ValueError:
-        raise ValueError(f"{year} has no week {number}") from None
+    return parse_week_name(label)
 
 
 def lock_at(start: datetime) -> datetime:

@@ -10,7 +10,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import auth, billing
+from diary.times import week_start
+
+from . import auth
 from .contracts import new_contract_id
 from .errors import DataDirUnusable
 from .models import Contract, ContractState, LimitChange, Role
@@ -73,7 +75,7 @@ def seed(market: Marketplace, data_dir: Path) -> Demo:
             accepted_at=now,
         )
         tx.add_contract(contract)
-        tx.add_limit_change(LimitChange(contract.id, 40, billing.week_start(now), now))
+        tx.add_limit_change(LimitChange(contract.id, 40, week_start(now), now))
     demo = Demo(logins, contract.id)
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(handle, "w", encoding="utf-8") as file:

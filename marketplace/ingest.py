@@ -23,10 +23,10 @@ from diary.failures import Failure
 from diary.receipts import Receipt
 from diary.records import DELETING, RecordType, is_device_contract
 from diary.rules import Counted
-from diary.times import parse_timestamp
+from diary.times import parse_timestamp, week_start
 from diary.verify import count_entries
 
-from .billing import is_locked, week_start
+from .billing import is_locked
 from .models import Account, Contract, ContractState, Device, DeviceKey, Role, Segment, StoredRecord
 from .problems import Problem
 from .receipt_key import ReceiptKey

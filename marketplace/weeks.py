@@ -11,11 +11,17 @@ from datetime import datetime
 from typing import IO, Any
 
 from diary import bundle_writer
-from diary.bundle_writer import SignedRecord, device_entry, device_stretch, screenshot_hashes
+from diary.bundle_writer import (
+    SignedRecord,
+    device_entry,
+    device_stretch,
+    screenshot_hashes,
+    week_label,
+)
 from diary.canonical import parse_json
 from diary.records import SegmentState
 from diary.rules import amount_cents, over_limit
-from diary.times import WEEK
+from diary.times import WEEK, timestamp, week_start
 from diary.verify import Scope
 
 from .billing import (
@@ -25,7 +31,6 @@ from .billing import (
     release_at,
     review_deadline,
     settle,
-    week_start,
 )
 from .blobs import BlobStore
 from .models import Account, Action, Contract, Dispute, Segment, Week, WeekState
@@ -238,8 +243,8 @@ def week_json(
     billable = week.billable_seconds if week else count.billable_seconds
     return {
         "contract": contract.id,
-        "week": f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}",
-        "start": _stamp(start),
+        "week": week_label(start),
+        "start": timestamp(start),
         "state": (week.state if week else WeekState.OPEN).value,
         "rate_cents": contract.rate_cents,
         "weekly_limit_hours": count.limit_hours,
@@ -249,16 +254,16 @@ def week_json(
         "escrow_cents": (week.amount_cents - week.released_cents) if week else 0,
         "held_cents": week.held_cents if week else 0,
         "released_cents": week.released_cents if week else 0,
-        "locks_at": _stamp(lock_at(start)),
-        "review_deadline": _stamp(review_deadline(start)),
-        "releases_at": _stamp(release_at(start)),
+        "locks_at": timestamp(lock_at(start)),
+        "review_deadline": timestamp(review_deadline(start)),
+        "releases_at": timestamp(release_at(start)),
         "days": [{"day": d, "billable_seconds": s} for d, s in sorted(count.days.items())],
         "segments": [
             {
                 "segment": s.id,
                 "device": s.device,
-                "start": _stamp(s.start),
-                "end": _stamp(s.end),
+                "start": timestamp(s.start),
+                "end": timestamp(s.end),
                 "kind": s.kind,
                 "state": SegmentState.OVER_LIMIT.value
                 if s.state in COUNTING and s.id in count.over_limit
@@ -269,10 +274,6 @@ def week_json(
             for s in count.segments
         ],
     }
-
-
-def _stamp(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def write_week_bundle(
@@ -295,7 +296,7 @@ def write_week_bundle(
     for device in tx.devices(contract.freelancer):
         first = tx.last_signed_before(device.id, start)
         held = tx.chain(device.id, first or 0)
-        if not held or held[-1].signed_at < _stamp(start):
+        if not held or held[-1].signed_at < timestamp(start):
             continue
         chain = [_signed(h) for h in held]
         devices.append(device_entry(chain))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from diary.times import timestamp
+
 from ..models import Account
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -31,7 +33,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def stamp(moment: datetime | None) -> str | None:
-    return None if moment is None else f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+    return None if moment is None else timestamp(moment)
 
 
 def account_json(account: Account) -> dict[str, Any]:

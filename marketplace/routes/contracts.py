@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from diary.times import WEEK
+from diary.times import WEEK, week_start
 
 from .. import billing
 from ..contracts import new_contract_id
@@ -59,7 +59,7 @@ def _party(market: Marketplace, token: str | None, contract_id: str) -> Iterator
 
 def _contract_json(tx: Transaction, contract: Contract, now: datetime) -> dict[str, Any]:
     changes = tx.limit_changes(contract.id)
-    this_week = billing.week_start(now)
+    this_week = week_start(now)
     client, freelancer = tx.account(contract.client), tx.account(contract.freelancer)
     assert client is not None and freelancer is not None
     return {
@@ -107,9 +107,7 @@ def offer(
             created_at=now,
         )
         tx.add_contract(contract)
-        tx.add_limit_change(
-            LimitChange(contract.id, body.weekly_limit_hours, billing.week_start(now), now)
-        )
+        tx.add_limit_change(LimitChange(contract.id, body.weekly_limit_hours, week_start(now), now))
         return _contract_json(tx, contract, now)
 
 
@@ -172,7 +170,7 @@ def weekly_limit(
         tx, now, account, found = p.tx, p.now, p.account, p.contract
         if account.id != found.client:
             raise Problem("wrong-role", "Only the contract's client sets its weekly limit.")
-        current = billing.limit_for(tx.limit_changes(found.id), billing.week_start(now))
+        current = billing.limit_for(tx.limit_changes(found.id), week_start(now))
         hours = body.weekly_limit_hours
         tx.add_limit_change(
             LimitChange(found.id, hours, billing.effective_from(current, hours, now), now)
@@ -190,7 +188,7 @@ def _week(week: str, contract: Contract) -> datetime:
             "not-found",
             f"There is no billing week {week[:20]!r} ({error}); weeks are named like 2026-W48.",
         ) from None
-    first = billing.week_start(contract.created_at)
+    first = week_start(contract.created_at)
     if start < first:
         year, number, _ = first.isocalendar()
         raise Problem(
