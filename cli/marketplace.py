@@ -122,27 +122,16 @@ def run_logout(args: argparse.Namespace, parts: Composition) -> int:
 
 
 def run_sync(args: argparse.Namespace, parts: Composition) -> int:
-    from sync.contract_cache import refresh_contracts
-    from sync.errors import MarketplaceUnreachable, SignInAgain
-    from sync.ledger import Ledger
-    from sync.marketplace_client import MarketplaceClient
+    from sync.auto import sync_now
     from sync.outbox import Outbox
     from sync.tokens import KeyringTokens
-    from sync.uploader import NotSignedIn, sync_round
+    from sync.uploader import NotSignedIn
 
     store = parts.open_store()
-    outbox = Outbox(store)
-    link = outbox.link()
+    link = Outbox(store).link()
     if link is None:
         raise NotSignedIn("This device is not signed in to a marketplace.")
-    token = KeyringTokens().load(link.account_id)
-    if token is None:
-        raise SignInAgain(f"This device is signed out of {link.url}.")
-    client = MarketplaceClient(link.url, token)
-    # Out of reach here, it is out of reach for the round too, which keeps the next attempt.
-    with contextlib.suppress(MarketplaceUnreachable):
-        refresh_contracts(store, client.contracts(), link.account_id)
-    report = sync_round(store, Ledger(store), outbox, client, parts.data_dir, parts.clock.now())
+    report = sync_now(store, link, parts.data_dir, parts.clock.now(), KeyringTokens())
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:

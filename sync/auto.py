@@ -1,7 +1,7 @@
-"""Sync as tracking goes: after each round of signing (in the same short process, so the
-all-day tracker loads neither requests nor the keyring), a round of sync runs when the device
-is signed in to a marketplace and the next attempt is due. Its outcome is a small summary;
-what failed is kept in the outbox for `status` and for the next round."""
+"""Sync now (the `sync` command) and sync as tracking goes: after each round of signing (in the
+same short process, so the all-day tracker loads neither requests nor the keyring), a round of
+sync runs when the device is signed in to a marketplace and the next attempt is due. What
+failed is kept in the outbox for `status` and for the next round."""
 
 from __future__ import annotations
 
@@ -13,13 +13,36 @@ from typing import Any
 from tracker.errors import TrackerError
 from tracker.store import Store
 
-from .contract_cache import refresh_contracts
-from .errors import MarketplaceUnreachable
-from .ledger import Ledger
-from .marketplace_client import MarketplaceClient
-from .outbox import Outbox
+from .errors import SignInAgain
+from .outbox import MarketplaceLink, Outbox
 from .tokens import Tokens
-from .uploader import sync_round
+from .uploader import SyncReport
+
+
+def sync_now(
+    store: Store,
+    link: MarketplaceLink,
+    data_dir: Path,
+    now: datetime,
+    tokens: Tokens,
+    timeout: tuple[float, float] | None = None,
+) -> SyncReport:
+    """Refresh the marketplace's contracts, then a round of sync; its errors as they come."""
+    # Imported here: a device that is not signed in never loads the HTTP client.
+    from .contract_cache import refresh_contracts
+    from .errors import MarketplaceUnreachable
+    from .ledger import Ledger
+    from .marketplace_client import TIMEOUT, MarketplaceClient
+    from .uploader import sync_round
+
+    token = tokens.load(link.account_id)
+    if token is None:
+        raise SignInAgain(f"This device is signed out of {link.url}.")
+    client = MarketplaceClient(link.url, token, timeout=timeout or TIMEOUT)
+    # Out of reach here, it is out of reach for the round too, which keeps the next attempt.
+    with contextlib.suppress(MarketplaceUnreachable):
+        refresh_contracts(store, client.contracts(), link.account_id)
+    return sync_round(store, Ledger(store), Outbox(store), client, data_dir, now)
 
 
 def sync_if_due(
@@ -35,14 +58,8 @@ def sync_if_due(
     if due is not None and now < due:
         return None
     try:
-        token = tokens.load(link.account_id)
-        if token is None:
-            return {"problem": f"Signed out of {link.url}.", "code": "sign-in-again"}
         # Short waits: this runs in the signing process, which a quitting app waits for.
-        client = MarketplaceClient(link.url, token, timeout=(3.0, 20.0))
-        with contextlib.suppress(MarketplaceUnreachable):  # the round says so, and keeps it
-            refresh_contracts(store, client.contracts(), link.account_id)
-        report = sync_round(store, Ledger(store), outbox, client, data_dir, now)
+        report = sync_now(store, link, data_dir, now, tokens, timeout=(3.0, 20.0))
     except TrackerError as error:
         return {"problem": str(error), "code": error.code}
     return {**report.to_json(), "problem": None, "code": None}

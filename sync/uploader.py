@@ -10,7 +10,7 @@ import random
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diary.canonical import parse_json
 from diary.entries import Entry, read_entry
@@ -22,8 +22,10 @@ from tracker.store import Store
 from .backoff import next_attempt
 from .errors import MarketplaceUnreachable
 from .ledger import Ledger, SignedRecord
-from .marketplace_client import MarketplaceClient
 from .outbox import Outbox
+
+if TYPE_CHECKING:  # imported by whoever makes one: the round needs no HTTP library of its own
+    from .marketplace_client import MarketplaceClient
 
 #: Records a request carries: the most the API takes.
 BATCH = 500
