@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -88,7 +87,11 @@ class FaultyProxy:
             if fault is Fault.LOSE_ANSWER:
                 return
             if fault is Fault.DELAY:
-                time.sleep(self.delay)
+                # Hold the answer until the client gives up (it closes the connection) or the
+                # delay passes: the wait ends on the client's timeout, not on a fixed sleep.
+                client.settimeout(self.delay)
+                with contextlib.suppress(OSError):
+                    client.recv(1)
             with contextlib.suppress(OSError):  # the client gave up waiting
                 client.sendall(answer)
 
