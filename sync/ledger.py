@@ -208,6 +208,18 @@ class Ledger:
         rows = self.store.rows_in("signed_records", "segment_id", segment_ids, "seq")
         return {row["segment_id"] for row in rows if row["type"] == "segment"}
 
+    def segment_contracts_up_to(
+        self, device_id: str, last_seq: int | None
+    ) -> list[tuple[str, str]]:
+        """(segment id, contract) of the device's segment records, up to ``last_seq`` (all
+        when None): without reading the records themselves."""
+        rows = self.store.db.query(
+            "SELECT segment_id, contract FROM signed_records WHERE device_id = ? AND type ="
+            " 'segment' AND (? IS NULL OR seq <= ?) ORDER BY seq",
+            [device_id, last_seq, last_seq],
+        )
+        return [(row["segment_id"], row["contract"]) for row in rows]
+
     def names_contract(self, contract: str) -> bool:
         """Whether any signed record names this contract id."""
         rows = self.store.db.query(

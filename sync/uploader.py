@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from diary.canonical import parse_json
 from diary.entries import Entry, read_entry
 from diary.receipts import Receipt, mismatch, signed_by
-from diary.records import DELETING, RecordType, is_device_contract
+from diary.records import DELETING, is_device_contract
 from tracker.errors import EnvironmentProblem
 from tracker.store import Store
 
@@ -207,12 +207,13 @@ def waiting_screenshots(
         head = outbox.receipted_head(device)
         if head is None and receipted:
             continue
-        for signed in ledger.chain(device):
-            if receipted and head is not None and signed.seq > head:
-                break
-            if signed.type == RecordType.SEGMENT and not is_device_contract(signed.contract):
-                assert signed.segment_id is not None
-                segments.append(signed.segment_id)
+        segments += [
+            segment
+            for segment, contract in ledger.segment_contracts_up_to(
+                device, head if receipted else None
+            )
+            if not is_device_contract(contract)
+        ]
     changes = store.amendments(segments)
     found: dict[str, Path] = {}
     for segment_id, shots in store.screenshots(segments).items():
