@@ -16,6 +16,7 @@ from tracker.settings import Settings, load_settings
 from tracker.store import DATABASE_FILE, Store
 
 if TYPE_CHECKING:  # each is imported where it is built: a command loads only what it needs
+    from sync.local_marketplace import LocalMarketplace
     from sync.signer import Signer
     from tracker.engine import Engine
     from tracker.platform import Platform
@@ -57,6 +58,12 @@ class Composition:
         return SigningRunner(
             own_command("--data-dir", str(self.data_dir), "sign", "--json"), report
         )
+
+    def local_marketplace(self) -> LocalMarketplace:
+        """The marketplace on this computer, its data in this data dir (`login --local`)."""
+        from sync.local_marketplace import LocalMarketplace
+
+        return LocalMarketplace(self.data_dir, own_command())
 
     def signer(self, store: Store) -> Signer:
         """The signer itself, with the system keyring: for the sign, keys and export commands."""

@@ -8,7 +8,7 @@ import contextlib
 import getpass
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from composition import Composition
 from tracker.errors import InvalidInput
@@ -16,16 +16,35 @@ from tracker.errors import InvalidInput
 from .program import command
 from .terminal import safe
 
+if TYPE_CHECKING:
+    from sync.signin import SignedIn
+
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     login = commands.add_parser(
-        "login", help="sign this device in to a marketplace (the password is asked for)"
+        "login",
+        help="sign this device in to a marketplace (the password is asked for), or to the "
+        "marketplace on this computer with --local",
     )
-    login.add_argument("url", metavar="URL", help="the marketplace, e.g. http://127.0.0.1:8765")
-    login.add_argument("email", metavar="EMAIL")
+    login.add_argument(
+        "url", metavar="URL", nargs="?", help="the marketplace, e.g. http://127.0.0.1:8765"
+    )
+    login.add_argument("email", metavar="EMAIL", nargs="?")
+    login.add_argument(
+        "--local",
+        action="store_true",
+        help="use a marketplace on this computer (started when needed, its data in the data "
+        "dir, with a demo client and contract) and sign in as its demo freelancer",
+    )
     login.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    login.add_argument(
+        "--accept-new-key",
+        action="store_true",
+        help="take the marketplace's new receipt key when it changed since the last sign-in",
+    )
+    login.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # for the app
     login.set_defaults(run=run_login, needs_data_dir=True)
     logout = commands.add_parser("logout", help="sign this device out of its marketplace")
     logout.set_defaults(run=run_logout, needs_data_dir=True)
@@ -52,51 +71,104 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def run_login(args: argparse.Namespace, parts: Composition) -> int:
-    from sync.contract_cache import refresh_contracts
     from sync.marketplace_client import MarketplaceClient
-    from sync.outbox import MarketplaceLink, Outbox
+    from sync.signin import sign_in
     from sync.tokens import KeyringTokens
 
-    password = _password(args)
-    client = MarketplaceClient(args.url)
-    card = client.card()
-    found = client.login(args.email, password)
-    account = found["account"]
-    if account["role"] != "freelancer":
-        client.logout()
+    if args.local:
+        if args.url or args.email:
+            raise InvalidInput(
+                "login --local signs in to the marketplace on this computer: name no URL or "
+                "email with it.",
+                code="login-arguments",
+            )
+        return _login_local(args, parts)
+    if not args.url or not args.email:
         raise InvalidInput(
-            f"{args.email} is a {account['role']} account: a device signs in as the freelancer "
-            "whose time it tracks.",
-            code="not-a-freelancer",
+            f"Name the marketplace and your email: {command()} login URL EMAIL (or "
+            f"{command()} login --local for the marketplace on this computer).",
+            code="login-arguments",
         )
-    store = parts.open_store()
-    outbox = Outbox(store)
-    before = outbox.link()
-    assert client.token is not None
-    KeyringTokens().save(account["id"], client.token)
-    outbox.set_link(
-        MarketplaceLink(
-            client.url, account["email"], account["id"], card.name, card.key, parts.clock.now()
-        )
+    password = _password(args)
+    signed = sign_in(
+        parts.open_store(),
+        MarketplaceClient(args.url),
+        args.email,
+        password,
+        KeyringTokens(),
+        parts.clock.now(),
+        accept_new_key=args.accept_new_key,
     )
-    cached = refresh_contracts(store, client.contracts(), account["id"])
-    print(f"Signed in to {safe(client.url)} as {safe(account['email'])}.")
-    print(f"The marketplace's receipt key: {_fingerprint(card.key.key_id)}")
-    if before is not None and before.key != card.key:
-        print(
-            f"It is not the key pinned before ({_fingerprint(before.key.key_id)}): receipts are "
-            "now checked against the new one."
-        )
-    for contract in cached.added:
-        print(
-            f"Contract {contract.id}: {safe(contract.title)} ({safe(contract.client)}), from the marketplace."
-        )
-    print(f"Upload what waits with: {command()} sync")
+    _say_signed_in(args, signed)
     return 0
 
 
-def _fingerprint(key_id: str) -> str:
-    return " ".join(key_id[i : i + 4] for i in range(0, 32, 4))
+def _login_local(args: argparse.Namespace, parts: Composition) -> int:
+    from sync.local_marketplace import DEMO_LOGINS
+    from sync.marketplace_client import MarketplaceClient
+    from sync.signin import sign_in
+    from sync.tokens import KeyringTokens
+
+    local = parts.local_marketplace()
+    server = local.start()
+    try:
+        email, password = local.demo_login("freelancer")
+        signed = sign_in(
+            parts.open_store(),
+            MarketplaceClient(server.url),
+            email,
+            password,
+            KeyringTokens(),
+            parts.clock.now(),
+            local=True,
+            accept_new_key=args.accept_new_key,
+        )
+    finally:
+        server.stop()  # only if this command started it: the app's keeps running
+    _say_signed_in(args, signed)
+    if not args.json:
+        print(
+            "The marketplace on this computer runs while Workdiary does (and for each round of "
+            "sync). Its demo client's email and password are in "
+            f"{safe(str(local.dir / DEMO_LOGINS))}."
+        )
+    return 0
+
+
+def _say_signed_in(args: argparse.Namespace, signed: SignedIn) -> None:
+    from sync.signin import fingerprint
+
+    link = signed.link
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "marketplace": link.url,
+                    "email": link.email,
+                    "name": link.name,
+                    "local": link.local,
+                    "receipt_key": link.key.key_id,
+                    "contracts": [
+                        {"id": c.id, "title": c.title, "client": c.client} for c in signed.contracts
+                    ],
+                }
+            )
+        )
+        return
+    print(f"Signed in to {safe(link.url)} as {safe(link.email)}.")
+    print(f"The marketplace's receipt key: {fingerprint(link.key.key_id)}")
+    before = signed.before
+    if before is not None and before.key != link.key:
+        print(
+            f"It replaces the key pinned before ({fingerprint(before.key.key_id)}): receipts "
+            "are now checked against the new one."
+        )
+    for contract in signed.contracts:
+        print(
+            f"Contract {contract.id}: {safe(contract.title)} ({safe(contract.client)}), from "
+            "the marketplace."
+        )
+    print(f"Upload what waits with: {command()} sync")
 
 
 def run_logout(args: argparse.Namespace, parts: Composition) -> int:
@@ -131,7 +203,14 @@ def run_sync(args: argparse.Namespace, parts: Composition) -> int:
     link = Outbox(store).link()
     if link is None:
         raise NotSignedIn("This device is not signed in to a marketplace.")
-    report = sync_now(store, link, parts.data_dir, parts.clock.now(), KeyringTokens())
+    report = sync_now(
+        store,
+        link,
+        parts.data_dir,
+        parts.clock.now(),
+        KeyringTokens(),
+        local=parts.local_marketplace(),
+    )
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -149,6 +228,7 @@ def run_sync(args: argparse.Namespace, parts: Composition) -> int:
 
 def run_status(args: argparse.Namespace, parts: Composition) -> int:
     from sync.status import sync_status
+    from tracker.durations import duration_text
 
     found: dict[str, Any] = sync_status(parts.open_store(), parts.data_dir, parts.clock.now())
     if args.json:
@@ -157,10 +237,13 @@ def run_status(args: argparse.Namespace, parts: Composition) -> int:
     if found["marketplace"] is None:
         print(f"Not signed in to a marketplace. Sign in with: {command()} login URL EMAIL")
         return 0
-    print(f"Marketplace: {safe(found['marketplace'])}, as {safe(found['email'])}.")
+    where = " (the marketplace on this computer)" if found["local"] else ""
+    print(f"Marketplace: {safe(found['marketplace'])}{where}, as {safe(found['email'])}.")
+    oldest = found["oldest_waiting_seconds"]
     print(
         f"Waiting: {found['waiting_records']} record(s), {found['waiting_screenshots']} "
-        "screenshot(s)."
+        "screenshot(s)"
+        + ("." if oldest is None else f"; the oldest segment waits since {duration_text(oldest)}.")
     )
     print(f"Last successful sync: {found['last_success'] or 'never'}.")
     if found["next_attempt"]:

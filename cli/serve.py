@@ -43,6 +43,8 @@ def add_commands(commands: Any) -> None:
         help="read the server's time from FILE (a UTC timestamp like 2026-11-25T10:00:00Z) "
         "instead of the system clock; for tests that move the billing week",
     )
+    # For the local marketplace (sync/local_marketplace.py): it stops with what started it.
+    serve.add_argument("--with-parent", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(run=run, needs_data_dir=False)
 
 
@@ -57,7 +59,15 @@ def run(args: argparse.Namespace, composition: Composition) -> int:
     data = args.data or composition.data_dir / "marketplace"
     try:
         clock: Clock = FileClock(args.clock_file) if args.clock_file else SystemClock()
-        serve(data, args.host, args.port, clock, args.demo, lambda line: print(line, flush=True))
+        serve(
+            data,
+            args.host,
+            args.port,
+            clock,
+            args.demo,
+            lambda line: print(line, flush=True),
+            with_parent=args.with_parent,
+        )
     except ClockUnusable as error:
         print(f"workdiary: {safe(str(error))}", file=sys.stderr)
         return 2

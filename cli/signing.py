@@ -29,7 +29,9 @@ def sign_pending(args: argparse.Namespace, parts: Composition) -> int:
         from sync.auto import sync_if_due
         from sync.tokens import KeyringTokens
 
-        synced = sync_if_due(store, parts.data_dir, parts.clock.now(), KeyringTokens())
+        synced = sync_if_due(
+            store, parts.data_dir, parts.clock.now(), KeyringTokens(), parts.local_marketplace()
+        )
         print(json.dumps({**report.to_json(), "sync": synced}))
         return KeyringUnavailable.exit_code if report.problem else 0
     for notice in report.notices:

@@ -5,8 +5,11 @@ SIGTERM both stop it cleanly: requests in flight finish, the database is closed.
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import socket
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -27,7 +30,11 @@ def serve(
     clock: Clock,
     demo: bool,
     say: Callable[[str], None],
+    *,
+    with_parent: bool = False,
 ) -> None:
+    """Serve until SIGINT or SIGTERM; ``with_parent``: also when the process that started this
+    one ends (however it ends: the local marketplace of an app that crashed stops too)."""
     listener = listen(host, port)
     try:
         market = open_marketplace(data_dir, clock)
@@ -49,6 +56,8 @@ def serve(
         # uvicorn stops gracefully on SIGTERM, then raises the signal again: with this handler
         # that ends the process as Ctrl+C does, after the database is closed below.
         previous = signal.signal(signal.SIGTERM, _stop)
+        if with_parent:
+            _stop_with_parent()
         try:
             uvicorn.Server(config).run(sockets=[listener])
         finally:
@@ -60,6 +69,18 @@ def serve(
 
 def _stop(number: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _stop_with_parent() -> None:
+    """SIGTERM to this process once its parent is gone (it is then adopted by another)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def listen(host: str, port: int) -> socket.socket:

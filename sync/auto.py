@@ -6,6 +6,7 @@ failed is kept in the outbox for `status` and for the next round."""
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from tracker.errors import TrackerError
 from tracker.store import Store
 
 from .errors import SignInAgain
+from .local_marketplace import LocalMarketplace
 from .outbox import MarketplaceLink, Outbox
 from .tokens import Tokens
 from .uploader import SyncReport
@@ -26,8 +28,30 @@ def sync_now(
     now: datetime,
     tokens: Tokens,
     timeout: tuple[float, float] | None = None,
+    local: LocalMarketplace | None = None,
 ) -> SyncReport:
-    """Refresh the marketplace's contracts, then a round of sync; its errors as they come."""
+    """Refresh the marketplace's contracts, then a round of sync; its errors as they come. The
+    marketplace on this computer (``local``) is started for the round if it is not running."""
+    if link.local and local is not None:
+        server = local.start()
+        try:
+            if server.url != link.url:  # its old port was taken: it listens elsewhere now
+                link = replace(link, url=server.url)
+                Outbox(store).set_link(link)
+            return _sync_now(store, link, data_dir, now, tokens, timeout)
+        finally:
+            server.stop()
+    return _sync_now(store, link, data_dir, now, tokens, timeout)
+
+
+def _sync_now(
+    store: Store,
+    link: MarketplaceLink,
+    data_dir: Path,
+    now: datetime,
+    tokens: Tokens,
+    timeout: tuple[float, float] | None,
+) -> SyncReport:
     # Imported here: a device that is not signed in never loads the HTTP client.
     from .contract_cache import refresh_contracts
     from .errors import MarketplaceUnreachable
@@ -46,7 +70,11 @@ def sync_now(
 
 
 def sync_if_due(
-    store: Store, data_dir: Path, now: datetime, tokens: Tokens
+    store: Store,
+    data_dir: Path,
+    now: datetime,
+    tokens: Tokens,
+    local: LocalMarketplace | None = None,
 ) -> dict[str, Any] | None:
     """A round of sync if one is due: None when the device is not signed in, or the next
     attempt is later; else what the round did, or why it could not."""
@@ -59,7 +87,7 @@ def sync_if_due(
         return None
     try:
         # Short waits: this runs in the signing process, which a quitting app waits for.
-        report = sync_now(store, link, data_dir, now, tokens, timeout=(3.0, 20.0))
+        report = sync_now(store, link, data_dir, now, tokens, timeout=(3.0, 20.0), local=local)
     except TrackerError as error:
         return {"problem": str(error), "code": error.code}
     return {**report.to_json(), "problem": None, "code": None}

@@ -58,6 +58,11 @@ OUTBOX_MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO sync_state (id) VALUES (1);
         """,
     ),
+    (
+        "sync_0003_local_marketplace",
+        # 1: the marketplace on this computer, whose address changes when its port was taken.
+        "ALTER TABLE marketplace ADD COLUMN local INTEGER NOT NULL DEFAULT 0;",
+    ),
 ]
 
 
@@ -71,6 +76,8 @@ class MarketplaceLink:
     name: str
     key: MarketplaceKey
     signed_in_at: datetime
+    #: The marketplace on this computer (sync/local_marketplace.py), started when needed.
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,14 +110,14 @@ class Outbox:
         )
         return MarketplaceLink(
             row["url"], row["email"], row["account_id"], row["name"], key,
-            from_epoch(row["signed_in_at"]),
+            from_epoch(row["signed_in_at"]), bool(row["local"]),
         )  # fmt: skip
 
     def set_link(self, link: MarketplaceLink) -> None:
         with self.store.atomic():
             self.store.db.execute("DELETE FROM marketplace")
             self.store.db.execute(
-                "INSERT INTO marketplace VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO marketplace VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     link.url,
                     link.email,
@@ -119,6 +126,7 @@ class Outbox:
                     link.key.key_id,
                     link.key.public_key.hex(),
                     to_epoch(link.signed_in_at),
+                    int(link.local),
                 ],
             )
 
@@ -153,11 +161,13 @@ class Outbox:
         )
         return None if rows[0]["seq"] is None else int(rows[0]["seq"])
 
-    def receipts(self, device_id: str) -> list[Receipt]:
+    def receipts(self, device_id: str, from_seq: int = 0) -> list[Receipt]:
+        """The receipts kept of the device's records from ``from_seq`` on, in seq order."""
         return [
             read_receipt({"receipt": parse_json(row["receipt"]), "signature": row["signature"]})
             for row in self.store.db.query(
-                "SELECT * FROM receipts WHERE device_id = ? ORDER BY seq", [device_id]
+                "SELECT * FROM receipts WHERE device_id = ? AND seq >= ? ORDER BY seq",
+                [device_id, from_seq],
             )
         ]
 

@@ -33,6 +33,7 @@ def sync_status(store: Store, data_dir: Path, now: datetime) -> dict[str, Any]:
     return {
         "marketplace": None if link is None else link.url,
         "email": None if link is None else link.email,
+        "local": link is not None and link.local,
         "receipt_key": None if link is None else link.key.key_id,
         "waiting_records": waiting,
         "waiting_screenshots": len(
