@@ -20,10 +20,14 @@ if TYPE_CHECKING:
     from tracker.platform import Platform
     from tracker.settings import Settings
     from ui.main_window import MainWindow
+    from ui.marketplace_session import MarketplaceSession
 
 
 #: The app's first round of signing waits this long after start-up.
 STARTUP_SIGNING_DELAY_MS = 5000
+#: The first launch's offer of a marketplace opens once the window is on the screen (a dialog
+#: opened before its parent is mapped is placed in a corner, not over it).
+FIRST_OFFER_DELAY_MS = 500
 
 
 def run_app(parts: Composition, program: str) -> int:
@@ -99,7 +103,8 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
     ):
         source.connect(quit_app)
     window.edited.connect(signing.request)  # diary edits are amendments to sign
-    status.changed.connect(window.on_sync_status)
+    status.changed.connect(window.on_signing_report)
+    session = _marketplace_session(parts, window, signing)
     connect_window(window, host.worker)
     if tray is not None:
         tray.show()
@@ -108,6 +113,9 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
     QTimer.singleShot(0, lambda: host.start(window))
     # What an earlier run left unsigned can wait a few seconds: start-up comes first.
     QTimer.singleShot(STARTUP_SIGNING_DELAY_MS, signing.request)
+    session.start()
+    if window.first_launch():  # no marketplace yet: offer one, once
+        QTimer.singleShot(FIRST_OFFER_DELAY_MS, session.ask)
     try:
         return app.exec()
     finally:
@@ -115,8 +123,28 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
         others.close()
         host.stop()
         signing.wait(SIGNING_WAIT_SECONDS)
+        session.stop()  # after the last round, which may sync to it
         crashes.uninstall()
         quit_signals.close()
+
+
+def _marketplace_session(
+    parts: Composition, window: MainWindow, signing: SigningRunner
+) -> MarketplaceSession:
+    """Sign-in and sign-out from the window's sync line; a round of sync right after each."""
+    from composition import own_command
+    from ui.marketplace_session import MarketplaceSession
+
+    session = MarketplaceSession(
+        parts.open_store(), parts.data_dir, own_command(), parts.local_marketplace(), window
+    )
+    window.sync_panel.sign_in_requested.connect(session.ask)
+    window.sync_panel.sign_out_requested.connect(session.sign_out)
+    session.signed_in.connect(window.on_signed_in)
+    session.signed_in.connect(lambda _: signing.request())
+    session.signed_out.connect(signing.request)
+    session.problem.connect(window.show_message)
+    return session
 
 
 def _quitter(app: QApplication) -> Callable[[], None]:

@@ -228,9 +228,12 @@ def run_sync(args: argparse.Namespace, parts: Composition) -> int:
 
 def run_status(args: argparse.Namespace, parts: Composition) -> int:
     from sync.status import sync_status
+    from sync.tokens import KeyringTokens
     from tracker.durations import duration_text
 
-    found: dict[str, Any] = sync_status(parts.open_store(), parts.data_dir, parts.clock.now())
+    found: dict[str, Any] = sync_status(
+        parts.open_store(), parts.data_dir, parts.clock.now(), KeyringTokens()
+    )
     if args.json:
         print(json.dumps(found, indent=2))
         return 0
@@ -239,6 +242,8 @@ def run_status(args: argparse.Namespace, parts: Composition) -> int:
         return 0
     where = " (the marketplace on this computer)" if found["local"] else ""
     print(f"Marketplace: {safe(found['marketplace'])}{where}, as {safe(found['email'])}.")
+    if found["signed_in"] is False:
+        print(f"Signed out: nothing is uploaded until you sign in again ({command()} login).")
     oldest = found["oldest_waiting_seconds"]
     print(
         f"Waiting: {found['waiting_records']} record(s), {found['waiting_screenshots']} "

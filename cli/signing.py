@@ -27,12 +27,17 @@ def sign_pending(args: argparse.Namespace, parts: Composition) -> int:
     report = parts.signer(store).sign_pending()
     if args.json:  # for the tracker and the app, which sign (and sync) through this command
         from sync.auto import sync_if_due
+        from sync.status import sync_status
         from sync.tokens import KeyringTokens
 
         synced = sync_if_due(
             store, parts.data_dir, parts.clock.now(), KeyringTokens(), parts.local_marketplace()
         )
-        print(json.dumps({**report.to_json(), "sync": synced}))
+        status = sync_status(store, parts.data_dir, parts.clock.now(), KeyringTokens())
+        linked = status["marketplace"] is not None
+        print(
+            json.dumps({**report.to_json(), "sync": synced, "status": status if linked else None})
+        )
         return KeyringUnavailable.exit_code if report.problem else 0
     for notice in report.notices:
         print(notice)

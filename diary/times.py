@@ -88,6 +88,16 @@ def week_start(when: datetime) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
+#: A billing week's diary locks on the Monday after it at 12:00 UTC: it is invoiced then, and
+#: the marketplace takes no more of its time.
+LOCK_AFTER = WEEK + timedelta(hours=12)
+
+
+def lock_at(when: datetime) -> datetime:
+    """When the billing week that contains ``when`` locks."""
+    return week_start(when) + LOCK_AFTER
+
+
 _WEEK_NAME = re.compile(r"(\d{4})-W(\d{2})")
 
 

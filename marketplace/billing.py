@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from diary.times import DAY, WEEK, parse_week_name, week_start
+from diary.times import DAY, WEEK, lock_at, parse_week_name, week_start
 
 from .models import LimitChange, Week, WeekState
 
-LOCK_AFTER = WEEK + timedelta(hours=12)
 #: The end of Friday 23:59:59 UTC of the week after.
 REVIEW_DEADLINE_AFTER = WEEK + 5 * DAY
 RELEASE_AFTER = WEEK + 9 * DAY
@@ -28,10 +27,6 @@ RELEASE_AFTER = WEEK + 9 * DAY
 def parse_week(label: str) -> datetime:
     """Monday 00:00 UTC of an ISO week named like 2026-W48; ValueError for anything else."""
     return parse_week_name(label)
-
-
-def lock_at(start: datetime) -> datetime:
-    return start + LOCK_AFTER
 
 
 def review_deadline(start: datetime) -> datetime:

@@ -21,13 +21,12 @@ from diary.bundle_writer import (
 from diary.canonical import parse_json
 from diary.records import SegmentState
 from diary.rules import amount_cents, over_limit
-from diary.times import WEEK, timestamp, week_start
+from diary.times import WEEK, lock_at, timestamp, week_start
 from diary.verify import Scope
 
 from .billing import (
     is_locked,
     limit_for,
-    lock_at,
     release_at,
     review_deadline,
     settle,

@@ -16,6 +16,10 @@ class SigningReport:
     problem: str | None = None
     notices: tuple[str, ...] = ()
     code: str | None = None
+    #: The round of sync after signing (sync/auto.py sync_if_due): None when none ran.
+    sync: dict[str, Any] | None = None
+    #: Where sync stands afterwards (sync/status.py): None when not signed in.
+    status: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -24,6 +28,8 @@ class SigningReport:
             "problem": self.problem,
             "notices": list(self.notices),
             "code": self.code,
+            "sync": self.sync,
+            "status": self.status,
         }
 
     @classmethod
@@ -34,4 +40,10 @@ class SigningReport:
             problem=None if data["problem"] is None else str(data["problem"]),
             notices=tuple(str(n) for n in data["notices"]),
             code=None if data.get("code") is None else str(data["code"]),
+            sync=_object(data.get("sync")),
+            status=_object(data.get("status")),
         )
+
+
+def _object(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None

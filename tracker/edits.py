@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from diary.records import AmendmentKind, SegmentKind, SegmentState
-from diary.times import WEEK, minute_floor, slot_end, slot_start, week_start
+from diary.times import WEEK, lock_at, minute_floor, slot_end, slot_start, week_start
 
 from .errors import EnvironmentProblem, InvalidInput
 from .memo import validate_memo
@@ -72,13 +72,9 @@ def _remove_files(data_dir: Path, shot: Screenshot) -> None:
             ) from error
 
 
-#: A billing week's diary locks on the Monday after it, at 12:00 UTC: it is invoiced then.
-LOCK_AFTER_WEEK = timedelta(hours=12)
-
-
 def week_locked(start: datetime, now: datetime) -> bool:
     """Whether time starting at ``start`` lies in a week whose diary has locked by ``now``."""
-    return now >= week_start(start) + WEEK + LOCK_AFTER_WEEK
+    return now >= lock_at(start)
 
 
 def _refuse_locked(start: datetime, now: datetime) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from diary.records import SegmentState
 from diary.times import MINUTE
+from sync.segment_marks import SyncMark, SyncState
 from tracker.views import SegmentView, segment_activity
 from tracker.zones import Zone
 
@@ -41,6 +42,14 @@ STATE_LOOK: dict[SegmentState, tuple[QColor, Qt.BrushStyle, str]] = {
         "Idle, discarded",
     ),
     SegmentState.OVER_LIMIT: (QColor("#f6dcb3"), Qt.BrushStyle.FDiagPattern, "Over the limit"),
+}
+
+
+#: How each sync state looks in a cell's corner: a sign that reads without colour, and a colour.
+SYNC_LOOK: dict[SyncState, tuple[str, QColor, str]] = {
+    SyncState.RECEIPTED: ("✓", QColor("#1b6e3a"), "Receipted"),
+    SyncState.WAITING: ("↑", QColor("#6b6b6b"), "Waiting to upload"),
+    SyncState.REFUSED: ("✗", QColor("#b3261e"), "Refused"),
 }
 
 
@@ -104,6 +113,7 @@ class SegmentCell(QWidget):
         data_dir: Path,
         zone: Zone,
         contract: str = "",
+        mark: SyncMark | None = None,
     ) -> None:
         super().__init__()
         self.slot = slot
@@ -114,13 +124,17 @@ class SegmentCell(QWidget):
         #: day shows at once and only the cells on screen hold pixmaps.
         self.thumbnail_path: Path | None = None
         self._pixmap: QPixmap | None = None
-        self.show_view(view, contract)
+        self.show_view(view, contract, mark)
 
-    def show_view(self, view: SegmentView | None, contract: str = "") -> None:
+    def show_view(
+        self, view: SegmentView | None, contract: str = "", mark: SyncMark | None = None
+    ) -> None:
         """Show the slot's segment as it is now (the diary reloads while time is tracked).
 
-        ``contract`` names the segment's contract, for a diary of all contracts."""
+        ``contract`` names the segment's contract, for a diary of all contracts; ``mark``
+        says where it stands with the marketplace."""
         self.view = view
+        self.mark = mark if view is not None else None
         self.contract_text = contract if view is not None else ""
         self.minute_states = [UNTRACKED] * 10
         self.memo_text = ""
@@ -148,8 +162,9 @@ class SegmentCell(QWidget):
             self.minute_states = minute_states(view)
         self.memo_text = view.memo
         contract = f", {self.contract_text}" if self.contract_text else ""
+        synced = f", {SYNC_LOOK[self.mark.state][2].lower()}" if self.mark else ""
         self.setAccessibleName(
-            f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}{contract}: {view.memo}"
+            f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}{contract}{synced}: {view.memo}"
         )
         shot = next((s for s in view.screenshots if s.thumb_path), None)
         if shot is not None and shot.thumb_path and (self._data_dir / shot.thumb_path).exists():
@@ -163,6 +178,9 @@ class SegmentCell(QWidget):
         return self._pixmap
 
     # Geometry of the painted parts -----------------------------------------------------------
+
+    def title_rect(self) -> QRect:
+        return QRect(PAD, PAD, self.width() - 2 * PAD, self.fontMetrics().height())
 
     def contract_rect(self) -> QRect:
         line = self.fontMetrics().height()
@@ -212,7 +230,9 @@ class SegmentCell(QWidget):
         if event.type() == QEvent.Type.ToolTip and self.view is not None:
             assert isinstance(event, QHelpEvent)
             point = event.pos()
-            if self.bars_rect().contains(point):
+            if self.mark is not None and self.title_rect().contains(point):
+                text = self.mark.text
+            elif self.bars_rect().contains(point):
                 text = self.bars_tooltip()
             elif self.thumbnail_rect().contains(point):
                 missing = next(
@@ -234,10 +254,12 @@ class SegmentCell(QWidget):
         painter.setPen(palette.color(QPalette.ColorRole.Mid))
         painter.drawRect(frame)
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-        line = self.fontMetrics().height()
-        painter.drawText(
-            QRect(PAD, PAD, self.width() - 2 * PAD, line), Qt.AlignmentFlag.AlignLeft, self.title
-        )
+        painter.drawText(self.title_rect(), Qt.AlignmentFlag.AlignLeft, self.title)
+        if self.mark is not None:
+            sign, colour, _ = SYNC_LOOK[self.mark.state]
+            painter.setPen(colour)
+            painter.drawText(self.title_rect(), Qt.AlignmentFlag.AlignRight, sign)
+            painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         if self.contract_text:
             contract = self.contract_rect()
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
@@ -272,10 +294,23 @@ class Legend(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setMinimumHeight(self.fontMetrics().height() + 6)
+        #: The sync signs too, when the device is signed in to a marketplace.
+        self.sync_shown = False
+
+    def set_sync_shown(self, shown: bool) -> None:
+        if shown != self.sync_shown:
+            self.sync_shown = shown
+            self.updateGeometry()
+            self.update()
 
     def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
         width = sum(metrics.horizontalAdvance(label) + 40 for _, _, label in STATE_LOOK.values())
+        if self.sync_shown:
+            width += sum(
+                metrics.horizontalAdvance(f"{sign} {label}") + 16
+                for sign, _, label in SYNC_LOOK.values()
+            )
         return QSize(width, metrics.height() + 6)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -289,4 +324,13 @@ class Legend(QWidget):
             x += swatch.width() + 6
             painter.drawText(x, 3 + metrics.ascent(), label)
             x += metrics.horizontalAdvance(label) + 16
+        if self.sync_shown:
+            text = self.palette().color(QPalette.ColorRole.WindowText)
+            for sign, colour, label in SYNC_LOOK.values():
+                painter.setPen(colour)
+                painter.drawText(x, 3 + metrics.ascent(), sign)
+                x += metrics.horizontalAdvance(sign + " ")
+                painter.setPen(text)
+                painter.drawText(x, 3 + metrics.ascent(), label)
+                x += metrics.horizontalAdvance(label) + 16
         painter.end()

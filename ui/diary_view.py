@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from diary.records import SegmentState
+from sync.segment_marks import SyncMark, linked, sync_marks
 from tracker.clock import Clock
 from tracker.day_grid import HourRow, day_rows, day_slots
 from tracker.durations import clock_text
@@ -70,6 +71,8 @@ class DiaryView(QWidget):
         self._grid_key: Hashable = None
         #: The day and zone the grid was built for: the scroll position is kept within a day.
         self._day_shown: tuple[date, Zone] | None = None
+        #: Where each shown segment stands with the marketplace (none: not signed in).
+        self._marks: dict[str, SyncMark] = {}
         #: The segments an open dialog acts on, fixed when it opened.
         self._delete_target: list[str] = []
         self._memo_target: list[str] = []
@@ -129,7 +132,8 @@ class DiaryView(QWidget):
         actions.addWidget(self.message, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(Legend())
+        self.legend = Legend()
+        layout.addWidget(self.legend)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.details)
         layout.addLayout(actions)
@@ -232,6 +236,8 @@ class DiaryView(QWidget):
             self._store.segments_between(first, end, chosen_id(self.contract))
         )
         names = self._contract_names()
+        self._marks = sync_marks(self._store, [v.segment for v in views])
+        self.legend.set_sync_shown(linked(self._store))
         self._show(day_rows(zone, day, views), names, keep_scroll=self._day_shown == (day, zone))
         self._day_shown = (day, zone)
         shown = {v.segment.id for v in views}
@@ -281,9 +287,10 @@ class DiaryView(QWidget):
         else:
             placed = (v for row in rows for s in row.slots for v in (s.views or (None,)))
             for cell, view in zip(self.cells, placed, strict=True):
-                name = _name(view, names)
-                if view != cell.view or name != cell.contract_text:  # mostly one cell, or none
-                    cell.show_view(view, name)
+                name, mark = _name(view, names), self._mark(view)
+                # Mostly one cell, or none.
+                if view != cell.view or name != cell.contract_text or mark != cell.mark:
+                    cell.show_view(view, name, mark)
         self._grid_key = key
         self.rows = rows
 
@@ -309,7 +316,12 @@ class DiaryView(QWidget):
                 stack = QVBoxLayout()
                 for view in slot.views or (None,):
                     cell = SegmentCell(
-                        slot.start, view, self._data_dir, self.zone, _name(view, names)
+                        slot.start,
+                        view,
+                        self._data_dir,
+                        self.zone,
+                        _name(view, names),
+                        self._mark(view),
                     )
                     cell.selected = view is not None and view.segment.id in self._selected
                     cell.toggled.connect(self.on_cell_toggled)
@@ -323,6 +335,9 @@ class DiaryView(QWidget):
             bar.setValue(value)
         if previous is not None:
             previous.deleteLater()  # the old grid and its cells go once this one is painted
+
+    def _mark(self, view: SegmentView | None) -> SyncMark | None:
+        return None if view is None else self._marks.get(view.segment.id)
 
     def selected_views(self) -> list[SegmentView]:
         return [c.view for c in self.cells if c.selected and c.view is not None]

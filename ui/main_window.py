@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from diary.times import SEGMENT, slot_start
+from sync.segment_marks import link_summary
 from tracker.clock import Clock
 from tracker.durations import clock_text
 from tracker.edits import delete_screenshot
@@ -58,8 +59,11 @@ from .combo import chosen_id
 from .database_watcher import DatabaseWatcher
 from .icons import app_icon
 from .messages import explain
+from .sync_panel import SyncPanel
 
 if TYPE_CHECKING:
+    from sync.signing import SigningReport
+
     # The views and dialogs are imported and made when first opened: the window starts lighter.
     from .contract_dialog import ContractDialog
     from .diary_view import DiaryView
@@ -201,12 +205,8 @@ class MainWindow(QMainWindow):
         self.diary_button = QPushButton("Work diary")
         self.timesheet_button = QPushButton("Timesheet")
         self.settings_button = QPushButton("Settings")
-        self.sync_status = QLabel("Sync: not connected to a marketplace.")
-        self.sync_status.setWordWrap(True)
-        self.sync_status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        # Room for two lines from the start: the status arrives a few seconds after launch and
-        # must not push anything around when it does.
-        self.sync_status.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
+        self.sync_panel = SyncPanel(self._clock)
+        self.sync_status = self.sync_panel.status
 
         contract_row = QHBoxLayout()
         contract_row.addWidget(self.contract_picker, 1)
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(views)
         layout.addLayout(messages)
         layout.addStretch(1)
-        layout.addWidget(self.sync_status)
+        layout.addWidget(self.sync_panel)
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
@@ -619,8 +619,33 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def on_sync_status(self, text: str) -> None:
-        self.sync_status.setText(text)
+        self.sync_panel.show_text(text)
         self._fit_height()
+
+    def first_launch(self) -> bool:
+        """True once: on the first start with no marketplace, when one is offered."""
+        if self._ui_state.value("marketplace/offered") or link_summary(self._store):
+            return False
+        self._ui_state.setValue("marketplace/offered", True)
+        self._ui_state.sync()
+        return True
+
+    @Slot(object)
+    def on_signed_in(self, found: dict[str, object]) -> None:
+        """Signed in: the marketplace's contracts are in the picker; the first new one chosen."""
+        contracts = found.get("contracts")
+        first = contracts[0] if isinstance(contracts, list) and contracts else None
+        self.refresh_contracts(select=first["id"] if isinstance(first, dict) else None)
+        self.sync_panel.set_signed_in(True)
+        self.sync_panel.show_text(f"Sync: signed in to {found.get('marketplace')}; uploading…")
+
+    @Slot(object)
+    def on_signing_report(self, report: SigningReport) -> None:
+        """A round of signing and sync ended: the sync line, and the diary's sync marks."""
+        self.sync_panel.show_report(report)
+        self._fit_height()
+        if self.diary is not None:
+            self.diary.reload()
 
     # Showing ---------------------------------------------------------------------------------
 

@@ -1,0 +1,17 @@
+"""The end-to-end tests' data dirs: the app's one-time offer of a marketplace was answered, so
+that no dialog takes the focus from the window the tests type into (tests of the offer make a
+data dir of their own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    (path / "ui-state.ini").write_text("[marketplace]\noffered=true\n", encoding="utf-8")
+    return path

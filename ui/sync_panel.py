@@ -1,0 +1,184 @@
+"""The main window's sync line: signed in or not (and a button to change it), what waits to reach
+the marketplace, the last sync, why it stopped; and a warning when time that has not reached the
+marketplace nears its week's lock (Monday 12:00 UTC), a stronger one once it missed it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from diary.times import parse_timestamp
+from sync.signing import SigningReport
+from tracker.clock import Clock
+from tracker.durations import duration_text
+
+from .messages import advice
+
+NOT_CONNECTED = "Sync: not connected to a marketplace."
+#: Time that has not reached the marketplace this long before its week locks is warned about.
+WARN_BEFORE_LOCK = timedelta(hours=24)
+WARNING_STYLE = "color: #8a5a00;"
+MISSED_STYLE = "color: #b3261e; font-weight: bold;"
+
+
+def signing_text(report: SigningReport) -> str:
+    """What signing says: everything signed, or why records wait."""
+    if report.problem:
+        waiting = f"{report.waiting} record(s)" if report.waiting >= 0 else "Records"
+        more = advice(report.code)
+        return f"{waiting} wait to be signed: {report.problem}" + (f" {more}" if more else "")
+    return "Everything recorded is signed on this device."
+
+
+def status_line(report: SigningReport, now: datetime) -> str:
+    """The whole sync line after a round of signing (and of sync, when signed in)."""
+    status = report.status
+    if status is None:
+        return f"{NOT_CONNECTED} {signing_text(report)}"
+    where = (
+        "the marketplace on this computer"
+        if status.get("local")
+        else str(status.get("marketplace"))
+    )
+    records, shots = status.get("waiting_records", 0), status.get("waiting_screenshots", 0)
+    if status.get("signed_in") is False:
+        return (
+            f"Sync: signed out of {where} ({status.get('email')}). {records} record(s) and "
+            f"{shots} screenshot(s) wait here until you sign in again."
+        )
+    parts = [f"Sync: signed in to {where} as {status.get('email')}."]
+    if records or shots:
+        parts.append(f"{records} record(s) and {shots} screenshot(s) wait to be uploaded.")
+    else:
+        parts.append("Everything signed is uploaded and receipted.")
+    parts.append(f"Last sync: {_ago(status.get('last_success'), now)}.")
+    parts += _why_stopped(report.sync or {}, status, now)
+    if report.problem:
+        parts.append(signing_text(report))
+    return " ".join(parts)
+
+
+def _why_stopped(synced: dict[str, Any], status: dict[str, Any], now: datetime) -> list[str]:
+    if status.get("refused_code"):
+        return [
+            f"The marketplace refused a record ({status['refused_code']}): "
+            f"{status.get('refused_detail') or ''} Nothing after it is uploaded."
+        ]
+    if synced.get("problem"):
+        return [str(synced["problem"])]
+    if status.get("next_attempt") and status.get("last_error"):
+        moment = parse_timestamp(status["next_attempt"])
+        when = "now" if moment <= now else f"in {duration_text(_seconds(moment - now))}"
+        return [f"{status['last_error']} Next try {when}."]
+    return []
+
+
+def lock_warning(locks_at: str | None, now: datetime) -> tuple[str, str] | None:
+    """(text, style) when time that has not reached the marketplace is within a day of its
+    week's lock, or missed it; else None."""
+    if locks_at is None:
+        return None
+    lock = parse_timestamp(locks_at)
+    if now >= lock:
+        return (
+            f"Time of the week that locked on {lock:%A %Y-%m-%d} at 12:00 UTC did not reach "
+            "the marketplace in time: the marketplace refuses it now, so it will not be billed "
+            "as tracked. Tell your client, and sync the rest of your time now.",
+            MISSED_STYLE,
+        )
+    if lock - now <= WARN_BEFORE_LOCK:
+        return (
+            f"Time of this billing week has not reached the marketplace, and the week locks "
+            f"{lock:%A} at 12:00 UTC (in {duration_text(_seconds(lock - now))}). Connect to the "
+            "internet so that it can be uploaded before then.",
+            WARNING_STYLE,
+        )
+    return None
+
+
+def _ago(stamp: str | None, now: datetime) -> str:
+    if stamp is None:
+        return "never"
+    seconds = _seconds(now - parse_timestamp(stamp))
+    return "just now" if seconds < 60 else f"{duration_text(seconds)} ago"
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds()))
+
+
+class SyncPanel(QWidget):
+    """Signals: ``sign_in_requested()``, ``sign_out_requested()``."""
+
+    sign_in_requested = Signal()
+    sign_out_requested = Signal()
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self._clock = clock
+        self._report: SigningReport | None = None
+        self.status = QLabel(NOT_CONNECTED)
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Room for two lines from the start: the status arrives a few seconds after launch and
+        # must not push anything around when it does.
+        self.status.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        self.account_button = QPushButton("Sign in…")
+        self.account_button.setToolTip("Sign in to a marketplace to upload your work diary")
+        self.account_button.clicked.connect(self._on_account_clicked)
+        self._signed_in = False
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.status, 1)
+        row.addWidget(self.account_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.warning)
+        layout.addLayout(row)
+        # The line says "5 min ago" and the lock comes nearer: both are read again each minute.
+        self._minutes = QTimer(self)
+        self._minutes.setInterval(60_000)
+        self._minutes.timeout.connect(self.refresh)
+        self._minutes.start()
+
+    def set_signed_in(self, signed_in: bool) -> None:
+        self._signed_in = signed_in
+        self.account_button.setText("Sign out" if signed_in else "Sign in…")
+        self.account_button.setToolTip(
+            "Sign this device out of its marketplace (what waits stays here)"
+            if signed_in
+            else "Sign in to a marketplace to upload your work diary"
+        )
+
+    def show_report(self, report: SigningReport) -> None:
+        self._report = report
+        status = report.status
+        self.set_signed_in(status is not None and status.get("signed_in") is not False)
+        self.refresh()
+
+    def show_text(self, text: str) -> None:
+        """A line of its own (signing in or out is under way, say) until the next report."""
+        self.status.setText(text)
+
+    @Slot()
+    def refresh(self) -> None:
+        if self._report is None:
+            return
+        now = self._clock.now()
+        self.status.setText(status_line(self._report, now))
+        status = self._report.status or {}
+        warning = lock_warning(status.get("locks_at"), now)
+        self.warning.setVisible(warning is not None)
+        if warning is not None:
+            self.warning.setText(warning[0])
+            self.warning.setStyleSheet(warning[1])
+
+    def _on_account_clicked(self) -> None:
+        (self.sign_out_requested if self._signed_in else self.sign_in_requested).emit()
