@@ -22,7 +22,9 @@ EXPORT_DESCRIPTION = (
     "client, who checks it with verify. Export first signs what waits. Every segment of the "
     "week, and every change to one, must be signed: if signing cannot happen (no system "
     "keyring), nothing is written and the exit code is 3. A week without segments is "
-    "exported all the same (exit 0): the bundle shows no hours, and export says so."
+    "exported all the same (exit 0): the bundle shows no hours, and export says so. On a "
+    "device signed in to a marketplace, the bundle carries the marketplace's receipts of its "
+    "records that the device holds (those of records synced so far)."
 )
 
 
@@ -57,6 +59,7 @@ def export_week(args: argparse.Namespace, parts: Composition) -> int:
     from diary.bundle_writer import week_label
     from sync.export import export_bundle
     from sync.ledger import Ledger
+    from sync.outbox import Outbox
 
     start = parse_week(args.week) if args.week else week_start(parts.clock.now())
     store = parts.open_store()
@@ -76,10 +79,12 @@ def export_week(args: argparse.Namespace, parts: Composition) -> int:
         parts.clock.now(),
         f"workdiary {__version__}",
         why_unsigned=report.problem,
+        outbox=Outbox(store),
     )
     print(
         f"Wrote {out}: week {week_label(start)}, {summary.records} record(s) "
-        f"({summary.in_scope} with details), {summary.screenshots} screenshot(s)."
+        f"({summary.in_scope} with details), {summary.screenshots} screenshot(s), "
+        f"{summary.receipts} marketplace receipt(s)."
     )
     if not summary.segments:
         closed = " closed" if summary.open_segments else ""

@@ -59,6 +59,12 @@ def record_line(signed: SignedRecord, details: Json | None = None) -> str:
     return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
+def receipt_line(data: bytes, signature: bytes) -> str:
+    """A receipt entry: one line of receipts.jsonl. ``data`` are the receipt's canonical bytes,
+    written as the marketplace signed them rather than serialised again."""
+    return '{"receipt":' + data.decode("utf-8") + ',"signature":"' + signature.hex() + '"}'
+
+
 @dataclass
 class Stretch:
     """What one device contributes to a bundle: its lines, and the in-scope segments that

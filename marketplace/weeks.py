@@ -306,7 +306,7 @@ def write_week_bundle(
                 if blobs.has(sha256):
                     shots[sha256] = _opener(blobs, sha256)
         key_lines += [bundle_writer.record_line(_signed(h)) for h in tx.key_records(device.id)]
-        receipts += [_receipt_line(h.receipt, h.receipt_signature) for h in held]
+        receipts += [bundle_writer.receipt_line(h.receipt, h.receipt_signature) for h in held]
     manifest = bundle_writer.manifest(scope, devices, now, "workdiary marketplace")
     bundle_writer.write_bundle(
         file, manifest, key_lines, lines, shots, receipts, key.public.to_json()
@@ -316,10 +316,6 @@ def write_week_bundle(
 def _signed(held: Any) -> SignedRecord:
     details = None if held.details is None else parse_json(held.details)
     return SignedRecord(parse_json(held.record), held.hash, held.signature, details)
-
-
-def _receipt_line(receipt: bytes, signature: bytes) -> str:
-    return '{"receipt":' + receipt.decode("utf-8") + ',"signature":"' + signature.hex() + '"}'
 
 
 def _opener(blobs: BlobStore, sha256: str) -> Callable[[], IO[bytes]]:

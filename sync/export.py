@@ -1,5 +1,5 @@
-"""Export a billing week's signed records, screenshots and public keys as one zip bundle
-(docs/protocol.md, "Bundles")."""
+"""Export a billing week's signed records, screenshots and public keys, with the marketplace's
+receipts the device holds of those records, as one zip bundle (docs/protocol.md, "Bundles")."""
 
 from __future__ import annotations
 
@@ -13,8 +13,15 @@ from typing import IO
 
 from diary import bundle_writer
 from diary.bundle_writer import SignedRecord as BundleRecord
-from diary.bundle_writer import device_entry, device_stretch, record_line, week_label
+from diary.bundle_writer import (
+    device_entry,
+    device_stretch,
+    receipt_line,
+    record_line,
+    week_label,
+)
 from diary.canonical import Json, parse_json
+from diary.receipts import MarketplaceKey, signed_by
 from diary.times import DAY, WEEK
 from diary.verify import Scope
 from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
@@ -23,6 +30,7 @@ from tracker.store import Store
 
 from .errors import RecordsWaiting
 from .ledger import Ledger, SignedRecord
+from .outbox import Outbox
 
 
 @dataclass
@@ -35,6 +43,8 @@ class ExportSummary:
     records: int = 0
     in_scope: int = 0
     screenshots: int = 0
+    #: The marketplace's receipts of the bundle's records (0: the device holds none).
+    receipts: int = 0
     devices: list[str] = field(default_factory=list)
     #: The period's closed segments (all signed, all in the bundle); 0: nothing was tracked.
     segments: int = 0
@@ -55,6 +65,7 @@ def export_bundle(
     period_end: datetime | None = None,
     *,
     why_unsigned: str | None = None,
+    outbox: Outbox | None = None,
 ) -> ExportSummary:
     """Write the bundle for one billing week (and one contract, or all) to ``out``.
 
@@ -62,7 +73,9 @@ def export_bundle(
     without some of them would understate the hours or show what was since deleted, so then
     RecordsWaiting says what waits (with ``why_unsigned``: why the signing round before could
     not sign them) and nothing is written. ``period_end`` stretches the period past the week
-    (the benchmark verifies a month).
+    (the benchmark verifies a month). With the ``outbox`` of a device signed in to a
+    marketplace, the bundle carries the receipts it holds of its records, and the marketplace's
+    key; without one, or when it holds none, neither.
     """
     _check_target(out)
     end = period_end or week_start + WEEK
@@ -78,6 +91,7 @@ def export_bundle(
     key_lines: list[str] = []
     devices: list[Json] = []
     shots: dict[str, Path] = {}
+    held = HeldReceipts.of(outbox)
     for device in ledger.devices():
         anchor = ledger.last_signed_before(device, scope.start)
         chain = ledger.chain(device, anchor.seq if anchor else 0)
@@ -92,15 +106,59 @@ def export_bundle(
         for segment in stretch.counting:
             _collect_screenshots(store, segment.record["segment"], data_dir, shots, summary)
         key_lines += [record_line(_bundle_record(r)) for r in ledger.key_records(device)]
+        if held is not None:
+            held.add(chain)
     manifest = bundle_writer.manifest(scope, devices, now, created_by)
-    _write_zip(out, manifest, key_lines, lines, shots)
+    receipts, marketplace = (None, None) if held is None else held.members()
+    _write_zip(out, manifest, key_lines, lines, shots, receipts, marketplace)
     summary.records, summary.screenshots = len(lines), len(shots)
+    summary.receipts = len(receipts or [])
+    summary.warnings += [] if held is None else held.warnings()
     return summary
 
 
 def _bundle_record(signed: SignedRecord) -> BundleRecord:
     details = parse_json(signed.details) if signed.details else None
     return BundleRecord(parse_json(signed.record), signed.hash, signed.signature, details)
+
+
+@dataclass
+class HeldReceipts:
+    """The receipts a device signed in to a marketplace holds of a bundle's records: those the
+    key it pinned signed, as lines of receipts.jsonl; and how many others it holds of them,
+    kept from a key replaced since, which would make the bundle fail to verify."""
+
+    outbox: Outbox
+    key: MarketplaceKey
+    lines: list[str] = field(default_factory=list)
+    left_out: int = 0
+
+    @classmethod
+    def of(cls, outbox: Outbox | None) -> HeldReceipts | None:
+        """None when there is no outbox, or the device is not signed in to a marketplace."""
+        link = None if outbox is None else outbox.link()
+        return None if outbox is None or link is None else cls(outbox, link.key)
+
+    def add(self, chain: list[SignedRecord]) -> None:
+        """The receipts of a device's stretch of its chain, as the bundle holds it."""
+        first, last = chain[0].seq, chain[-1].seq
+        held = [r for r in self.outbox.receipts(chain[0].device_id, first) if r.at[1] <= last]
+        signed = [r for r in held if signed_by(r, self.key)]
+        self.lines += [receipt_line(r.data, r.signature) for r in signed]
+        self.left_out += len(held) - len(signed)
+
+    def members(self) -> tuple[list[str] | None, Json | None]:
+        """receipts.jsonl's lines and marketplace.json; neither when there are no receipts."""
+        return (self.lines, self.key.to_json()) if self.lines else (None, None)
+
+    def warnings(self) -> list[str]:
+        if not self.left_out:
+            return []
+        return [
+            f"{self.left_out} receipt(s) of the bundle's records were signed by a marketplace key "
+            f"this device trusted before, not by the one it trusts now ({self.key.key_id[:16]}): "
+            "they are left out, and those records show no receipt in the bundle."
+        ]
 
 
 def _collect_screenshots(
@@ -160,7 +218,13 @@ def _check_target(out: Path) -> None:
 
 
 def _write_zip(
-    out: Path, manifest: Json, key_lines: list[str], lines: list[str], shots: dict[str, Path]
+    out: Path,
+    manifest: Json,
+    key_lines: list[str],
+    lines: list[str],
+    shots: dict[str, Path],
+    receipts: list[str] | None,
+    marketplace: Json | None,
 ) -> None:
     """Write a new file of a name nobody can guess beside the target (created afresh, private,
     never through a link someone put there), then rename it: a failed export never leaves
@@ -172,7 +236,9 @@ def _write_zip(
         )
         openers = {sha256: _opener(path) for sha256, path in shots.items()}
         with os.fdopen(handle, "wb") as file:
-            bundle_writer.write_bundle(file, manifest, key_lines, lines, openers)
+            bundle_writer.write_bundle(
+                file, manifest, key_lines, lines, openers, receipts, marketplace
+            )
         os.replace(partial, out)
     except OSError as error:
         if partial is not None:

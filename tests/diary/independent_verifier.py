@@ -243,8 +243,9 @@ Failures = set[tuple[str | None, int | None, str]]  # (device, seq, code)
 
 
 def verify(path: Path) -> dict[str, Any]:
-    """{"ok", "failures": [(seq, code)] (seq -1: at no record), "hours": {"contract day": s}};
-    Refused for a file that is not a bundle."""
+    """{"ok", "failures": [(seq, code)] (seq -1: at no record), "hours": {"contract day": s},
+    "receipted": how many records taking part carry a receipt that fits them (None: the bundle
+    has no receipts)}; Refused for a file that is not a bundle."""
     bundle = Reader(path)
     manifest = strict_json(bundle.read("manifest.json") or b"")
     _check_manifest(manifest)
@@ -312,11 +313,12 @@ def verify(path: Path) -> dict[str, Any]:
         failures.add((None, None, "head"))
     taking_part.sort(key=lambda line: (line["record"]["device"], line["record"]["seq"]))
     hours = _diary(taking_part, manifest["contract"], start, end, bundle, failures)
+    receipted = None
     if marketplace is not None:  # after the hours: receipts never change what counts
         held = {(line["record"]["device"], line["record"]["seq"]): line for line in taking_part}
-        _receipts(bundle, marketplace, held, listed, failures)
+        receipted = len(_receipts(bundle, marketplace, held, listed, failures))
     found = sorted({(-1 if seq is None else seq, code) for _, seq, code in failures})
-    return {"ok": not failures, "failures": found, "hours": hours}
+    return {"ok": not failures, "failures": found, "hours": hours, "receipted": receipted}
 
 
 def _check_manifest(manifest: dict[str, Any]) -> None:
@@ -362,9 +364,11 @@ def _receipts(
     held: dict[tuple[str, int], dict[str, Any]],
     listed: dict[str, Any],
     failures: Failures,
-) -> None:
+) -> set[tuple[str, int]]:
     """Each line a receipt entry, signed by the marketplace's key (which it names), of a listed
-    device, at or before its head, and naming exactly the record the bundle holds there."""
+    device, at or before its head, and naming exactly the record the bundle holds there; the
+    records taking part whose receipt fits them."""
+    fitting: set[tuple[str, int]] = set()
     for raw in _jsonl(bundle.read("receipts.jsonl") or b""):
         try:
             line = strict_json(raw)
@@ -399,6 +403,9 @@ def _receipts(
                 or receipt["contract"] != record["record"]["contract"]
             ):
                 failures.add((device, seq, "receipt"))
+            else:
+                fitting.add((device, seq))
+    return fitting
 
 
 def _jsonl(data: bytes) -> list[bytes]:
