@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from composition import Composition
 from diary.times import FIRST_YEAR, LAST_YEAR, day_start
 from tracker.clock import Clock
 from tracker.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sync.segment_marks import SyncMark
 
 from .diary_text import day_range, diary_text, segment_json
 from .values import contract_number
@@ -47,12 +51,24 @@ def show_diary(args: argparse.Namespace, parts: Composition) -> int:
     views = store.views(store.segments_between(start, end, args.contract))
     if args.json:
         from sync.ledger import Ledger
+        from sync.segment_marks import sync_marks
 
         signed = Ledger(store).signed_segments([v.segment.id for v in views])
+        marks = sync_marks(store, [v.segment for v in views])
         data_dir = parts.data_dir
-        rows = [segment_json(v, data_dir) | {"signed": v.segment.id in signed} for v in views]
+        rows = [
+            segment_json(v, data_dir)
+            | {"signed": v.segment.id in signed, "sync": _sync(marks.get(v.segment.id))}
+            for v in views
+        ]
         print(json.dumps(rows, indent=2))
     else:
         contracts = {c.id: c for c in store.contracts()}
         print(diary_text(views, contracts, day), end="")
     return 0
+
+
+def _sync(mark: SyncMark | None) -> dict[str, str] | None:
+    """Where the segment stands with the marketplace; None: not signed in, still open, or a
+    contract kept on this device only."""
+    return None if mark is None else {"state": mark.state.value, "why": mark.text}

@@ -53,6 +53,19 @@ SYNC_LOOK: dict[SyncState, tuple[str, QColor, str]] = {
 }
 
 
+def paint_badge(painter: QPainter, square: QRect, state: SyncState) -> None:
+    """The sync sign, white on a disc of the state's colour."""
+    sign, colour, _ = SYNC_LOOK[state]
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawEllipse(square)
+    painter.setPen(QColor("white"))
+    painter.drawText(square, Qt.AlignmentFlag.AlignCenter, sign)
+    painter.restore()
+
+
 def paint_state(painter: QPainter, rect: QRect, state: SegmentState) -> None:
     colour, pattern, _ = STATE_LOOK[state]
     painter.fillRect(rect, colour.lighter(108))
@@ -182,6 +195,13 @@ class SegmentCell(QWidget):
     def title_rect(self) -> QRect:
         return QRect(PAD, PAD, self.width() - 2 * PAD, self.fontMetrics().height())
 
+    def badge_rect(self) -> QRect:
+        """The sync badge's square, at the right end of the title line."""
+        title = self.title_rect()
+        return QRect(
+            title.right() - title.height() + 1, title.top(), title.height(), title.height()
+        )
+
     def contract_rect(self) -> QRect:
         line = self.fontMetrics().height()
         height = line if self.contract_text else 0
@@ -230,7 +250,7 @@ class SegmentCell(QWidget):
         if event.type() == QEvent.Type.ToolTip and self.view is not None:
             assert isinstance(event, QHelpEvent)
             point = event.pos()
-            if self.mark is not None and self.title_rect().contains(point):
+            if self.mark is not None and self.badge_rect().adjusted(-4, -4, 4, 4).contains(point):
                 text = self.mark.text
             elif self.bars_rect().contains(point):
                 text = self.bars_tooltip()
@@ -256,9 +276,7 @@ class SegmentCell(QWidget):
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         painter.drawText(self.title_rect(), Qt.AlignmentFlag.AlignLeft, self.title)
         if self.mark is not None:
-            sign, colour, _ = SYNC_LOOK[self.mark.state]
-            painter.setPen(colour)
-            painter.drawText(self.title_rect(), Qt.AlignmentFlag.AlignRight, sign)
+            paint_badge(painter, self.badge_rect(), self.mark.state)
             painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         if self.contract_text:
             contract = self.contract_rect()
@@ -308,8 +326,8 @@ class Legend(QWidget):
         width = sum(metrics.horizontalAdvance(label) + 40 for _, _, label in STATE_LOOK.values())
         if self.sync_shown:
             width += sum(
-                metrics.horizontalAdvance(f"{sign} {label}") + 16
-                for sign, _, label in SYNC_LOOK.values()
+                metrics.height() + 4 + metrics.horizontalAdvance(label) + 16
+                for _, _, label in SYNC_LOOK.values()
             )
         return QSize(width, metrics.height() + 6)
 
@@ -326,10 +344,9 @@ class Legend(QWidget):
             x += metrics.horizontalAdvance(label) + 16
         if self.sync_shown:
             text = self.palette().color(QPalette.ColorRole.WindowText)
-            for sign, colour, label in SYNC_LOOK.values():
-                painter.setPen(colour)
-                painter.drawText(x, 3 + metrics.ascent(), sign)
-                x += metrics.horizontalAdvance(sign + " ")
+            for sync, (_, _, label) in SYNC_LOOK.items():
+                paint_badge(painter, QRect(x, 3, height, height), sync)
+                x += height + 4
                 painter.setPen(text)
                 painter.drawText(x, 3 + metrics.ascent(), label)
                 x += metrics.horizontalAdvance(label) + 16

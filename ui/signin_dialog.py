@@ -41,7 +41,7 @@ class SignInDialog(QDialog):
         self.setWindowTitle("Sign in to a marketplace")
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
-        self.local_button = QPushButton("Use a marketplace on this computer")
+        self.local_button = QPushButton("&Use a marketplace on this computer")
         self.local_button.setAccessibleName("Use a marketplace on this computer")
         local_note = QLabel(LOCAL)
         local_note.setWordWrap(True)
