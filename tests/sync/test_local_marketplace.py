@@ -106,7 +106,7 @@ def test_it_stops_when_the_process_that_started_it_is_killed(
 def test_a_server_that_cannot_start_says_why(local: LocalMarketplace) -> None:
     local.dir.mkdir(parents=True)
     (local.dir / "receipt-key.pem").write_text("not a key")
-    with pytest.raises(LocalMarketplaceFailed, match="receipt key .* is damaged"):
+    with pytest.raises(LocalMarketplaceFailed, match=r"receipt key .* is damaged"):
         local.start()
     with pytest.raises(LocalMarketplaceFailed, match="demo logins"):
         local.demo_login("freelancer")
