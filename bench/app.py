@@ -298,6 +298,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as temp:
             data_dir = Path(temp)
             seed_week(data_dir)
+            # Not the first launch: the one-time offer of a marketplace would open a dialog.
+            (data_dir / "ui-state.ini").write_text("[marketplace]\noffered=true\n")
             bare_start: list[float] = []
             app_start: list[float] = []
             bare_rss: list[float] = []
