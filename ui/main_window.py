@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self.diary_button = QPushButton("Work diary")
         self.timesheet_button = QPushButton("Timesheet")
         self.settings_button = QPushButton("Settings")
-        self.sync_panel = SyncPanel(self._clock)
+        self.sync_panel = SyncPanel(self._clock, self)
         self.sync_status = self.sync_panel.status
 
         contract_row = QHBoxLayout()
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(views)
         layout.addLayout(messages)
         layout.addStretch(1)
-        layout.addWidget(self.sync_panel)
+        layout.addLayout(self.sync_panel.layout)
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from diary.times import parse_timestamp
 from sync.signing import SigningReport
@@ -110,14 +110,16 @@ def _seconds(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds()))
 
 
-class SyncPanel(QWidget):
-    """Signals: ``sign_in_requested()``, ``sign_out_requested()``."""
+class SyncPanel(QObject):
+    """The sync line's widgets, in ``layout`` (a layout, not a widget of its own: the window's
+    layout then sizes the wrapped line at once, when it grows). Signals: ``sign_in_requested()``,
+    ``sign_out_requested()``."""
 
     sign_in_requested = Signal()
     sign_out_requested = Signal()
 
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
+    def __init__(self, clock: Clock, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._clock = clock
         self._report: SigningReport | None = None
         self.status = QLabel(NOT_CONNECTED)
@@ -126,7 +128,7 @@ class SyncPanel(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Room for two lines from the start: the status arrives a few seconds after launch and
         # must not push anything around when it does.
-        self.status.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.hide()
@@ -135,13 +137,11 @@ class SyncPanel(QWidget):
         self.account_button.clicked.connect(self._on_account_clicked)
         self._signed_in = False
         row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.status, 1)
         row.addWidget(self.account_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.warning)
-        layout.addLayout(row)
+        self.layout = QVBoxLayout()
+        self.layout.addWidget(self.warning)
+        self.layout.addLayout(row)
         # The line says "5 min ago" and the lock comes nearer: both are read again each minute.
         self._minutes = QTimer(self)
         self._minutes.setInterval(60_000)
