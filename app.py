@@ -143,6 +143,7 @@ def _marketplace_session(
     session.signed_in.connect(window.on_signed_in)
     session.signed_in.connect(lambda _: signing.request())
     session.signed_out.connect(signing.request)
+    window.sync_panel.round_due.connect(signing.request)  # a retry, with no segment closing
     session.problem.connect(window.show_message)
     return session
 

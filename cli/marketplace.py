@@ -243,12 +243,16 @@ def run_status(args: argparse.Namespace, parts: Composition) -> int:
     where = " (the marketplace on this computer)" if found["local"] else ""
     print(f"Marketplace: {safe(found['marketplace'])}{where}, as {safe(found['email'])}.")
     if found["signed_in"] is False:
-        print(f"Signed out: nothing is uploaded until you sign in again ({command()} login).")
+        again = "--local" if found["local"] else f"{found['marketplace']} {found['email']}"
+        print(
+            "Signed out: nothing is uploaded until you sign in again with: "
+            f"{command()} login {safe(again)}"
+        )
     oldest = found["oldest_waiting_seconds"]
     print(
         f"Waiting: {found['waiting_records']} record(s), {found['waiting_screenshots']} "
         "screenshot(s)"
-        + ("." if oldest is None else f"; the oldest segment waits since {duration_text(oldest)}.")
+        + ("." if oldest is None else f"; the oldest segment has waited {duration_text(oldest)}.")
     )
     print(f"Last successful sync: {found['last_success'] or 'never'}.")
     if found["next_attempt"]:

@@ -27,7 +27,10 @@ ADVICE: dict[str, str] = {
     "bundle-disk-full": "Free some space, or choose another place with -o.",
     "contract-archived": "Bring it back with: {program} contract unarchive NUMBER",
     "not-signed-in": "Sign in with: {program} login URL EMAIL",
-    "sign-in-again": "Sign in again with: {program} login URL EMAIL (nothing waiting is lost).",
+    "sign-in-again": (
+        "Sign in again with: {program} login URL EMAIL, or {program} login --local for the "
+        "marketplace on this computer (nothing waiting is lost)."
+    ),
     "marketplace-unreachable": (
         "Nothing waiting is lost: try again with {program} sync, or see {program} status."
     ),

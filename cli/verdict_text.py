@@ -94,7 +94,9 @@ def _receipts_line(verdict: BundleVerdict) -> str:
         f"marketplace {verdict.marketplace[:16]}{last}."
     )
     lags = sorted(lag["lag_seconds"] for lag in verdict.lags)
-    if lags:
+    if lags and _after(lags[0]) == _after(lags[-1]):
+        line += f" Segments reached it {_after(lags[0])} after they ended."
+    elif lags:
         line += (
             f" Segments reached it {_after(lags[0])} to {_after(lags[-1])} after they ended "
             f"(median {_after(lags[len(lags) // 2])})."

@@ -61,7 +61,8 @@ def _sync_now(
 
     token = tokens.load(link.account_id)
     if token is None:
-        raise SignInAgain(f"This device is signed out of {link.url}.")
+        where = "the marketplace on this computer" if link.local else link.url
+        raise SignInAgain(f"This device is signed out of {where}.")
     client = MarketplaceClient(link.url, token, timeout=timeout or TIMEOUT)
     # Out of reach here, it is out of reach for the round too, which keeps the next attempt.
     with contextlib.suppress(MarketplaceUnreachable):

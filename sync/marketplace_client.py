@@ -152,9 +152,7 @@ class MarketplaceClient:
                 f"{self.url} did not answer within {self.timeout[1]:g} s."
             ) from None
         except requests.RequestException as error:
-            raise MarketplaceUnreachable(
-                f"Cannot reach {self.url} ({type(error).__name__})."
-            ) from None
+            raise MarketplaceUnreachable(f"Cannot reach {self.url}: {_why(error)}.") from None
         status = answer.status_code
         if status == 429 or status >= 500:
             wait = retry_after_seconds(answer.headers.get("Retry-After"), datetime.now(UTC))
@@ -170,6 +168,22 @@ class MarketplaceClient:
                 return answer
             raise MarketplaceRefused(detail, problem=code, status=status)
         return answer
+
+
+def _why(error: requests.RequestException) -> str:
+    """Why a request went nowhere, in words (not the library's class names)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return "no secure (https) connection could be made; is its address http://?"
+    if isinstance(
+        error,
+        requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidSchema
+        | requests.exceptions.InvalidURL,
+    ):
+        return "that is not a web address (one starts with http:// or https://)"
+    if isinstance(error, requests.ConnectionError):
+        return "nothing answers at that address"
+    return "the connection failed"
 
 
 def _problem(answer: requests.Response) -> tuple[str, str]:

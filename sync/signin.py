@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.errors import InvalidInput
+from tracker.errors import EnvironmentProblem, InvalidInput
 from tracker.records import Contract
 from tracker.store import Store
 
 from .contract_cache import refresh_contracts
+from .errors import MarketplaceUnreachable
 from .marketplace_client import MarketplaceClient
 from .outbox import MarketplaceLink, Outbox
 from .tokens import Tokens
@@ -19,6 +20,12 @@ from .tokens import Tokens
 
 class NotAFreelancer(InvalidInput):
     code = "not-a-freelancer"
+
+
+class MarketplaceNotReached(EnvironmentProblem):
+    """Signing in found no marketplace at the address."""
+
+    code = "marketplace-not-reached"
 
 
 class ReceiptKeyNotAccepted(InvalidInput):
@@ -54,7 +61,12 @@ def sign_in(
 ) -> SignedIn:
     outbox = Outbox(store)
     before = outbox.link()
-    card = client.card()
+    try:
+        card = client.card()
+    except MarketplaceUnreachable as error:
+        raise MarketplaceNotReached(
+            f"{error} Check the address, and that the marketplace is running."
+        ) from None
     if (
         before is not None
         and (before.url == client.url or (before.local and local))

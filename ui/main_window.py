@@ -132,6 +132,10 @@ class MainWindow(QMainWindow):
         self._build()
         self._connect_signals()
         self.refresh_contracts()
+        link = link_summary(store)
+        if link is not None:
+            where = "the marketplace on this computer" if link.local else link.url
+            self.sync_panel.show_link(f"signed in to {where}", link.email)
         self._recall_memo()
         self.memo.setFocus()
         #: Contracts, segments and edits made elsewhere (the engine's thread, a terminal).
@@ -636,8 +640,10 @@ class MainWindow(QMainWindow):
         contracts = found.get("contracts")
         first = contracts[0] if isinstance(contracts, list) and contracts else None
         self.refresh_contracts(select=first["id"] if isinstance(first, dict) else None)
-        self.sync_panel.set_signed_in(True)
-        self.sync_panel.show_text(f"Sync: signed in to {found.get('marketplace')}; uploading…")
+        where = (
+            "the marketplace on this computer" if found.get("local") else found.get("marketplace")
+        )
+        self.sync_panel.show_link(f"signed in to {where}", str(found.get("email")))
 
     @Slot(object)
     def on_signing_report(self, report: SigningReport) -> None:

@@ -77,7 +77,11 @@ class MarketplaceSession(QObject):
             server.stop()
 
     def ask(self) -> None:
-        self.dialog.ask()
+        found = link_summary(self._store)
+        if found is not None and not found.local:
+            self.dialog.ask(found.url, found.email)
+        else:
+            self.dialog.ask()
 
     # Signing in ------------------------------------------------------------------------------
 

@@ -58,7 +58,10 @@ class SignInDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
         self.sign_in_button = QPushButton("Sign in")
-        self.sign_in_button.setDefault(True)
+        # Enter in a field signs in (returnPressed below); no button is the dialog's default,
+        # so Enter never closes it or starts the local marketplace by surprise.
+        for button in (self.local_button, self.sign_in_button):
+            button.setAutoDefault(False)
         form = QFormLayout()
         form.addRow("Marketplace", self.url)
         form.addRow("Email", self.email)
@@ -69,7 +72,9 @@ class SignInDialog(QDialog):
         self.busy.hide()
         self.error = RefusalLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.buttons.button(QDialogButtonBox.StandardButton.Close).setText("Not now")
+        not_now = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+        not_now.setText("Not now")
+        not_now.setAutoDefault(False)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.local_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -82,12 +87,19 @@ class SignInDialog(QDialog):
         layout.addWidget(self.buttons)
         self.local_button.clicked.connect(self.on_local_clicked)
         self.sign_in_button.clicked.connect(self.on_sign_in_clicked)
+        for field in (self.url, self.email, self.password):
+            field.returnPressed.connect(self.on_sign_in_clicked)
         self.buttons.rejected.connect(self.reject)
         self.setMinimumWidth(30 * self.fontMetrics().height())
 
-    def ask(self) -> None:
-        """Show the dialog afresh (the password field empty)."""
+    def ask(self, url: str = "", email: str = "") -> None:
+        """Show the dialog afresh (the password field empty), with the marketplace and the
+        email of the last sign-in, if any."""
         self.password.clear()
+        if url and not self.url.text():
+            self.url.setText(url)
+        if email and not self.email.text():
+            self.email.setText(email)
         self.error.say("")
         self._set_busy("")
         self.open()

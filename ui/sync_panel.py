@@ -20,6 +20,10 @@ from .messages import advice
 NOT_CONNECTED = "Sync: not connected to a marketplace."
 #: Time that has not reached the marketplace this long before its week locks is warned about.
 WARN_BEFORE_LOCK = timedelta(hours=24)
+#: While records wait and no attempt is set, a round every so often.
+WAITING_ROUNDS = timedelta(minutes=5)
+#: A round at the next attempt starts this much after it (the sign process compares clocks).
+ROUND_SLACK = timedelta(seconds=1)
 WARNING_STYLE = "color: #8a5a00;"
 MISSED_STYLE = "color: #b3261e; font-weight: bold;"
 
@@ -45,16 +49,18 @@ def status_line(report: SigningReport, now: datetime) -> str:
     )
     records, shots = status.get("waiting_records", 0), status.get("waiting_screenshots", 0)
     if status.get("signed_in") is False:
-        return (
-            f"Sync: signed out of {where} ({status.get('email')}). {records} record(s) and "
-            f"{shots} screenshot(s) wait here until you sign in again."
+        waits = (
+            f"{records} record(s) and {shots} screenshot(s) wait here until you sign in again."
+            if records or shots
+            else "What you track waits here until you sign in again."
         )
+        return f"Sync: signed out of {where} ({status.get('email')}). {waits}"
     parts = [f"Sync: signed in to {where} as {status.get('email')}."]
     if records or shots:
         parts.append(f"{records} record(s) and {shots} screenshot(s) wait to be uploaded.")
     else:
         parts.append("Everything signed is uploaded and receipted.")
-    parts.append(f"Last sync: {_ago(status.get('last_success'), now)}.")
+    parts.append(f"Last successful sync: {_ago(status.get('last_success'), now)}.")
     parts += _why_stopped(report.sync or {}, status, now)
     if report.problem:
         parts.append(signing_text(report))
@@ -110,13 +116,28 @@ def _seconds(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds()))
 
 
+def next_round(status: dict[str, Any] | None, now: datetime) -> timedelta | None:
+    """How long until the next round of sync should run when nothing else starts one (no
+    segment closes): at the next attempt after a failure, or every few minutes while records
+    wait (a refusal whose cause went away clears then); None when nothing waits."""
+    if status is None or status.get("signed_in") is False:
+        return None
+    if status.get("next_attempt"):
+        return max(parse_timestamp(status["next_attempt"]) - now, timedelta(0)) + ROUND_SLACK
+    if status.get("waiting_records") or status.get("waiting_screenshots"):
+        return WAITING_ROUNDS
+    return None
+
+
 class SyncPanel(QObject):
     """The sync line's widgets, in ``layout`` (a layout, not a widget of its own: the window's
     layout then sizes the wrapped line at once, when it grows). Signals: ``sign_in_requested()``,
-    ``sign_out_requested()``."""
+    ``sign_out_requested()``, ``round_due()`` (a round of sync is due and nothing else will
+    start one: the app then runs a round of signing, which syncs)."""
 
     sign_in_requested = Signal()
     sign_out_requested = Signal()
+    round_due = Signal()
 
     def __init__(self, clock: Clock, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +168,14 @@ class SyncPanel(QObject):
         self._minutes.setInterval(60_000)
         self._minutes.timeout.connect(self.refresh)
         self._minutes.start()
+        self._round = QTimer(self)
+        self._round.setSingleShot(True)
+        self._round.timeout.connect(self.round_due)
+
+    def show_link(self, where: str, email: str) -> None:
+        """Signed in (as the database says) before the first round has reported."""
+        self.set_signed_in(True)
+        self.status.setText(f"Sync: {where}, as {email}: checking what waits…")
 
     def set_signed_in(self, signed_in: bool) -> None:
         self._signed_in = signed_in
@@ -162,6 +191,11 @@ class SyncPanel(QObject):
         status = report.status
         self.set_signed_in(status is not None and status.get("signed_in") is not False)
         self.refresh()
+        wait = next_round(status, self._clock.now())
+        if wait is None:
+            self._round.stop()
+        else:
+            self._round.start(int(wait.total_seconds() * 1000))
 
     def show_text(self, text: str) -> None:
         """A line of its own (signing in or out is under way, say) until the next report."""

@@ -83,8 +83,8 @@ def test_verify_says_which_marketplace_received_how_many_records(
     assert text.startswith("Everything verifies: 10 records, 5 screenshots.")
     assert (
         f"Receipts: 10 of 10 records received by marketplace {key_id[:16]}, the last at "
-        f"{_last_received(lines)}. Segments reached it 1 min to "
-    ) in text
+        f"{_last_received(lines)}. Segments reached it 1 min after they ended."
+    ) in text  # each was signed as it ended, and received a minute after its signing
     assert main(["verify", str(bundle), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["ok"], report["marketplace"], report["receipts"]) == (True, key_id, 10)

@@ -24,7 +24,14 @@ from tracker.clock import FakeClock
 from tracker.store import Store
 from ui.main_window import MainWindow
 from ui.marketplace_session import MarketplaceSession
-from ui.sync_panel import NOT_CONNECTED, lock_warning, status_line
+from ui.sync_panel import (
+    NOT_CONNECTED,
+    ROUND_SLACK,
+    WAITING_ROUNDS,
+    lock_warning,
+    next_round,
+    status_line,
+)
 
 LINKED: dict[str, Any] = {
     "marketplace": "https://market.example",
@@ -50,7 +57,7 @@ def test_the_sync_line_says_where_sync_stands() -> None:
     assert status_line(SigningReport(1, 0), START).startswith(NOT_CONNECTED)
     assert _line() == (
         "Sync: signed in to https://market.example as ada@example.com. Everything signed is "
-        "uploaded and receipted. Last sync: 3 min ago."
+        "uploaded and receipted. Last successful sync: 3 min ago."
     )
     assert "the marketplace on this computer" in _line(local=True)
     waiting = _line(
@@ -61,16 +68,27 @@ def test_the_sync_line_says_where_sync_stands() -> None:
         last_error="The marketplace did not answer in time.",
     )
     assert "12 record(s) and 2 screenshot(s) wait to be uploaded." in waiting
-    assert "Last sync: never." in waiting
+    assert "Last successful sync: never." in waiting
     assert "The marketplace did not answer in time. Next try in 5 min." in waiting
     assert _line(signed_in=False, waiting_records=3).startswith(
         "Sync: signed out of https://market.example (ada@example.com). 3 record(s)"
     )
+    assert "What you track waits here until you sign in again." in _line(signed_in=False)
     unsigned = status_line(
         SigningReport(0, 4, problem="no keyring is available", code="no-keyring", status=LINKED),
         START,
     )
     assert "4 record(s) wait to be signed: no keyring is available" in unsigned
+
+
+def test_a_round_is_due_at_the_next_attempt_or_every_few_minutes_while_records_wait() -> None:
+    assert next_round(None, START) is None
+    assert next_round(LINKED, START) is None  # nothing waits
+    assert next_round({**LINKED, "waiting_records": 2}, START) == WAITING_ROUNDS
+    assert next_round({**LINKED, "waiting_records": 2, "signed_in": False}, START) is None
+    retry = {**LINKED, "waiting_records": 2, "next_attempt": "2026-11-25T10:04:27Z"}
+    assert next_round(retry, START) == timedelta(minutes=1) + ROUND_SLACK
+    assert next_round(retry, START + timedelta(hours=1)) == ROUND_SLACK  # overdue: at once
 
 
 def test_time_not_sent_is_warned_about_a_day_before_its_week_locks_and_after() -> None:
@@ -133,11 +151,17 @@ def test_signing_in_from_the_dialog(
     assert not dialog.sign_in_button.isEnabled()  # busy
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=30_000)
     assert "The email or the password is wrong" in dialog.error.text()
+    dialog.url.setText("http://127.0.0.1:9")  # nothing listens there
+    dialog.password.setText("correct horse battery")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "nothing answers" in dialog.error.text(), timeout=30_000)
+    assert "Check the address" in dialog.error.text() and "sync" not in dialog.error.text()
+    dialog.url.setText(server.url)
     assert dialog.isVisible() and dialog.sign_in_button.isEnabled()
     require_keyring()  # the token goes to the keyring
     dialog.password.setText("correct horse battery")
     with qtbot.waitSignal(session.signed_in, timeout=30_000) as signed:
-        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter signs in
     found = signed.args[0]
     assert found["email"] == parties.freelancer_email and found["marketplace"] == server.url
     assert not dialog.isVisible() and session.linked()
