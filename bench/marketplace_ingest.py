@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import random
 import sqlite3
@@ -45,7 +44,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,16 +57,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: E402
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
 
+from bench.marketplace_api import (  # noqa: E402
+    NOW,
+    accepted_contract,
+    batch_bodies,
+    check_batch,
+    first_open_slot,
+    post_records,
+    put_screenshots,
+)
 from diary.build import header, key_fields, segment_details, segment_fields  # noqa: E402
 from diary.canonical import Json, canonical, key_id, sha256_hex  # noqa: E402
-from diary.receipts import MarketplaceKey, read_receipt, signed_by  # noqa: E402
+from diary.receipts import MarketplaceKey  # noqa: E402
 from diary.records import MinuteActivity, RecordType, ScreenshotEntry, SegmentKind  # noqa: E402
-from diary.times import SEGMENT, WEEK, week_start  # noqa: E402
+from diary.times import SEGMENT  # noqa: E402
 from tests.marketplace.server import Api, running  # noqa: E402
 
-#: The server's clock: Monday 11:50 UTC, when last week is still open (it locks at 12:00).
-NOW = datetime(2026, 11, 30, 11, 50, tzinfo=UTC)
-LOCK_AFTER = timedelta(hours=12)
 MIB = 1 << 20
 MEMOS = ("Checkout page", "Payment form validation", "Order history API", "Fix flaky tests")
 #: The server's records table, as marketplace/storage/sqlite.py makes it (without the
@@ -82,12 +87,6 @@ CREATE TABLE records (
     PRIMARY KEY (device, seq));
 CREATE INDEX records_segment ON records(segment);
 """
-
-
-def first_open_slot(now: datetime) -> datetime:
-    """The start of the earliest week whose records the server still takes at ``now``."""
-    this_week = week_start(now)
-    return this_week - WEEK if now < this_week + LOCK_AFTER else this_week
 
 
 @dataclass
@@ -218,15 +217,7 @@ def set_up(api: Api, devices: list[Device]) -> None:
         freelancer = api.sign_up(device.email, "freelancer")
         assert freelancer.token is not None
         device.token = freelancer.token
-        offer = {
-            "freelancer": device.email,
-            "title": "Web shop",
-            "hourly_rate_cents": 4500,
-            "weekly_limit_hours": 168,
-        }
-        contract = client.ok("POST", "/v1/contracts", 201, json=offer)
-        freelancer.ok("POST", f"/v1/contracts/{contract['id']}/accept")
-        device.contract = contract["id"]
+        device.contract = accepted_contract(client, freelancer, device.email)
         genesis(device, first_open_slot(NOW) - timedelta(days=1))
         freelancer.ok("POST", "/v1/devices", 201, json={"genesis": device.genesis})
 
@@ -236,10 +227,7 @@ def prepare(devices: list[Device], batch: int, shots: Screenshots) -> None:
     first = first_open_slot(NOW)
     for device in devices:
         build_segments(device, first, rng, shots)
-        device.bodies = [
-            json.dumps({"records": device.entries[at : at + batch]}).encode()
-            for at in range(0, len(device.entries), batch)
-        ]
+        device.bodies = batch_bodies(device.entries, batch)
 
 
 @dataclass
@@ -276,13 +264,11 @@ def upload_records(
     def work(number: int) -> None:
         http = requests.Session()
         for device in devices[number::threads]:
-            headers = {
-                "Authorization": f"Bearer {device.token}",
-                "Content-Type": "application/json",
-            }
-            for index, body in enumerate(device.bodies):
-                got = http.post(f"{url}/v1/records", data=body, headers=headers, timeout=120)
-                answers[number].append(Answer(device, index * batch, got.status_code, got.content))
+            got = post_records(http, url, device.token, device.bodies)
+            answers[number] += [
+                Answer(device, index * batch, status, body)
+                for index, (status, body) in enumerate(got)
+            ]
 
     seconds = run_threads(threads, work)
     return seconds, [a for found in answers for a in found]
@@ -294,12 +280,7 @@ def upload_screenshots(url: str, devices: list[Device], threads: int) -> tuple[f
     def work(number: int) -> None:
         http = requests.Session()
         for device in devices[number::threads]:
-            headers = {"Authorization": f"Bearer {device.token}", "Content-Type": "image/jpeg"}
-            for sha, data in device.shots:
-                got = http.put(
-                    f"{url}/v1/screenshots/{sha}", data=data, headers=headers, timeout=120
-                )
-                statuses[number].append(got.status_code)
+            statuses[number] += put_screenshots(http, url, device.token, device.shots)
 
     seconds = run_threads(threads, work)
     return seconds, [s for found in statuses for s in found]
@@ -307,19 +288,10 @@ def upload_screenshots(url: str, devices: list[Device], threads: int) -> tuple[f
 
 def check_answers(answers: list[Answer], key: MarketplaceKey, batch: int) -> int:
     """Every record accepted and receipted by ``key``; the number of receipts."""
-    receipts = 0
-    for answer in answers:
-        assert answer.status == 200, (answer.status, answer.body[:2000])
-        body = json.loads(answer.body)
-        lines = answer.device.entries[answer.first : answer.first + batch]
-        assert body["accepted"] == len(lines) and body["already_held"] == 0, body
-        assert len(body["receipts"]) == len(lines)
-        for line, item in zip(lines, body["receipts"], strict=True):
-            receipt = read_receipt(item)
-            assert signed_by(receipt, key), "a receipt not signed by the marketplace's key"
-            assert receipt.record == sha256_hex(canonical(line["record"]))
-            receipts += 1
-    return receipts
+    return sum(
+        check_batch(a.status, a.body, a.device.entries[a.first : a.first + batch], key)
+        for a in answers
+    )
 
 
 def floor(devices: list[Device], batch: int, folder: Path) -> float:

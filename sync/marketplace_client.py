@@ -99,9 +99,16 @@ class MarketplaceClient:
         found: list[Json] = self._json("GET", "/v1/devices")
         return found
 
-    def upload(self, lines: list[Json]) -> UploadAnswer:
-        """Upload a batch of one device's records, in chain order."""
-        answer = self._request("POST", "/v1/records", json={"records": lines}, refusals=True)
+    def upload(self, lines: list[Json] | bytes) -> UploadAnswer:
+        """Upload a batch of one device's records, in chain order: their upload lines, or the
+        body already written (sync/uploader.py's ``upload_body``)."""
+        if isinstance(lines, bytes):
+            headers = {"Content-Type": "application/json"}
+            answer = self._request(
+                "POST", "/v1/records", data=lines, headers=headers, refusals=True
+            )
+        else:
+            answer = self._request("POST", "/v1/records", json={"records": lines}, refusals=True)
         body = _body(answer)
         found = UploadAnswer(
             receipts=[read_receipt(r) for r in body.get("receipts", [])],

@@ -4,20 +4,34 @@ deleted segments never sent; refusals and failures kept for the next round."""
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from diary.entries import Entry, read_entry
+from diary.receipts import Receipt, receipt_fields
+from marketplace.receipt_key import ReceiptKey
 from sync.errors import MarketplaceUnreachable
-from sync.marketplace_client import MarketplaceClient
+from sync.marketplace_client import Card, MarketplaceClient
 from sync.outbox import MarketplaceLink, Outbox
-from sync.uploader import MarketplaceKeyChanged, SyncReport, sync_round
+from sync.uploader import (
+    BadReceipt,
+    MarketplaceKeyChanged,
+    SyncReport,
+    sync_round,
+    upload_body,
+    upload_line,
+)
 from tests.conftest import START
 from tests.marketplace.conftest import Parties, make_parties
+from tests.marketplace.device import RecordingDevice
 from tests.marketplace.server import Server, running
 from tests.tracker.helpers import at
 from tracker.edits import delete_screenshot
@@ -123,3 +137,57 @@ def test_a_marketplace_out_of_reach_sets_the_next_attempt(parties: Parties) -> N
         state = outbox.state()
         assert state.failures == failures and state.next_attempt is not None
         assert state.next_attempt > START and state.last_error_code == "marketplace-unreachable"
+
+
+def test_an_upload_body_holds_the_upload_lines(tmp_path: Path) -> None:
+    """The body written from the ledger's bytes says what the upload lines say: details of the
+    marketplace's contracts only, non-ASCII memos as they were signed."""
+    device = RecordingDevice(tmp_path / "device", START)
+    theirs = device.contract("m-0123456789abcdef")
+    device.track(theirs, "Kassenseite für Zürich", at(10, 10), at(10, 30))
+    device.track(device.local_contract(), "My own project", at(10, 40), at(10, 50))
+    chain = device.chain()
+    assert json.loads(upload_body(chain)) == {"records": [upload_line(s) for s in chain]}
+    assert sum("details" in line for line in json.loads(upload_body(chain))["records"]) == 2
+    device.close()
+
+
+class MisnamingMarketplace(MarketplaceClient):
+    """Signs its receipts with the pinned key, but they name another record or contract than
+    the one sent: a fault the real server cannot be made to commit."""
+
+    def __init__(self, key: ReceiptKey, change: dict[str, Any]) -> None:
+        super().__init__("http://127.0.0.1:9")
+        self.key, self.change = key, change
+
+    def card(self) -> Card:
+        return Card("Misnaming", self.key.public)
+
+    def enroll(self, genesis: dict[str, Any]) -> Receipt:
+        entry = read_entry(genesis)
+        assert isinstance(entry, Entry)
+        return self.key.sign(
+            {**receipt_fields(self.key.public.key_id, entry, START), **self.change}
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"record": "0" * 64}, "names record 000000000000"),
+        ({"contract": "m-1"}, "another contract"),
+    ],
+)
+def test_a_receipt_that_names_another_record_is_kept_nowhere(
+    tmp_path: Path, change: dict[str, Any], why: str
+) -> None:
+    device = RecordingDevice(tmp_path / "device", START)
+    key = ReceiptKey(Ed25519PrivateKey.generate())
+    outbox = Outbox(device.store)
+    url = "http://127.0.0.1:9"
+    outbox.set_link(MarketplaceLink(url, "f@example.com", "a1", "Misnaming", key.public, START))
+    marketplace = MisnamingMarketplace(key, change)
+    with pytest.raises(BadReceipt, match=why):
+        sync_round(device.store, device.ledger, outbox, marketplace, device.data_dir, START)
+    assert outbox.receipted_head(device.device_id) is None
+    device.close()
