@@ -99,7 +99,7 @@ def test_it_stops_when_the_process_that_started_it_is_killed(
     assert pid is not None
     starter.kill()
     starter.wait()
-    wait_until(lambda: not _alive(pid), 15, "the orphaned local marketplace to stop")
+    wait_until(lambda: not _alive(pid), 60, "the orphaned local marketplace to stop")
     assert local.running() is None
 
 
