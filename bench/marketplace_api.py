@@ -6,27 +6,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 from diary.canonical import Json, canonical, sha256_hex
 from diary.receipts import MarketplaceKey, read_receipt, signed_by
-from diary.times import WEEK, week_start
+from diary.times import WEEK, lock_at, week_start
 from tests.marketplace.server import Api
 
 #: The server's clock: Monday 11:50 UTC, when last week is still open (it locks at 12:00).
 NOW = datetime(2026, 11, 30, 11, 50, tzinfo=UTC)
-LOCK_AFTER = timedelta(hours=12)
 #: Long enough for any batch on a loaded machine: a benchmark reports slowness, never fails on it.
 TIMEOUT = 120
 
 
 def first_open_slot(now: datetime) -> datetime:
     """The start of the earliest week whose records the server still takes at ``now``."""
-    this_week = week_start(now)
-    return this_week - WEEK if now < this_week + LOCK_AFTER else this_week
+    last_week = week_start(now) - WEEK
+    return last_week if now < lock_at(last_week) else last_week + WEEK
 
 
 def accepted_contract(client: Api, freelancer: Api, email: str) -> str:
