@@ -34,9 +34,13 @@ ADVICE: dict[str, str] = {
     "marketplace-unreachable": (
         "Nothing waiting is lost: try again with {program} sync, or see {program} status."
     ),
+    "receipt-key-changed": (
+        "To accept it: {program} login URL EMAIL --accept-new-key (or login --local "
+        "--accept-new-key for the marketplace on this computer)."
+    ),
     "marketplace-key-changed": (
-        "If the marketplace says it changed its key, sign in again to accept the new one: "
-        "{program} login URL EMAIL"
+        "If the marketplace announced a new key, sign in again to accept it: {program} login "
+        "URL EMAIL --accept-new-key (or login --local --accept-new-key)"
     ),
     "export-unsigned": (
         "Once signing works (it needs the system keyring; check with: {program} sign), export "

@@ -44,7 +44,7 @@ def add_commands(commands: Any) -> None:
         "instead of the system clock; for tests that move the billing week",
     )
     # For the local marketplace (sync/local_marketplace.py): it stops with what started it.
-    serve.add_argument("--with-parent", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(run=run, needs_data_dir=False)
 
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, composition: Composition) -> int:
             clock,
             args.demo,
             lambda line: print(line, flush=True),
-            with_parent=args.with_parent,
+            parent=args.parent_pid,
         )
     except ClockUnusable as error:
         print(f"workdiary: {safe(str(error))}", file=sys.stderr)

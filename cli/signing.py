@@ -33,11 +33,16 @@ def sign_pending(args: argparse.Namespace, parts: Composition) -> int:
         synced = sync_if_due(
             store, parts.data_dir, parts.clock.now(), KeyringTokens(), parts.local_marketplace()
         )
-        status = sync_status(store, parts.data_dir, parts.clock.now(), KeyringTokens())
-        linked = status["marketplace"] is not None
-        print(
-            json.dumps({**report.to_json(), "sync": synced, "status": status if linked else None})
+        from sync.segment_marks import linked
+
+        # Where sync stands, for the app's sync line: only when there is a marketplace (it
+        # reads every waiting record, which a device that never syncs need not pay for).
+        status = (
+            sync_status(store, parts.data_dir, parts.clock.now(), KeyringTokens())
+            if linked(store)
+            else None
         )
+        print(json.dumps({**report.to_json(), "sync": synced, "status": status}))
         return KeyringUnavailable.exit_code if report.problem else 0
     for notice in report.notices:
         print(notice)

@@ -31,10 +31,11 @@ def serve(
     demo: bool,
     say: Callable[[str], None],
     *,
-    with_parent: bool = False,
+    parent: int | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; ``with_parent``: also when the process that started this
-    one ends (however it ends: the local marketplace of an app that crashed stops too)."""
+    """Serve until SIGINT or SIGTERM; with ``parent`` (the pid of the process that started
+    this one), also when that process ends, however it ends (the local marketplace of an app
+    that crashed stops too), even before this one was listening."""
     listener = listen(host, port)
     try:
         market = open_marketplace(data_dir, clock)
@@ -56,8 +57,8 @@ def serve(
         # uvicorn stops gracefully on SIGTERM, then raises the signal again: with this handler
         # that ends the process as Ctrl+C does, after the database is closed below.
         previous = signal.signal(signal.SIGTERM, _stop)
-        if with_parent:
-            _stop_with_parent()
+        if parent is not None:
+            _stop_with_parent(parent)
         try:
             uvicorn.Server(config).run(sockets=[listener])
         finally:
@@ -71,9 +72,9 @@ def _stop(number: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _stop_with_parent() -> None:
-    """SIGTERM to this process once its parent is gone (it is then adopted by another)."""
-    parent = os.getppid()
+def _stop_with_parent(parent: int) -> None:
+    """SIGTERM to this process once ``parent`` is not its parent any more (it died, and this
+    process was adopted by another)."""
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -32,16 +32,20 @@ def sync_now(
 ) -> SyncReport:
     """Refresh the marketplace's contracts, then a round of sync; its errors as they come. The
     marketplace on this computer (``local``) is started for the round if it is not running."""
+    token = tokens.load(link.account_id)
+    if token is None:  # before anything is started for a round that cannot run
+        where = "the marketplace on this computer" if link.local else link.url
+        raise SignInAgain(f"This device is signed out of {where}.")
     if link.local and local is not None:
         server = local.start()
         try:
             if server.url != link.url:  # its old port was taken: it listens elsewhere now
                 link = replace(link, url=server.url)
                 Outbox(store).set_link(link)
-            return _sync_now(store, link, data_dir, now, tokens, timeout)
+            return _sync_now(store, link, data_dir, now, token, timeout)
         finally:
             server.stop()
-    return _sync_now(store, link, data_dir, now, tokens, timeout)
+    return _sync_now(store, link, data_dir, now, token, timeout)
 
 
 def _sync_now(
@@ -49,7 +53,7 @@ def _sync_now(
     link: MarketplaceLink,
     data_dir: Path,
     now: datetime,
-    tokens: Tokens,
+    token: str,
     timeout: tuple[float, float] | None,
 ) -> SyncReport:
     # Imported here: a device that is not signed in never loads the HTTP client.
@@ -57,15 +61,16 @@ def _sync_now(
     from .errors import MarketplaceUnreachable
     from .ledger import Ledger
     from .marketplace_client import TIMEOUT, MarketplaceClient
-    from .uploader import sync_round
+    from .uploader import MarketplaceKeyChanged, key_changed, sync_round
 
-    token = tokens.load(link.account_id)
-    if token is None:
-        where = "the marketplace on this computer" if link.local else link.url
-        raise SignInAgain(f"This device is signed out of {where}.")
     client = MarketplaceClient(link.url, token, timeout=timeout or TIMEOUT)
     # Out of reach here, it is out of reach for the round too, which keeps the next attempt.
     with contextlib.suppress(MarketplaceUnreachable):
+        # The token goes only to the marketplace the device pinned: whatever answers at its
+        # address now (another server on a port that was free) must prove it with its key.
+        card = client.card()
+        if card.key != link.key:
+            raise MarketplaceKeyChanged(key_changed(link, card.key))
         refresh_contracts(store, client.contracts(), link.account_id)
     return sync_round(store, Ledger(store), Outbox(store), client, data_dir, now)
 

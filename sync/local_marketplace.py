@@ -96,8 +96,9 @@ class LocalMarketplace:
             return str(found["email"]), str(found["password"])
         except (OSError, ValueError, KeyError, TypeError, StopIteration) as error:
             raise LocalMarketplaceFailed(
-                f"The local marketplace's demo logins ({path}) cannot be read ({error}). Stop "
-                f"Workdiary, move the folder {self.dir} aside, and start again for a new one."
+                f"The local marketplace's demo logins ({path}) cannot be read ({error}). "
+                f"Restore the folder {self.dir} from a backup: a new one would not hold the "
+                "records this device uploaded to it."
             ) from error
 
     def _spawn(self) -> LocalServer:
@@ -119,9 +120,13 @@ class LocalMarketplace:
             str(port),
             "--data",
             str(self.dir),
-            "--with-parent",
+            "--parent-pid",
+            str(os.getpid()),
         ]
-        with log.open("wb") as output:
+        # Private: the demo's passwords are in what the server prints.
+        handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(log, 0o600)  # a log left by an earlier start keeps its mode otherwise
+        with os.fdopen(handle, "wb") as output:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
             )
@@ -199,6 +204,8 @@ def _free_or_zero(previous: tuple[int, str] | None) -> int:
     try:
         port = _port(previous[1])
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the server binds: a port whose last connections wait out TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(("127.0.0.1", port))
         return port
     except (OSError, ValueError):

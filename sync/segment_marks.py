@@ -105,13 +105,17 @@ def _mark(
     records: list[tuple[str, int, str | None]], refusal: Refusal, change_unsigned: bool
 ) -> SyncMark:
     waiting = [(device, seq) for device, seq, received in records if received is None]
+    if refusal.code is None or refusal.seq is None:  # none, or a round that ended half-way
+        refusal = Refusal(None, None, None, None)
     if (refusal.device, refusal.seq) in waiting:
         return SyncMark(
             SyncState.REFUSED,
             f"Refused by the marketplace ({refusal.code}): {refusal.detail} Nothing recorded "
             "after it is uploaded until this is resolved.",
         )
-    if any(device == refusal.device and seq > (refusal.seq or 0) for device, seq in waiting):
+    if refusal.seq is not None and any(
+        device == refusal.device and seq > refusal.seq for device, seq in waiting
+    ):
         return SyncMark(
             SyncState.WAITING,
             "Waiting: the marketplace refused an earlier record of this device, and nothing "

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from diary.records import is_device_contract
 from tracker.errors import EnvironmentProblem, InvalidInput
 from tracker.records import Contract
 from tracker.store import Store
@@ -28,6 +29,12 @@ class MarketplaceNotReached(EnvironmentProblem):
     code = "marketplace-not-reached"
 
 
+class AnotherMarketplace(InvalidInput):
+    """The device's chain already holds records for the marketplace it signed in to before."""
+
+    code = "another-marketplace"
+
+
 class ReceiptKeyNotAccepted(InvalidInput):
     """The marketplace signs with another key than the one pinned: sign-in needs the user's
     word that the change is expected."""
@@ -41,6 +48,16 @@ class SignedIn:
     #: The link this one replaced (another marketplace, or the same one with a new key).
     before: MarketplaceLink | None
     contracts: list[Contract]
+
+
+def _holds_records_of(store: Store) -> bool:
+    """Whether signed records name a marketplace's contract, or a marketplace receipted any."""
+    contracts = store.db.query(
+        "SELECT DISTINCT contract FROM signed_records WHERE contract IS NOT NULL"
+    )
+    if any(not is_device_contract(row["contract"]) for row in contracts):
+        return True
+    return any(True for _ in store.db.query("SELECT 1 FROM receipts LIMIT 1"))
 
 
 def fingerprint(key_id: str) -> str:
@@ -67,18 +84,21 @@ def sign_in(
         raise MarketplaceNotReached(
             f"{error} Check the address, and that the marketplace is running."
         ) from None
-    if (
-        before is not None
-        and (before.url == client.url or (before.local and local))
-        and before.key != card.key
-        and not accept_new_key
-    ):
+    same = before is not None and (before.url == client.url or (before.local and local))
+    if before is not None and same and before.key != card.key and not accept_new_key:
         raise ReceiptKeyNotAccepted(
             f"{client.url} now signs its receipts with the key {fingerprint(card.key.key_id)}, "
             f"not with {fingerprint(before.key.key_id)}, the key pinned when this device first "
-            "signed in. Receipts from an unknown key prove nothing, so nothing was changed. If "
-            "the marketplace announced a new key with this fingerprint, sign in again and "
-            "accept it (login --accept-new-key)."
+            "signed in. Receipts from an unknown key prove nothing, so nothing was changed: "
+            "accept the new key only if the marketplace announced it with this fingerprint."
+        )
+    if before is not None and before.key != card.key and not same and _holds_records_of(store):
+        was = "the marketplace on this computer" if before.local else before.url
+        raise AnotherMarketplace(
+            f"This device's signed diary already holds records for {was} (receipt key "
+            f"{fingerprint(before.key.key_id)}): its chain of records goes to that marketplace "
+            f"only, and {client.url} would refuse them. Sign in to {was} again; a device "
+            "follows one marketplace."
         )
     found = client.login(email, password)
     account = found["account"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diary.canonical import parse_json, sha256_hex
-from diary.receipts import Receipt, signed_by
+from diary.receipts import MarketplaceKey, Receipt, signed_by
 from diary.records import DELETING, is_device_contract
 from tracker.errors import EnvironmentProblem
 from tracker.store import Store
@@ -21,7 +21,7 @@ from tracker.store import Store
 from .backoff import next_attempt
 from .errors import MarketplaceUnreachable
 from .ledger import Ledger, SignedRecord
-from .outbox import Outbox
+from .outbox import MarketplaceLink, Outbox
 
 if TYPE_CHECKING:  # imported by whoever makes one: the round needs no HTTP library of its own
     from .marketplace_client import MarketplaceClient
@@ -38,6 +38,14 @@ class MarketplaceKeyChanged(EnvironmentProblem):
     """The marketplace signs with another key than the one pinned at sign-in."""
 
     code = "marketplace-key-changed"
+
+
+def key_changed(link: MarketplaceLink, key: MarketplaceKey) -> str:
+    return (
+        f"{link.url} now signs its receipts with key {key.key_id[:16]}, not with "
+        f"{link.key.key_id[:16]}, the key it had when this device signed in: nothing is "
+        "uploaded to it until you sign in again and accept the new key."
+    )
 
 
 class BadReceipt(EnvironmentProblem):
@@ -79,11 +87,7 @@ def sync_round(
     try:
         card = client.card()
         if card.key != link.key:
-            raise MarketplaceKeyChanged(
-                f"{link.url} now signs its receipts with key {card.key.key_id[:16]}, not with "
-                f"{link.key.key_id[:16]}, the key it had when this device signed in: nothing is "
-                "uploaded to it until you sign in again and accept the new key."
-            )
+            raise MarketplaceKeyChanged(key_changed(link, card.key))
         for device in ledger.devices():
             _sync_chain(ledger, outbox, client, device, link.key, report)
         _sync_screenshots(store, ledger, outbox, client, data_dir, now, report)

@@ -4,13 +4,14 @@ marketplace nears its week's lock (Monday 12:00 UTC), a stronger one once it mis
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from diary.times import parse_timestamp
+from diary.times import LOCK_AFTER, parse_timestamp
 from sync.signing import SigningReport
 from tracker.clock import Clock
 from tracker.durations import duration_text
@@ -20,8 +21,6 @@ from .messages import advice
 NOT_CONNECTED = "Sync: not connected to a marketplace."
 #: Time that has not reached the marketplace this long before its week locks is warned about.
 WARN_BEFORE_LOCK = timedelta(hours=24)
-#: While records wait and no attempt is set, a round every so often.
-WAITING_ROUNDS = timedelta(minutes=5)
 #: A round at the next attempt starts this much after it (the sign process compares clocks).
 ROUND_SLACK = timedelta(seconds=1)
 WARNING_STYLE = "color: #8a5a00;"
@@ -88,16 +87,17 @@ def lock_warning(locks_at: str | None, now: datetime) -> tuple[str, str] | None:
     if locks_at is None:
         return None
     lock = parse_timestamp(locks_at)
+    week = f"the week of Monday {lock - LOCK_AFTER:%Y-%m-%d}"
     if now >= lock:
         return (
-            f"Time of the week that locked on {lock:%A %Y-%m-%d} at 12:00 UTC did not reach "
-            "the marketplace in time: the marketplace refuses it now, so it will not be billed "
-            "as tracked. Tell your client, and sync the rest of your time now.",
+            f"Time of {week} did not reach the marketplace before the week locked "
+            f"({lock:%A %Y-%m-%d} 12:00 UTC): the marketplace refuses it, so it is not billed, "
+            "and what this computer recorded after it waits behind it. Tell your client.",
             MISSED_STYLE,
         )
     if lock - now <= WARN_BEFORE_LOCK:
         return (
-            f"Time of this billing week has not reached the marketplace, and the week locks "
+            f"Time of {week} has not reached the marketplace, and that week locks "
             f"{lock:%A} at 12:00 UTC (in {duration_text(_seconds(lock - now))}). Connect to the "
             "internet so that it can be uploaded before then.",
             WARNING_STYLE,
@@ -118,15 +118,12 @@ def _seconds(delta: timedelta) -> int:
 
 def next_round(status: dict[str, Any] | None, now: datetime) -> timedelta | None:
     """How long until the next round of sync should run when nothing else starts one (no
-    segment closes): at the next attempt after a failure, or every few minutes while records
-    wait (a refusal whose cause went away clears then); None when nothing waits."""
-    if status is None or status.get("signed_in") is False:
+    segment closes): at the next attempt after the marketplace could not be reached; None
+    otherwise (a refusal is sent again with the next segment, never on a timer that would read
+    the keyring every few minutes for a record that may never be taken)."""
+    if status is None or status.get("signed_in") is False or not status.get("next_attempt"):
         return None
-    if status.get("next_attempt"):
-        return max(parse_timestamp(status["next_attempt"]) - now, timedelta(0)) + ROUND_SLACK
-    if status.get("waiting_records") or status.get("waiting_screenshots"):
-        return WAITING_ROUNDS
-    return None
+    return max(parse_timestamp(status["next_attempt"]) - now, timedelta(0)) + ROUND_SLACK
 
 
 class SyncPanel(QObject):
@@ -187,6 +184,9 @@ class SyncPanel(QObject):
         )
 
     def show_report(self, report: SigningReport) -> None:
+        if report.status is None and report.waiting < 0 and self._report is not None:
+            # The round itself failed (timed out, did not start): sync stands where it stood.
+            report = replace(report, status=self._report.status, sync=self._report.sync)
         self._report = report
         status = report.status
         self.set_signed_in(status is not None and status.get("signed_in") is not False)

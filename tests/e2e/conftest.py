@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.program import offer_answered
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "data"
-    path.mkdir()
-    (path / "ui-state.ini").write_text("[marketplace]\noffered=true\n", encoding="utf-8")
-    return path
+    return offer_answered(tmp_path / "data")

@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "main.py"
 
 
+def offer_answered(data_dir: Path) -> Path:
+    """A data dir whose first launch's offer of a marketplace was answered (Not now): no
+    dialog takes the focus from the window a test types into."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "ui-state.ini").write_text("[marketplace]\noffered=true\n", encoding="utf-8")
+    return data_dir
+
+
 def cli(
     data_dir: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.desktop_app import DesktopApp, second_launch
-from tests.e2e.program import cli, diary_json
+from tests.e2e.program import cli, diary_json, offer_answered
 from tests.waiting import wait_until
 from tests.xvfb import Xvfb
 
@@ -114,6 +114,7 @@ def _assert_stopped_cleanly(data_dir: Path, asked_at: datetime) -> None:
 
 
 def _add_contract(data_dir: Path) -> None:
+    offer_answered(data_dir)
     added = cli(
         data_dir, "contract", "add", "--title", "Website", "--client", "Acme", "--rate", "45"
     )

@@ -20,6 +20,7 @@ from cli.main import main
 from composition import own_command
 from sync.local_marketplace import SERVER_FILE, LocalMarketplace, LocalMarketplaceFailed
 from tests.marketplace.device import RecordingDevice
+from tests.marketplace.server import running
 from tests.sync.conftest import ForgettingVault
 from tests.waiting import wait_until
 from tracker.clock import FakeClock
@@ -145,6 +146,23 @@ def test_login_local_then_sync_starts_the_marketplace_for_as_long_as_they_run(
     assert local.running() is None
     status = json.loads(run("status", "--json")[1])
     assert (status["waiting_records"], status["waiting_screenshots"]) == (0, 0)
+    # Another marketplace cannot take this chain: it holds the local marketplace's records.
+    with running(tmp_path / "elsewhere", now) as elsewhere:
+        monkeypatch.setattr("sys.stdin", io.StringIO("any password\n"))
+        code = main(
+            [
+                "--data-dir",
+                str(tmp_path),
+                "login",
+                elsewhere.url,
+                "x@example.com",
+                "--password-stdin",
+            ],
+            clock=clock,
+        )
+        err = capsys.readouterr().err
+    assert code == 2 and "already holds records for the marketplace on this computer" in err
+    assert json.loads(run("status", "--json")[1])["local"] is True  # nothing was changed
     # A marketplace in the same place with another receipt key is not trusted silently.
     pid_file = local.dir / SERVER_FILE
     for name in ("receipt-key.pem", "marketplace.sqlite3", "demo-logins.json"):

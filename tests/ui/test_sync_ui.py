@@ -27,7 +27,6 @@ from ui.marketplace_session import MarketplaceSession
 from ui.sync_panel import (
     NOT_CONNECTED,
     ROUND_SLACK,
-    WAITING_ROUNDS,
     lock_warning,
     next_round,
     status_line,
@@ -81,14 +80,23 @@ def test_the_sync_line_says_where_sync_stands() -> None:
     assert "4 record(s) wait to be signed: no keyring is available" in unsigned
 
 
-def test_a_round_is_due_at_the_next_attempt_or_every_few_minutes_while_records_wait() -> None:
+def test_a_round_is_due_at_the_next_attempt_after_the_marketplace_was_out_of_reach() -> None:
     assert next_round(None, START) is None
     assert next_round(LINKED, START) is None  # nothing waits
-    assert next_round({**LINKED, "waiting_records": 2}, START) == WAITING_ROUNDS
-    assert next_round({**LINKED, "waiting_records": 2, "signed_in": False}, START) is None
+    refused = {**LINKED, "waiting_records": 2, "refused_code": "week-locked"}
+    assert next_round(refused, START) is None  # sent again with the next segment only
     retry = {**LINKED, "waiting_records": 2, "next_attempt": "2026-11-25T10:04:27Z"}
     assert next_round(retry, START) == timedelta(minutes=1) + ROUND_SLACK
     assert next_round(retry, START + timedelta(hours=1)) == ROUND_SLACK  # overdue: at once
+    assert next_round({**retry, "signed_in": False}, START) is None
+
+
+def test_a_round_that_failed_leaves_the_sync_line_as_it_was(main_window: MainWindow) -> None:
+    main_window.on_signing_report(SigningReport(1, 0, status=LINKED))
+    main_window.on_signing_report(SigningReport(0, -1, "signing took longer than 120 s"))
+    text = main_window.sync_panel.status.text()
+    assert text.startswith("Sync: signed in to https://market.example") and "120 s" in text
+    assert main_window.sync_panel.account_button.text() == "Sign out"
 
 
 def test_time_not_sent_is_warned_about_a_day_before_its_week_locks_and_after() -> None:
@@ -97,9 +105,12 @@ def test_time_not_sent_is_warned_about_a_day_before_its_week_locks_and_after() -
     assert lock_warning(None, START) is None
     assert lock_warning(lock, monday_noon - timedelta(hours=24, seconds=1)) is None
     soon = lock_warning(lock, monday_noon - timedelta(hours=23))
-    assert soon is not None and "locks Monday at 12:00 UTC (in 23 h 00 min)" in soon[0]
+    assert soon is not None and "Time of the week of Monday 2026-11-23" in soon[0]
+    assert "locks Monday at 12:00 UTC (in 23 h 00 min)" in soon[0]
     missed = lock_warning(lock, monday_noon)
-    assert missed is not None and "did not reach the marketplace in time" in missed[0]
+    assert (
+        missed is not None and "did not reach the marketplace before the week locked" in missed[0]
+    )
     assert missed[1] != soon[1]  # the stronger one looks stronger
 
 
