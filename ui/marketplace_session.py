@@ -51,6 +51,8 @@ class MarketplaceSession(QObject):
         self._server: LocalServer | None = None
         self._dialog: SignInDialog | None = None
         self._then: Callable[[], None] | None = None
+        #: A sign-in is under way (the dialog may have been closed meanwhile).
+        self._busy = False
         self._local_started.connect(self._on_local_started)
 
     @property
@@ -77,6 +79,9 @@ class MarketplaceSession(QObject):
             server.stop()
 
     def ask(self) -> None:
+        if self._busy:  # a sign-in under way: show it as it stands
+            self.dialog.open()
+            return
         found = link_summary(self._store)
         if found is not None and not found.local:
             self.dialog.ask(found.url, found.email)
@@ -88,6 +93,7 @@ class MarketplaceSession(QObject):
     @Slot()
     def sign_in_local(self) -> None:
         """The local marketplace first (the app keeps it running), then `login --local`."""
+        self._busy = True
         self._start_local(lambda: self._login(["--local"], None))
 
     @Slot(str, str, str)
@@ -95,19 +101,26 @@ class MarketplaceSession(QObject):
         self._login([url, email, "--password-stdin"], password)
 
     def _login(self, arguments: list[str], password: str | None) -> None:
+        self._busy = True
         self._run(["login", *arguments, "--json"], password, self._on_login_finished)
 
     def _on_login_finished(self, code: int, out: str, err: str) -> None:
-        if code != 0:
-            self.dialog.fail(_problem(err, code))
-            return
+        self._busy = False
         try:
-            found: dict[str, Any] = json.loads(out)
+            found: dict[str, Any] | None = json.loads(out) if code == 0 else None
         except ValueError:
-            self.dialog.fail(_problem(err, code))
+            found = None
+        if found is None:
+            self._fail(_problem(err, code))
             return
         self.dialog.finish()
         self.signed_in.emit(found)
+
+    def _fail(self, message: str) -> None:
+        """In the dialog; in the window too when the dialog was closed meanwhile."""
+        if not self.dialog.isVisible():
+            self.problem.emit(f"Signing in failed: {message}")
+        self.dialog.fail(message)
 
     # Signing out -----------------------------------------------------------------------------
 
@@ -143,7 +156,8 @@ class MarketplaceSession(QObject):
         then, self._then = self._then, None
         if isinstance(started, str):
             if then is not None:
-                self.dialog.fail(started)
+                self._busy = False
+                self._fail(started)
             else:
                 self.problem.emit(started)
             return

@@ -4,6 +4,7 @@ the all-day tracker never the keyring or the private key (it signs in a process 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,3 +30,27 @@ def test_the_command_line_starts_without_qt_or_the_keyring() -> None:
         {"PySide6", "shiboken6", "keyring", "cryptography", "pynput", "mss", "PIL", "app"}
     )
     assert "sync.keys" not in modules and "sync.signer" not in modules
+
+
+APP = """
+import json, sys
+import app, ui.main_window, ui.diary_view, ui.marketplace_session, ui.sync_panel
+import ui.signin_dialog, ui.signing_status, ui.timesheet_view
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_app_loads_no_http_client_keyring_or_cryptography() -> None:
+    """The app runs all day: signing in, signing and sync are commands it starts, and the
+    diary's sync signs come from the database."""
+    result = subprocess.run(
+        [sys.executable, "-c", APP],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    loaded = {m.split(".")[0] for m in json.loads(result.stdout)}
+    assert {"app", "ui", "PySide6", "sync"} <= loaded
+    assert loaded.isdisjoint({"requests", "urllib3", "keyring", "cryptography", "fastapi"})
