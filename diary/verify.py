@@ -74,6 +74,8 @@ class Verdict:
     #: verified.
     seconds: dict[tuple[str, str], int] = field(default_factory=dict)
     unverified_segments: int = 0
+    #: The in-scope segments that verified (none of their records failed): they count.
+    verified_segments: set[str] = field(default_factory=set)
     #: Failures past the limit a verdict lists: counted, not kept.
     more_failures: int = 0
     #: The key id of the marketplace whose receipts the bundle carries, and when it received
@@ -149,6 +151,7 @@ def verify_records(
     verdict.seconds = diary.seconds
     verdict.screenshots = diary.screenshots
     verdict.unverified_segments = diary.unverified_segments
+    verdict.verified_segments = diary.verified
     if receipts is not None:
         held = {e.at: e for e in kept}
         found, verified = check_receipts(
@@ -295,6 +298,7 @@ class _Diary:
     seconds: dict[tuple[str, str], int] = field(default_factory=dict)
     screenshots: int = 0
     unverified_segments: int = 0
+    verified: set[str] = field(default_factory=set)
 
 
 def _check_diary(
@@ -355,6 +359,7 @@ def _check_diary(
         if {entry.at, *(a.at for a in changes)} & failed:
             diary.unverified_segments += 1
             continue
+        diary.verified.add(segment_id)
         seconds = count_entries(entry, changes).billable_seconds
         if seconds:
             key = (entry.record["contract"], entry.record["start"][:10])

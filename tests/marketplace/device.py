@@ -15,7 +15,7 @@ from sync.keys import MemoryVault
 from sync.ledger import Ledger, SignedRecord
 from sync.signer import Signer
 from tests.sync.screens import PaintedScreen
-from tests.sync.seeding import track
+from tests.sync.seeding import Pattern, track
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
@@ -64,12 +64,13 @@ class RecordingDevice:
         start: datetime,
         end: datetime,
         colour: tuple[int, int, int] | None = None,
+        pattern: Pattern | None = None,
     ) -> None:
         if colour is None:
-            track(self.engine, self.clock, self.counter, contract, memo, start, end)
+            track(self.engine, self.clock, self.counter, contract, memo, start, end, 3, pattern)
         else:
             with self.screen.showing(colour):
-                track(self.engine, self.clock, self.counter, contract, memo, start, end)
+                track(self.engine, self.clock, self.counter, contract, memo, start, end, 3, pattern)
         self.signer.sign_pending()
 
     @property
