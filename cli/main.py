@@ -16,7 +16,18 @@ from tracker.clock import Clock, SystemClock
 from tracker.datadir import prepare_data_dir, resolve_data_dir
 from tracker.errors import DataDirUnusable, InternalError, InvalidInput, TrackerError
 
-from . import bundles, contracts, desktop, diary, marketplace, serve, settings, signing, tracking
+from . import (
+    bundles,
+    contracts,
+    desktop,
+    diary,
+    marketplace,
+    review,
+    serve,
+    settings,
+    signing,
+    tracking,
+)
 from .messages import explain
 from .program import program_name, remember_data_dir_option
 from .terminal import safe
@@ -42,7 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(run=desktop.run, needs_data_dir=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (contracts, tracking, diary, settings, signing, bundles, marketplace, serve):
+    for group in (
+        contracts,
+        tracking,
+        diary,
+        settings,
+        signing,
+        bundles,
+        review,
+        marketplace,
+        serve,
+    ):
         group.add_commands(commands)
     return parser
 

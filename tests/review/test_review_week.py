@@ -4,6 +4,7 @@ and a segment uploaded two days late; then the same week after the server's copy
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from diary.observations import FlagKind
 from diary.protection import Unprotected
 from diary.rules import amount_cents
@@ -108,6 +110,26 @@ def test_a_valid_week_with_its_flags_protection_and_totals(seeded: Parties, tmp_
     assert server_week["billable_seconds"] == week
 
 
+def _set_details(server: Server, device: str, seq: int, details: bytes | None) -> bytes:
+    """The details the server holds of a record (and, given ``details``, changes them there
+    behind the server's back): what was held before."""
+    database = sqlite3.connect(server.data / "marketplace.sqlite3")
+    try:
+        (held,) = database.execute(
+            "SELECT details FROM records WHERE device = ? AND seq = ?", (device, seq)
+        ).fetchone()
+        if details is not None:
+            assert details != bytes(held)
+            database.execute(
+                "UPDATE records SET details = ? WHERE device = ? AND seq = ?",
+                (details, device, seq),
+            )
+            database.commit()
+        return bytes(held)
+    finally:
+        database.close()
+
+
 def test_a_copy_altered_on_the_server_is_shown_failed_with_the_reason(
     seeded: Parties, server: Server, tmp_path: Path
 ) -> None:
@@ -117,20 +139,13 @@ def test_a_copy_altered_on_the_server_is_shown_failed_with_the_reason(
     shot = next(
         s for s in _review(seeded, tmp_path / "b.zip").segments if s.memo == "Checkout page"
     )
-    database = sqlite3.connect(server.data / "marketplace.sqlite3")
-    try:
-        (details,) = database.execute(
-            "SELECT details FROM records WHERE device = ? AND seq = ?", (target.device, target.seq)
-        ).fetchone()
-        changed = bytes(details).replace(b'"memo":"Reports"', b'"memo":"Reports, reviewed"')
-        assert changed != bytes(details)
-        database.execute(
-            "UPDATE records SET details = ? WHERE device = ? AND seq = ?",
-            (changed, target.device, target.seq),
-        )
-        database.commit()
-    finally:
-        database.close()
+    details = _set_details(server, target.device, target.seq, None)
+    _set_details(
+        server,
+        target.device,
+        target.seq,
+        details.replace(b'"memo":"Reports"', b'"memo":"Reports, reviewed"'),
+    )
     sha256 = shot.screenshots[0].sha256
     assert sha256 is not None
     (stored,) = [p for p in (server.data / "screenshots").rglob(f"*{sha256}*") if p.is_file()]
@@ -138,8 +153,9 @@ def test_a_copy_altered_on_the_server_is_shown_failed_with_the_reason(
     stored.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
     try:
         review = _review(seeded, tmp_path / "altered.zip")
-    finally:
+    finally:  # the other tests read the week as it was uploaded
         stored.write_bytes(original)
+        _set_details(server, target.device, target.seq, details)
     assert not review.ok
     altered = review.segment(target.id)
     assert not altered.verified and Unprotected.NOT_VERIFIED in altered.unprotected
@@ -149,3 +165,20 @@ def test_a_copy_altered_on_the_server_is_shown_failed_with_the_reason(
         swapped.failures
     )
     assert review.totals.verified_billable < seeded.device.week_seconds(seeded.local, START)
+
+
+def test_the_review_command_says_the_same(
+    seeded: Parties, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "week.zip"
+    review = _review(seeded, path)
+    assert main(["review", "--bundle", str(path), "--rate", "45.00", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["ok"] and found["totals"]["amount_cents"] == review.totals.amount_cents
+    late = next(s for s in found["segments"] if s["memo"] == "Late")
+    assert [f["kind"] for f in late["flags"]] == ["received-late"] and late["protected"]
+    assert main(["review", "--bundle", str(path), "--rate", "45.00"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"The week verifies: {len(review.segments)} segment(s).")
+    assert "flag moves-only: The pointer moved in each of" in text
+    assert "Verified billable: " in text and f"= {found['totals']['amount_cents'] // 100}." in text
