@@ -4,12 +4,15 @@ the marketplace and by the client's review, from facts both can check in a bundl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from .entries import Entry
 from .records import SegmentKind, SegmentState
-from .times import lock_at
+from .times import lock_at, parse_timestamp
+from .verify import count_entries
 
 
 class Unprotected(StrEnum):
@@ -58,6 +61,36 @@ class SegmentFacts:
     active_minutes: int
     #: Whether the weekly limit leaves it out (counted in the week's order, diary.rules).
     over_limit: bool
+
+
+def segment_facts(
+    entry: Entry,
+    changes: Sequence[Entry],
+    *,
+    verified: bool,
+    received_at: datetime | None,
+    over_limit: bool = False,
+) -> SegmentFacts:
+    """The facts of a segment record with its amendments, as both sides read them: the
+    marketplace from what it holds, a client from the bundle."""
+    counted = count_entries(entry, changes)
+    details = entry.details or {}
+    taken = [s for s in details.get("screenshots", []) if s["sha256"] is not None]
+    return SegmentFacts(
+        kind=SegmentKind(entry.record["state"]),
+        state=counted.state,
+        start=parse_timestamp(entry.record["start"]),
+        verified=verified,
+        received_at=received_at,
+        memo=counted.memo,
+        screenshots=0 if counted.state is SegmentState.DELETED else len(taken),
+        active_minutes=sum(
+            1
+            for m in details.get("minutes", [])
+            if m["keys"] + m["clicks"] + m["scrolls"] + m["moves"] > 0
+        ),
+        over_limit=over_limit or counted.state is SegmentState.OVER_LIMIT,
+    )
 
 
 def unprotected(facts: SegmentFacts) -> tuple[Unprotected, ...]:

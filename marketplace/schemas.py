@@ -152,6 +152,9 @@ class WeekSegmentOut(BaseModel):
     kind: str
     state: str
     billable_seconds: int
+    #: Payment protection (docs/protocol.md): payable whatever is disputed.
+    protected: bool
+    unprotected: list[str]
     dispute: str | None
 
 
@@ -164,6 +167,7 @@ class WeekOut(BaseModel):
     weekly_limit_hours: int | None
     billable_seconds: int
     over_limit_seconds: int
+    protected_seconds: int
     amount_cents: int
     escrow_cents: int
     held_cents: int
@@ -183,6 +187,8 @@ class DisputeIn(Strict):
 class DisputeOut(BaseModel):
     id: str
     segments: list[str]
+    #: Of those, the protected ones: they stay payable unless a mediator decides otherwise.
+    protected_segments: list[str]
     reason: str
     amount_cents: int
     week: WeekOut

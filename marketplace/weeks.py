@@ -19,6 +19,7 @@ from diary.bundle_writer import (
     week_label,
 )
 from diary.canonical import parse_json
+from diary.protection import Unprotected
 from diary.records import SegmentState
 from diary.rules import amount_cents, over_limit
 from diary.times import WEEK, lock_at, timestamp, week_start
@@ -34,6 +35,7 @@ from .billing import (
 from .blobs import BlobStore
 from .models import Account, Action, Contract, Dispute, Segment, Week, WeekState
 from .problems import Problem
+from .protection import segment_unprotected
 from .receipt_key import ReceiptKey
 from .storage import Transaction
 
@@ -178,6 +180,7 @@ def approve(
 
 def dispute(
     tx: Transaction,
+    blobs: BlobStore,
     account: Account,
     contract: Contract,
     start: datetime,
@@ -208,7 +211,12 @@ def dispute(
             + " cannot be disputed.",
         )
     seconds = sum(billed[s] for s in chosen)
-    held = amount_cents(sum(billed[s] for s in {*earlier, *chosen}), contract.rate_cents)
+    # Protected segments stay payable (docs/protocol.md, "Payment protection"): a dispute
+    # holds the others only, until a mediator decides.
+    protection = week_protection(tx, blobs, count)
+    held = amount_cents(
+        sum(billed[s] for s in {*earlier, *chosen} if protection[s]), contract.rate_cents
+    )
     item = Dispute(
         id=uuid.uuid4().hex,
         contract=contract.id,
@@ -232,12 +240,22 @@ def _client_only(account: Account, contract: Contract) -> None:
         raise Problem("wrong-role", "Only the contract's client approves or disputes its weeks.")
 
 
+def week_protection(
+    tx: Transaction, blobs: BlobStore, count: WeekCount
+) -> dict[str, tuple[Unprotected, ...]]:
+    """Why each segment of the week is not protected (an empty tuple: it is)."""
+    return {
+        s.id: segment_unprotected(tx, blobs, s, s.id in count.over_limit) for s in count.segments
+    }
+
+
 def week_json(
-    tx: Transaction, contract: Contract, start: datetime, now: datetime
+    tx: Transaction, blobs: BlobStore, contract: Contract, start: datetime, now: datetime
 ) -> dict[str, Any]:
     """A week as the API shows it to the contract's freelancer and client."""
     week = settle_week(tx, contract, start, now)
     count = count_week(tx, contract, start)
+    protection = week_protection(tx, blobs, count)
     disputed = {sid: d.id for d in tx.disputes(contract.id, start) for sid in d.segments}
     billable = week.billable_seconds if week else count.billable_seconds
     return {
@@ -256,6 +274,7 @@ def week_json(
         "locks_at": timestamp(lock_at(start)),
         "review_deadline": timestamp(review_deadline(start)),
         "releases_at": timestamp(release_at(start)),
+        "protected_seconds": sum(count.billed(s) for s in count.segments if not protection[s.id]),
         "days": [{"day": d, "billable_seconds": s} for d, s in sorted(count.days.items())],
         "segments": [
             {
@@ -268,6 +287,8 @@ def week_json(
                 if s.state in COUNTING and s.id in count.over_limit
                 else s.state,
                 "billable_seconds": count.billed(s),
+                "protected": not protection[s.id],
+                "unprotected": [r.value for r in protection[s.id]],
                 "dispute": disputed.get(s.id),
             }
             for s in count.segments

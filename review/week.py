@@ -13,7 +13,7 @@ from diary.bundle import RECORDS, BundleVerdict, open_bundle, verify_bundle
 from diary.entries import Entry
 from diary.limits import LIMITS, Limits
 from diary.observations import THRESHOLDS, Flag, SegmentInput, Thresholds, observe
-from diary.protection import SegmentFacts, Unprotected, unprotected, why_unprotected
+from diary.protection import Unprotected, segment_facts, unprotected, why_unprotected
 from diary.records import MinuteActivity, RecordType, ScreenshotEntry, SegmentKind, SegmentState
 from diary.rules import amount_cents
 from diary.times import parse_timestamp
@@ -179,16 +179,11 @@ def _segment(
     if counted.state is SegmentState.DELETED:
         shots = ()
     start, end = parse_timestamp(record["start"]), parse_timestamp(record["end"])
-    facts = SegmentFacts(
-        kind=SegmentKind(record["state"]),
-        state=counted.state,
-        start=start,
+    facts = segment_facts(
+        entry,
+        changes,
         verified=verified,
         received_at=None if received is None else parse_timestamp(received),
-        memo=counted.memo,
-        screenshots=len(shots),
-        active_minutes=sum(1 for m in minutes if m.active),
-        over_limit=counted.state is SegmentState.OVER_LIMIT,
     )
     return ReviewSegment(
         id=segment_id,

@@ -211,7 +211,7 @@ def read_week(
     is, and each segment."""
     with _party(market, token, contract_id) as p:
         settle_contract(p.tx, p.contract, p.now)
-        return week_json(p.tx, p.contract, _week(week, p.contract), p.now)
+        return week_json(p.tx, market.blobs, p.contract, _week(week, p.contract), p.now)
 
 
 @router.get(
@@ -261,7 +261,7 @@ def approve_week(
     with _party(market, token, contract_id) as p:
         start = _week(week, p.contract)
         approve(p.tx, p.account, p.contract, start, p.now)
-        return week_json(p.tx, p.contract, start, p.now)
+        return week_json(p.tx, market.blobs, p.contract, start, p.now)
 
 
 @router.post(
@@ -282,11 +282,16 @@ def dispute_week(
     with _party(market, token, contract_id) as p:
         tx, now, found = p.tx, p.now, p.contract
         start = _week(week, found)
-        _, item = dispute(tx, p.account, found, start, body.segments, body.reason, now)
+        _, item = dispute(
+            tx, market.blobs, p.account, found, start, body.segments, body.reason, now
+        )
+        shown = week_json(tx, market.blobs, found, start, now)
+        protected = {s["segment"] for s in shown["segments"] if s["protected"]}
         return {
             "id": item.id,
             "segments": list(item.segments),
+            "protected_segments": [s for s in item.segments if s in protected],
             "reason": item.reason,
             "amount_cents": item.amount_cents,
-            "week": week_json(tx, found, start, now),
+            "week": shown,
         }

@@ -96,13 +96,23 @@ def test_a_week_without_an_action_is_approved_at_the_deadline(
     assert money(parties.freelancer) == (amount_cents(5400, 4500), 0)
 
 
-def test_a_partly_disputed_week_holds_exactly_the_disputed_amount(
+def test_a_partly_disputed_week_holds_exactly_its_unprotected_disputed_amount(
     server: Server, tmp_path: Path
 ) -> None:
     parties = make_parties(server, tmp_path, hourly_rate_cents=3333)
-    worked(parties)
+    device = parties.device
+    device.track(parties.local, "Checkout page", at(10, 10), at(11, 0))
+    # No key, click, scroll or move in its ten minutes: not protected (no active minute).
+    device.track(parties.local, "Reading", at(11, 0), at(11, 10), pattern=lambda _: (0, 0, 0, 0))
+    device.track(parties.local, "Tax rules", at(14, 0), at(14, 30))
+    server.set_time(device.clock.now())
+    parties.upload(device.entries())
+    parties.upload_screenshots()
     server.set_time(LOCK)
-    segments = [s["segment"] for s in week(parties.client, parties)["segments"]]
+    shown = week(parties.client, parties)["segments"]
+    segments = [s["segment"] for s in shown]
+    assert [s["protected"] for s in shown] == [True] * 5 + [False] + [True] * 3
+    assert shown[5]["unprotected"] == ["no-active-minute"]
     disputes = f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/disputes"
     parties.freelancer.refused(
         "POST", disputes, "wrong-role", json={"segments": segments[:1], "reason": "x"}
@@ -114,13 +124,15 @@ def test_a_partly_disputed_week_holds_exactly_the_disputed_amount(
         "POST", disputes, 201, json={"segments": segments[:2], "reason": "Not my project"}
     )
     assert first["amount_cents"] == amount_cents(1200, 3333)
+    # Both protected: they stay payable, and the week holds nothing for them.
+    assert first["protected_segments"] == segments[:2] and first["week"]["held_cents"] == 0
     parties.client.refused(
         "POST", disputes, "segment-not-in-week", json={"segments": segments[1:2], "reason": "again"}
     )
     second = parties.client.ok(
         "POST", disputes, 201, json={"segments": segments[5:6], "reason": "Idle"}
     )
-    held = amount_cents(1800, 3333)
+    held = amount_cents(600, 3333)  # the unprotected segment only
     total = amount_cents(5400, 3333)
     assert (second["week"]["state"], second["week"]["held_cents"]) == ("disputed", held)
     assert [s["dispute"] is not None for s in second["week"]["segments"]].count(True) == 3

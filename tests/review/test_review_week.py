@@ -67,6 +67,7 @@ def seeded(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     device.track(local, "Reports", at(13, 0), at(13, 40), pattern=_macro)
     sent = _upload_new(parties, sent, at(13, 45))
     device.track(local, "Offline notes", at(14, 0), at(14, 30), pattern=_honest(2))
+    device.track(local, "Quiet", at(16, 0), at(16, 10), pattern=lambda _: (0, 0, 0, 0))
     sent = _upload_new(parties, sent, at(17, 30))  # offline for three hours: honest
     device.track(local, "Late", at(18, 0), at(18, 20), pattern=_honest(3))
     _upload_new(parties, sent, at(18, 30, day=27))  # two days late
@@ -100,14 +101,23 @@ def test_a_valid_week_with_its_flags_protection_and_totals(seeded: Parties, tmp_
     assert all(found == {FlagKind.LATE} for found in flags["Late"])
     late = next(s for s in review.segments if s.memo == "Late")
     assert late.lag_seconds is not None and late.lag_seconds > 2 * 86400
-    # Flags change nothing in protection: every segment here meets the rule.
-    assert all(s.protected and s.unprotected == () for s in review.segments)
+    # Flags change nothing in protection: every segment meets the rule but the quiet one.
+    quiet = next(s for s in review.segments if s.memo == "Quiet")
+    assert quiet.unprotected == (Unprotected.NO_ACTIVE_MINUTE,) and not quiet.flags
+    assert all(s.protected for s in review.segments if s is not quiet)
     week = seeded.device.week_seconds(seeded.local, START)
     totals = review.totals
-    assert totals.verified_billable == totals.tracked == totals.protected == week
-    assert totals.amount_cents == amount_cents(week, RATE) == totals.protected_cents
+    assert totals.verified_billable == totals.tracked == week
+    assert totals.protected == week - quiet.billable_seconds == week - 600
+    assert totals.amount_cents == amount_cents(week, RATE)
+    assert totals.protected_cents == amount_cents(week - 600, RATE)
     server_week = seeded.client.ok("GET", f"/v1/contracts/{seeded.contract_id}/weeks/{WEEK}")
     assert server_week["billable_seconds"] == week
+    # The marketplace applies the same rule to what it holds, and reaches the same verdicts.
+    assert {s["segment"]: s["unprotected"] for s in server_week["segments"]} == {
+        s.id: [r.value for r in s.unprotected] for s in review.segments
+    }
+    assert server_week["protected_seconds"] == totals.protected
 
 
 def _set_details(server: Server, device: str, seq: int, details: bytes | None) -> bytes:
