@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from .body_limit import BodyLimit
 from .problems import Problem
-from .routes import accounts, contracts, records
+from .routes import accounts, contracts, disputes, records
 from .schemas import EnrollIn, UploadIn
 from .schemas import Problem as ProblemSchema
 from .service import Marketplace
@@ -32,7 +32,7 @@ def create_app(market: Marketplace) -> FastAPI:
         redoc_url=None,
     )
     app.state.marketplace = market
-    for router in (accounts.router, records.router, contracts.router):
+    for router in (accounts.router, records.router, contracts.router, disputes.router):
         app.include_router(router)
     app.add_exception_handler(Problem, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]

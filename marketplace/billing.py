@@ -69,7 +69,13 @@ def next_step(week: Week, now: datetime) -> Week | None:
             week, state=WeekState.RELEASED, released_cents=week.amount_cents, released_at=due
         )
     if week.state is WeekState.DISPUTED and now >= due and week.released_at is None:
-        return replace(week, released_cents=week.amount_cents - week.held_cents, released_at=due)
+        # What no dispute holds and no mediator refunded; all of it once nothing is held.
+        return replace(
+            week,
+            state=WeekState.RELEASED if week.held_cents == 0 else WeekState.DISPUTED,
+            released_cents=week.amount_cents - week.held_cents - week.refunded_cents,
+            released_at=due,
+        )
     return None
 
 

@@ -142,6 +142,8 @@ class Week:
     locked_at: datetime
     decided_at: datetime | None = None
     released_at: datetime | None = None
+    #: Refunded to the client by a mediator's decisions.
+    refunded_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,36 @@ class Dispute:
     amount_cents: int
     created_by: str
     created_at: datetime
+
+
+class Ruling(StrEnum):
+    PAY = "pay"
+    REFUND = "refund"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A mediator's decision on one disputed segment: the money it moved (to the freelancer,
+    or back to the client) and why."""
+
+    dispute: str
+    segment: str
+    decision: str
+    reason: str
+    seconds: int
+    cents: int
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class Comment:
+    """What a party to a dispute said of it (the freelancer's answer, say)."""
+
+    dispute: str
+    account: str
+    text: str
+    at: datetime
 
 
 @dataclass(frozen=True)

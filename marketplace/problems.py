@@ -63,6 +63,13 @@ CODES: dict[str, tuple[int, str]] = {
     # Billing weeks
     "not-in-review": (409, "The week is not in review"),
     "segment-not-in-week": (422, "The segment is not a billed segment of this week"),
+    # Mediation
+    "segment-not-disputed": (422, "The segment is not one this dispute names"),
+    "already-decided": (409, "A mediator has decided this segment already"),
+    "already-released": (
+        409,
+        "The week's money was released: a protected segment can no longer be refunded",
+    ),
 }
 
 

@@ -53,9 +53,11 @@ class AccountOut(BaseModel):
 
 
 class MeOut(AccountOut):
-    #: Cents released to a freelancer; cents a client paid into escrow (negative).
+    #: Cents released to a freelancer; cents a client paid into escrow (negative), and cents
+    #: refunded to a client by a mediator.
     released_cents: int
     escrow_cents: int
+    refunded_cents: int
 
 
 class LoginIn(Strict):
@@ -172,6 +174,7 @@ class WeekOut(BaseModel):
     escrow_cents: int
     held_cents: int
     released_cents: int
+    refunded_cents: int
     locks_at: str
     review_deadline: str
     releases_at: str
@@ -192,3 +195,44 @@ class DisputeOut(BaseModel):
     reason: str
     amount_cents: int
     week: WeekOut
+
+
+class DecisionIn(Strict):
+    segment: str = Field(min_length=1, max_length=64)
+    decision: Literal["pay", "refund"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CommentIn(Strict):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class DecisionOut(BaseModel):
+    decision: Literal["pay", "refund"]
+    reason: str
+    cents: int
+    decided_at: str
+
+
+class DisputedSegmentOut(BaseModel):
+    segment: str
+    billable_seconds: int
+    protected: bool
+    decision: DecisionOut | None
+
+
+class CommentOut(BaseModel):
+    by: str
+    text: str
+    at: str
+
+
+class DisputeDetailOut(BaseModel):
+    id: str
+    contract: str
+    week: str
+    reason: str
+    created_at: str
+    segments: list[DisputedSegmentOut]
+    comments: list[CommentOut]
+    decided: bool

@@ -268,9 +268,12 @@ def week_json(
         "billable_seconds": billable,
         "over_limit_seconds": count.over_limit_seconds,
         "amount_cents": week.amount_cents if week else amount_cents(billable, contract.rate_cents),
-        "escrow_cents": (week.amount_cents - week.released_cents) if week else 0,
+        "escrow_cents": (week.amount_cents - week.released_cents - week.refunded_cents)
+        if week
+        else 0,
         "held_cents": week.held_cents if week else 0,
         "released_cents": week.released_cents if week else 0,
+        "refunded_cents": week.refunded_cents if week else 0,
         "locks_at": timestamp(lock_at(start)),
         "review_deadline": timestamp(review_deadline(start)),
         "releases_at": timestamp(release_at(start)),

@@ -86,4 +86,5 @@ def me(token: Token, market: Market) -> dict[str, Any]:
         **account_json(account),
         "released_cents": balance.get("released", 0),
         "escrow_cents": balance.get("escrow", 0),
+        "refunded_cents": balance.get("refunded", 0),
     }

@@ -31,10 +31,18 @@ router = APIRouter(tags=["contracts"])
 
 
 def _visible(tx: Transaction, account: Account, contract_id: str) -> Contract:
+    """The contract, to its client and freelancer, and to a mediator once it has a dispute
+    (to read its weeks and bundles; only its client approves or disputes)."""
     contract = tx.contract(contract_id)
-    if contract is None or account.id not in (contract.client, contract.freelancer):
-        raise not_found("That contract")
-    return contract
+    if contract is not None and account.id in (contract.client, contract.freelancer):
+        return contract
+    if contract is not None and account.role is Role.MEDIATOR and _disputed(tx, contract):
+        return contract
+    raise not_found("That contract")
+
+
+def _disputed(tx: Transaction, contract: Contract) -> bool:
+    return any(tx.disputes(contract.id, week.start) for week in tx.weeks(contract.id))
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,10 @@ from diary.times import SEGMENT_SECONDS
 from ..models import (
     Account,
     Action,
+    Comment,
     Contract,
     ContractState,
+    Decision,
     Device,
     DeviceKey,
     Dispute,
@@ -96,6 +98,20 @@ SCHEMA = [
         CREATE TABLE payments (
             account TEXT NOT NULL, contract TEXT NOT NULL, week INTEGER NOT NULL,
             cents INTEGER NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
+        """,
+    ),
+    (
+        "0002_mediation",
+        """
+        ALTER TABLE weeks ADD COLUMN refunded_cents INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE decisions (
+            dispute TEXT NOT NULL REFERENCES disputes(id), segment TEXT NOT NULL,
+            decision TEXT NOT NULL, reason TEXT NOT NULL, seconds INTEGER NOT NULL,
+            cents INTEGER NOT NULL, decided_by TEXT NOT NULL, decided_at INTEGER NOT NULL,
+            PRIMARY KEY (dispute, segment));
+        CREATE TABLE comments (
+            dispute TEXT NOT NULL REFERENCES disputes(id), account TEXT NOT NULL,
+            text TEXT NOT NULL, at INTEGER NOT NULL);
         """,
     ),
 ]
@@ -490,6 +506,7 @@ class SqliteTransaction:
             _at(r[7]),
             _dt(r[8]),
             _dt(r[9]),
+            r[10],
         )
 
     def week(self, contract_id: str, start: datetime) -> Week | None:
@@ -500,7 +517,7 @@ class SqliteTransaction:
 
     def put_week(self, week: Week) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO weeks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO weeks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 week.contract,
                 _ts(week.start),
@@ -512,6 +529,7 @@ class SqliteTransaction:
                 _ts(week.locked_at),
                 _ts(week.decided_at),
                 _ts(week.released_at),
+                week.refunded_cents,
             ),
         )
 
@@ -539,12 +557,12 @@ class SqliteTransaction:
             contract_id,
             _ts(start),
         )
-        return [
-            Dispute(
-                r[0], r[1], _at(r[2]), tuple(r[3].split(",")), r[4], r[5], r[6], r[7], _at(r[8])
-            )
-            for r in rows
-        ]
+        return [self._dispute(r) for r in rows]
+
+    def _dispute(self, r: Any) -> Dispute:
+        return Dispute(
+            r[0], r[1], _at(r[2]), tuple(r[3].split(",")), r[4], r[5], r[6], r[7], _at(r[8])
+        )
 
     def add_action(self, action: Action) -> None:
         self._db.execute(
@@ -562,6 +580,50 @@ class SqliteTransaction:
     def actions(self, contract_id: str) -> list[Action]:
         rows = self._all("SELECT * FROM actions WHERE contract = ? ORDER BY rowid", contract_id)
         return [Action(r[0], r[1], _dt(r[2]), r[3], r[4], _at(r[5])) for r in rows]
+
+    def dispute(self, dispute_id: str) -> Dispute | None:
+        row = self._one("SELECT * FROM disputes WHERE id = ?", dispute_id)
+        return None if row is None else self._dispute(row)
+
+    def open_disputes(self) -> list[Dispute]:
+        rows = self._all(
+            "SELECT * FROM disputes d WHERE (SELECT count(*) FROM decisions WHERE dispute = d.id)"
+            " < length(d.segments) - length(replace(d.segments, ',', '')) + 1"
+            " ORDER BY created_at, id"
+        )
+        return [self._dispute(r) for r in rows]
+
+    def add_decision(self, decision: Decision) -> None:
+        self._insert(
+            "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            decision.dispute,
+            decision.segment,
+            decision.decision,
+            decision.reason,
+            decision.seconds,
+            decision.cents,
+            decision.decided_by,
+            _ts(decision.decided_at),
+        )
+
+    def decisions(self, dispute_id: str) -> list[Decision]:
+        rows = self._all(
+            "SELECT * FROM decisions WHERE dispute = ? ORDER BY decided_at, segment", dispute_id
+        )
+        return [Decision(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _at(r[7])) for r in rows]
+
+    def add_comment(self, comment: Comment) -> None:
+        self._insert(
+            "INSERT INTO comments VALUES (?, ?, ?, ?)",
+            comment.dispute,
+            comment.account,
+            comment.text,
+            _ts(comment.at),
+        )
+
+    def comments(self, dispute_id: str) -> list[Comment]:
+        rows = self._all("SELECT * FROM comments WHERE dispute = ? ORDER BY at", dispute_id)
+        return [Comment(r[0], r[1], r[2], _at(r[3])) for r in rows]
 
     def add_payment(
         self, account_id: str, contract_id: str, week: datetime, cents: int, kind: str, at: datetime
