@@ -147,6 +147,7 @@ def _say_signed_in(args: argparse.Namespace, signed: SignedIn) -> None:
                     "email": link.email,
                     "name": link.name,
                     "local": link.local,
+                    "role": link.role,
                     "receipt_key": link.key.key_id,
                     "contracts": [
                         {"id": c.id, "title": c.title, "client": c.client} for c in signed.contracts
@@ -168,7 +169,13 @@ def _say_signed_in(args: argparse.Namespace, signed: SignedIn) -> None:
             f"Contract {contract.id}: {safe(contract.title)} ({safe(contract.client)}), from "
             "the marketplace."
         )
-    print(f"Upload what waits with: {command()} sync")
+    if link.role == "freelancer":
+        print(f"Upload what waits with: {command()} sync")
+    else:
+        print(
+            f"Signed in as a {link.role}: this device uploads nothing. Review a week with: "
+            f"{command()} review --contract ID --week 2026-W48"
+        )
 
 
 def run_logout(args: argparse.Namespace, parts: Composition) -> int:

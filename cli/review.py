@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from composition import Composition
-from diary.times import timestamp
+from diary.times import WEEK, timestamp, week_start
 from tracker.durations import clock_text
+from tracker.errors import InvalidInput
 
+from .program import command
 from .terminal import safe
 
 if TYPE_CHECKING:
     from review.week import Review, ReviewSegment
+    from sync.marketplace_client import MarketplaceClient
 
 #: Exit code when the bundle does not verify whole (as `verify`).
 REVIEW_FAILED = 1
@@ -25,32 +33,208 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     review = commands.add_parser(
         "review",
         help="review a week as its client: every segment verified, its protection and flags, "
-        "and the totals",
+        "and the totals (from the marketplace, or a bundle file)",
     )
-    review.add_argument(
-        "--bundle", metavar="FILE", required=True, help="the week's bundle (a zip file)"
+    source = review.add_mutually_exclusive_group(required=True)
+    source.add_argument("--bundle", metavar="FILE", help="the week's bundle (a zip file)")
+    source.add_argument(
+        "--contract", metavar="ID", help="the marketplace's contract (m-...): its week from there"
     )
+    review.add_argument("--week", metavar="2026-W48", help="the billing week (default: last week)")
     review.add_argument(
-        "--rate",
-        metavar="AMOUNT",
-        help="the contract's hourly rate (e.g. 45.00), for the amounts",
+        "--rate", metavar="AMOUNT", help="the hourly rate (e.g. 45.00) of a bundle, for amounts"
     )
     review.add_argument("--json", action="store_true")
     review.set_defaults(run=run_review, needs_data_dir=False)
+    approve = commands.add_parser(
+        "approve", help="approve a week in review (its client): its amount is released"
+    )
+    approve.add_argument("--contract", metavar="ID", required=True)
+    approve.add_argument("--week", metavar="2026-W48", required=True)
+    approve.set_defaults(run=run_approve, needs_data_dir=True)
+    dispute = commands.add_parser(
+        "dispute", help="dispute chosen segments of a week in review (its client), with a reason"
+    )
+    dispute.add_argument("--contract", metavar="ID", required=True)
+    dispute.add_argument("--week", metavar="2026-W48", required=True)
+    dispute.add_argument(
+        "--segment", metavar="ID", action="append", required=True, help="a segment (repeat)"
+    )
+    dispute.add_argument("--reason", required=True)
+    dispute.add_argument("--yes", action="store_true", help="confirm without asking")
+    dispute.set_defaults(run=run_dispute, needs_data_dir=True)
+    mediate = commands.add_parser(
+        "mediate", help="decide a disputed segment (a mediator): pay or refund, with a reason"
+    )
+    mediate.add_argument("--dispute", metavar="ID", required=True)
+    mediate.add_argument("--segment", metavar="ID", required=True)
+    ruling = mediate.add_mutually_exclusive_group(required=True)
+    ruling.add_argument("--pay", action="store_true", help="pay it to the freelancer")
+    ruling.add_argument("--refund", action="store_true", help="refund it to the client")
+    mediate.add_argument("--reason", required=True)
+    mediate.set_defaults(run=run_mediate, needs_data_dir=True)
 
 
 def run_review(args: argparse.Namespace, parts: Composition) -> int:
-    """Needs no data dir, display, keyring or marketplace, as `verify`."""
+    """From a bundle: needs no data dir, display, keyring or marketplace, as `verify`."""
     from review.week import review_bundle
     from tracker.contract_fields import parse_rate
 
+    if args.contract is not None:
+        return _review_from_marketplace(args, parts)
     rate = None if args.rate is None else parse_rate(args.rate)
     found = review_bundle(Path(args.bundle).expanduser(), rate)
-    if args.json:
-        print(json.dumps(review_json(found), indent=2))
-    else:
-        print(review_text(found), end="")
+    _show(args, found)
     return 0 if found.ok else REVIEW_FAILED
+
+
+def _show(args: argparse.Namespace, found: Review, week: dict[str, Any] | None = None) -> None:
+    if args.json:
+        shown = review_json(found)
+        if week is not None:
+            shown["week"] = week
+        print(json.dumps(shown, indent=2))
+        return
+    if week is not None:
+        print(
+            f"Week {week['week']} of contract {args.contract}: {week['state']}; amount "
+            f"{_money(week['amount_cents'])}, in escrow {_money(week['escrow_cents'])}, held "
+            f"{_money(week['held_cents'])}, released {_money(week['released_cents'])}."
+        )
+    print(review_text(found), end="")
+
+
+@contextmanager
+def _week_review(args: argparse.Namespace, parts: Composition) -> Iterator[_WeekReview]:
+    """The week from the marketplace, its bundle reviewed, in the device's session."""
+    from diary.bundle_writer import week_label
+    from review.week import review_bundle
+    from sync.session import marketplace_session
+    from sync.tokens import KeyringTokens
+
+    week_name = args.week or week_label(week_start(parts.clock.now()) - WEEK)
+    with (
+        marketplace_session(parts.open_store(), KeyringTokens(), parts.local_marketplace()) as (
+            client,
+            _,
+        ),
+        tempfile.TemporaryDirectory() as temp,
+    ):
+        week = client.week(args.contract, week_name)
+        path = Path(temp) / f"{week_name}.zip"
+        path.write_bytes(client.week_bundle(args.contract, week_name))
+        yield _WeekReview(client, week_name, week, review_bundle(path, week["rate_cents"]))
+
+
+@dataclass
+class _WeekReview:
+    client: MarketplaceClient
+    name: str
+    week: dict[str, Any]
+    review: Review
+
+
+def _review_from_marketplace(args: argparse.Namespace, parts: Composition) -> int:
+    with _week_review(args, parts) as found:
+        _show(args, found.review, found.week)
+        return 0 if found.review.ok else REVIEW_FAILED
+
+
+def run_approve(args: argparse.Namespace, parts: Composition) -> int:
+    with _week_review(args, parts) as found:
+        if not found.review.ok:
+            raise InvalidInput(
+                f"Week {found.name}'s bundle does not verify "
+                f"({len(found.review.verdict.failures)} failure(s)): the marketplace's copy "
+                "is not what the freelancer's device recorded, and approval is refused until "
+                f"it is put right. See why with: {command()} review --contract {args.contract} "
+                f"--week {found.name}",
+                code="week-does-not-verify",
+            )
+        week = found.client.approve(args.contract, found.name)
+    print(
+        f"Approved week {found.name}: {_money(week['amount_cents'])} is released to the "
+        f"freelancer on {week['releases_at'][:10]}."
+    )
+    return 0
+
+
+def run_dispute(args: argparse.Namespace, parts: Composition) -> int:
+    from diary.rules import amount_cents
+
+    with _week_review(args, parts) as found:
+        chosen = [_segment(found.review, s) for s in args.segment]
+        protected = [s for s in chosen if s.protected]
+        seconds = sum(s.billable_seconds for s in chosen if not s.protected)
+        held = amount_cents(seconds, found.week["rate_cents"])
+        print(
+            f"Disputing {len(chosen)} segment(s) of week {found.name}: "
+            f"{_money(held)} would be held in escrow until a mediator decides."
+        )
+        if protected:
+            print(
+                f"{len(protected)} of them are protected (their evidence meets the rule): they "
+                "stay payable unless a mediator rules otherwise: "
+                + ", ".join(f"{s.start:%a %H:%M}" for s in protected)
+            )
+        if not args.yes and not _confirmed():
+            print("Nothing was disputed.")
+            return 0
+        answer = found.client.dispute(
+            args.contract, found.name, [s.id for s in chosen], args.reason
+        )
+    print(
+        f"Disputed: dispute {answer['id']}. Held {_money(answer['week']['held_cents'])}; the "
+        "freelancer sees the dispute and can answer."
+    )
+    return 0
+
+
+def run_mediate(args: argparse.Namespace, parts: Composition) -> int:
+    from sync.session import marketplace_session
+    from sync.tokens import KeyringTokens
+
+    with marketplace_session(parts.open_store(), KeyringTokens(), parts.local_marketplace()) as (
+        client,
+        _,
+    ):
+        dispute = client.dispute_detail(args.dispute)
+        ids = [s["segment"] for s in dispute["segments"]]
+        matches = [i for i in ids if i.startswith(args.segment)]
+        segment = matches[0] if len(matches) == 1 else args.segment
+        decision = "pay" if args.pay else "refund"
+        answer = client.decide(args.dispute, segment, decision, args.reason)
+    decided = next(s for s in answer["segments"] if s["segment"] == segment)["decision"]
+    moved = (
+        "nothing moves: it was payable all along"
+        if decided["cents"] == 0
+        else f"{_money(decided['cents'])} "
+        + ("to the freelancer" if decision == "pay" else "back to the client")
+    )
+    print(f"Decided {decision} for segment {segment[:12]}: {moved}.")
+    if answer["decided"]:
+        print("Every segment of this dispute is decided.")
+    return 0
+
+
+def _segment(review: Review, given: str) -> ReviewSegment:
+    matches = [s for s in review.segments if s.id.startswith(given)]
+    if len(matches) != 1:
+        raise InvalidInput(
+            f"{given!r} names {'no' if not matches else 'more than one'} segment of this week: "
+            "give a segment's id as review prints it.",
+            code="unknown-segment",
+        )
+    return matches[0]
+
+
+def _confirmed() -> bool:
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            "Confirm the dispute on a terminal, or with --yes from a script.",
+            code="confirmation-needed",
+        )
+    return input("Dispute them? [y/N] ").strip().lower() in ("y", "yes")
 
 
 def review_json(review: Review) -> dict[str, Any]:
@@ -123,7 +307,7 @@ def review_text(review: Review) -> str:
         verdict_word = "verified" if s.verified else "FAILED"
         protection = "protected" if s.protected else "not protected"
         lines.append(
-            f"  {s.start:%H:%M}–{s.end:%H:%M}  {s.state.value:<14} {verdict_word:<8} "
+            f"  {s.start:%H:%M}–{s.end:%H:%M}  {s.id[:12]}  {s.state.value:<14} {verdict_word:<8} "
             f"{protection:<13} {s.active_minutes}/{len(s.minutes)} min active  "
             f"{safe(s.memo)}"
         )

@@ -36,36 +36,37 @@ def serve(
     """Serve until SIGINT or SIGTERM; with ``parent`` (the pid of the process that started
     this one), also when that process ends, however it ends (the local marketplace of an app
     that crashed stops too), even before this one was listening."""
-    listener = listen(host, port)
+    # SIGTERM ends the process as Ctrl+C does, from the start: a stop that comes as soon as
+    # the address is said closes the database below, too. uvicorn stops gracefully on SIGTERM
+    # while it serves, then raises the signal again, which this handler also takes.
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        market = open_marketplace(data_dir, clock)
-    except BaseException:
-        listener.close()
-        raise
-    try:
-        seeded = seed(market, data_dir) if demo else None
-        url = f"http://{host if ':' not in host else f'[{host}]'}:{listener.getsockname()[1]}"
-        if seeded is not None:
-            _say_demo(seeded, url, say)
-        say(
-            f"Marketplace at {url} (data in {data_dir}; receipt key "
-            f"{market.key.public.key_id[:16]}). Stop it with Ctrl+C."
-        )
-        config = uvicorn.Config(
-            create_app(market), log_level="warning", access_log=False, lifespan="off"
-        )
-        # uvicorn stops gracefully on SIGTERM, then raises the signal again: with this handler
-        # that ends the process as Ctrl+C does, after the database is closed below.
-        previous = signal.signal(signal.SIGTERM, _stop)
-        if parent is not None:
-            _stop_with_parent(parent)
+        listener = listen(host, port)
         try:
+            market = open_marketplace(data_dir, clock)
+        except BaseException:
+            listener.close()
+            raise
+        try:
+            seeded = seed(market, data_dir) if demo else None
+            url = f"http://{host if ':' not in host else f'[{host}]'}:{listener.getsockname()[1]}"
+            if seeded is not None:
+                _say_demo(seeded, url, say)
+            config = uvicorn.Config(
+                create_app(market), log_level="warning", access_log=False, lifespan="off"
+            )
+            if parent is not None:
+                _stop_with_parent(parent)
+            say(
+                f"Marketplace at {url} (data in {data_dir}; receipt key "
+                f"{market.key.public.key_id[:16]}). Stop it with Ctrl+C."
+            )
             uvicorn.Server(config).run(sockets=[listener])
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            market.close()
+            listener.close()
     finally:
-        market.close()
-        listener.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _stop(number: int, frame: FrameType | None) -> None:

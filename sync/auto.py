@@ -32,6 +32,13 @@ def sync_now(
 ) -> SyncReport:
     """Refresh the marketplace's contracts, then a round of sync; its errors as they come. The
     marketplace on this computer (``local``) is started for the round if it is not running."""
+    if link.role != "freelancer":
+        from .signin import NotAFreelancer
+
+        raise NotAFreelancer(
+            f"This device is signed in as {link.email}, a {link.role}: it uploads the time of "
+            "a freelancer's account only. Sign in as the freelancer to upload what waits."
+        )
     token = tokens.load(link.account_id)
     if token is None:  # before anything is started for a round that cannot run
         where = "the marketplace on this computer" if link.local else link.url
@@ -86,7 +93,7 @@ def sync_if_due(
     attempt is later; else what the round did, or why it could not."""
     outbox = Outbox(store)
     link = outbox.link()
-    if link is None:
+    if link is None or link.role != "freelancer":  # nothing of a reviewer's to upload
         return None
     due = outbox.state().next_attempt
     if due is not None and now < due:

@@ -91,6 +91,48 @@ class MarketplaceClient:
         found: list[Json] = self._json("GET", "/v1/contracts")
         return found
 
+    # A client's and a mediator's requests (docs/api.md, "Billing weeks", "Disputes") -----
+
+    def week(self, contract: str, week: str) -> Json:
+        return dict(self._json("GET", f"/v1/contracts/{contract}/weeks/{week}"))
+
+    def week_bundle(self, contract: str, week: str) -> bytes:
+        """The week as a bundle with the marketplace's receipts (a zip file's bytes)."""
+        return self._request("GET", f"/v1/contracts/{contract}/weeks/{week}/bundle").content
+
+    def approve(self, contract: str, week: str) -> Json:
+        return dict(self._json("POST", f"/v1/contracts/{contract}/weeks/{week}/approve"))
+
+    def dispute(self, contract: str, week: str, segments: list[str], reason: str) -> Json:
+        return dict(
+            self._json(
+                "POST",
+                f"/v1/contracts/{contract}/weeks/{week}/disputes",
+                json={"segments": segments, "reason": reason},
+            )
+        )
+
+    def dispute_detail(self, dispute: str) -> Json:
+        return dict(self._json("GET", f"/v1/disputes/{dispute}"))
+
+    def disputes(self) -> list[Json]:
+        found: list[Json] = self._json("GET", "/v1/disputes")
+        return found
+
+    def decide(self, dispute: str, segment: str, decision: str, reason: str) -> Json:
+        return dict(
+            self._json(
+                "POST",
+                f"/v1/disputes/{dispute}/decisions",
+                json={"segment": segment, "decision": decision, "reason": reason},
+            )
+        )
+
+    def comment(self, dispute: str, text: str) -> Json:
+        return dict(self._json("POST", f"/v1/disputes/{dispute}/comments", json={"text": text}))
+
+    # A device's requests -------------------------------------------------------------------
+
     def enroll(self, genesis: Json) -> Receipt:
         found = self._json("POST", "/v1/devices", json={"genesis": genesis})
         return read_receipt(found["receipt"])

@@ -63,6 +63,11 @@ OUTBOX_MIGRATIONS: list[tuple[str, str]] = [
         # 1: the marketplace on this computer, whose address changes when its port was taken.
         "ALTER TABLE marketplace ADD COLUMN local INTEGER NOT NULL DEFAULT 0;",
     ),
+    (
+        "sync_0004_role",
+        # Who signed in: a freelancer's device uploads; a client or a mediator reviews.
+        "ALTER TABLE marketplace ADD COLUMN role TEXT NOT NULL DEFAULT 'freelancer';",
+    ),
 ]
 
 
@@ -78,6 +83,8 @@ class MarketplaceLink:
     signed_in_at: datetime
     #: The marketplace on this computer (sync/local_marketplace.py), started when needed.
     local: bool = False
+    #: The account's role: freelancer (this device uploads), client or mediator (reviews).
+    role: str = "freelancer"
 
 
 @dataclass(frozen=True)
@@ -110,14 +117,14 @@ class Outbox:
         )
         return MarketplaceLink(
             row["url"], row["email"], row["account_id"], row["name"], key,
-            from_epoch(row["signed_in_at"]), bool(row["local"]),
+            from_epoch(row["signed_in_at"]), bool(row["local"]), row["role"],
         )  # fmt: skip
 
     def set_link(self, link: MarketplaceLink) -> None:
         with self.store.atomic():
             self.store.db.execute("DELETE FROM marketplace")
             self.store.db.execute(
-                "INSERT INTO marketplace VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO marketplace VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     link.url,
                     link.email,
@@ -127,6 +134,7 @@ class Outbox:
                     link.key.public_key.hex(),
                     to_epoch(link.signed_in_at),
                     int(link.local),
+                    link.role,
                 ],
             )
 

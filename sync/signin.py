@@ -20,6 +20,8 @@ from .tokens import Tokens
 
 
 class NotAFreelancer(InvalidInput):
+    """The device is signed in as a client or a mediator: it has no time to upload."""
+
     code = "not-a-freelancer"
 
 
@@ -102,17 +104,14 @@ def sign_in(
         )
     found = client.login(email, password)
     account = found["account"]
-    if account["role"] != "freelancer":
-        client.logout()
-        raise NotAFreelancer(
-            f"{email} is a {account['role']} account: a device signs in as the freelancer "
-            "whose time it tracks."
-        )
+    role = str(account["role"])
     assert client.token is not None
     tokens.save(account["id"], client.token)
     link = MarketplaceLink(
-        client.url, account["email"], account["id"], card.name, card.key, now, local
+        client.url, account["email"], account["id"], card.name, card.key, now, local, role
     )
     outbox.set_link(link)
+    if role != "freelancer":  # a client or a mediator reviews; their contracts are not tracked
+        return SignedIn(link, before, [])
     cached = refresh_contracts(store, client.contracts(), account["id"])
     return SignedIn(link, before, cached.added)

@@ -43,6 +43,7 @@ def sync_status(
     return {
         "marketplace": None if link is None else link.url,
         "email": None if link is None else link.email,
+        "role": None if link is None else link.role,
         "local": link is not None and link.local,
         "signed_in": None if link is None or tokens is None else _has_token(tokens, link),
         "receipt_key": None if link is None else link.key.key_id,
