@@ -73,6 +73,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ruling.add_argument("--refund", action="store_true", help="refund it to the client")
     mediate.add_argument("--reason", required=True)
     mediate.set_defaults(run=run_mediate, needs_data_dir=True)
+    comment = commands.add_parser(
+        "comment", help="answer a dispute (its freelancer, its client or a mediator)"
+    )
+    comment.add_argument("--dispute", metavar="ID", required=True)
+    comment.add_argument("--text", required=True)
+    comment.set_defaults(run=run_comment, needs_data_dir=True)
 
 
 def run_review(args: argparse.Namespace, parts: Composition) -> int:
@@ -214,6 +220,22 @@ def run_mediate(args: argparse.Namespace, parts: Composition) -> int:
     print(f"Decided {decision} for segment {segment[:12]}: {moved}.")
     if answer["decided"]:
         print("Every segment of this dispute is decided.")
+    return 0
+
+
+def run_comment(args: argparse.Namespace, parts: Composition) -> int:
+    from sync.session import marketplace_session
+    from sync.tokens import KeyringTokens
+
+    with marketplace_session(parts.open_store(), KeyringTokens(), parts.local_marketplace()) as (
+        client,
+        _,
+    ):
+        answer = client.comment(args.dispute, args.text)
+    print(
+        f"Commented on dispute {args.dispute[:12]} ({len(answer['comments'])} comment(s) so "
+        "far): both sides and the mediator see it."
+    )
     return 0
 
 

@@ -79,7 +79,11 @@ def _sync_now(
         if card.key != link.key:
             raise MarketplaceKeyChanged(key_changed(link, card.key))
         refresh_contracts(store, client.contracts(), link.account_id)
-    return sync_round(store, Ledger(store), Outbox(store), client, data_dir, now)
+    report = sync_round(store, Ledger(store), Outbox(store), client, data_dir, now)
+    # The client's disputes of this freelancer's segments, for the diary to show.
+    with contextlib.suppress(MarketplaceUnreachable):
+        Outbox(store).set_disputes(client.disputes())
+    return report
 
 
 def sync_if_due(

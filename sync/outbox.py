@@ -68,6 +68,20 @@ OUTBOX_MIGRATIONS: list[tuple[str, str]] = [
         # Who signed in: a freelancer's device uploads; a client or a mediator reviews.
         "ALTER TABLE marketplace ADD COLUMN role TEXT NOT NULL DEFAULT 'freelancer';",
     ),
+    (
+        "sync_0005_disputes",
+        # The client's disputes of this device's segments, as the marketplace last said them.
+        """
+        CREATE TABLE disputes (
+            id TEXT NOT NULL,
+            segment TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            decision TEXT,
+            decision_reason TEXT,
+            PRIMARY KEY (id, segment)
+        );
+        """,
+    ),
 ]
 
 
@@ -190,6 +204,26 @@ class Outbox:
             self.store.db.execute(
                 "INSERT OR IGNORE INTO uploaded_screenshots VALUES (?, ?)", [sha256, to_epoch(now)]
             )
+
+    # Disputes ------------------------------------------------------------------------------
+
+    def set_disputes(self, disputes: list[Any]) -> None:
+        """The disputes as the marketplace lists them now (each with its segments' decisions)."""
+        with self.store.atomic():
+            self.store.db.execute("DELETE FROM disputes")
+            for dispute in disputes:
+                for segment in dispute["segments"]:
+                    decision = segment.get("decision") or {}
+                    self.store.db.execute(
+                        "INSERT OR REPLACE INTO disputes VALUES (?, ?, ?, ?, ?)",
+                        [
+                            str(dispute["id"]),
+                            str(segment["segment"]),
+                            str(dispute["reason"]),
+                            decision.get("decision"),
+                            decision.get("reason"),
+                        ],
+                    )
 
     # Where the uploads stand ---------------------------------------------------------------
 

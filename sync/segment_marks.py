@@ -16,6 +16,8 @@ class SyncState(Enum):
     RECEIPTED = "receipted"
     WAITING = "waiting"
     REFUSED = "refused"
+    #: Receipted, and disputed by the client (the reason, and a mediator's decision, in text).
+    DISPUTED = "disputed"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,18 @@ def sync_marks(store: Store, segments: Sequence[Segment]) -> dict[str, SyncMark]
     }
     for segment_id, found in records.items():
         marks[segment_id] = _mark(found, refusal, segment_id in changes)
+    if "disputes" in {row["name"] for row in store.db.query("SELECT name FROM sqlite_master")}:
+        for row in store.db.query(
+            f"SELECT * FROM disputes WHERE segment IN ({places}) ORDER BY id", ids
+        ):
+            text = f"Disputed by the client: {row['reason']}"
+            if row["decision"]:
+                text += f" A mediator decided: {row['decision']} ({row['decision_reason']})."
+            else:
+                text += " A mediator decides; you can answer the dispute with a comment."
+            marks[row["segment"]] = SyncMark(
+                SyncState.DISPUTED, f"{text} (dispute {row['id']})"
+            )
     return marks
 
 

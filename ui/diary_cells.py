@@ -50,6 +50,7 @@ SYNC_LOOK: dict[SyncState, tuple[str, QColor, str]] = {
     SyncState.RECEIPTED: ("✓", QColor("#1b6e3a"), "Receipted"),
     SyncState.WAITING: ("↑", QColor("#6b6b6b"), "Waiting to upload"),
     SyncState.REFUSED: ("✗", QColor("#b3261e"), "Refused"),
+    SyncState.DISPUTED: ("!", QColor("#8a5a00"), "Disputed"),
 }
 
 

@@ -102,6 +102,27 @@ def test_a_client_reviews_and_disputes_and_a_mediator_decides(
     assert "1 of them are protected" in out and "stay payable" in out
     dispute = out.split("dispute ", 1)[1].split(".", 1)[0]
 
+    # The freelancer's device learns of the dispute at its next sync; the diary shows it.
+    freelancer = Person(parties.device.data_dir, monkeypatch, capsys)
+    code, out, err = freelancer.run(
+        "login",
+        server.url,
+        parties.freelancer_email,
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+    assert code == 0, err
+    assert freelancer.run("sync")[0] == 0
+
+    def marks() -> dict[str, Any]:
+        return {s["id"]: s["sync"] for s in freelancer.json("diary", "--date", "2026-11-25")}
+
+    disputed = marks()[quiet[0]]
+    assert disputed["state"] == "disputed" and "Disputed by the client: No input" in disputed["why"]
+    assert dispute in disputed["why"] and marks()[protected[1]]["state"] == "receipted"
+    code, out, err = freelancer.run("comment", "--dispute", dispute, "--text", "I was reading")
+    assert code == 0 and "1 comment(s)" in out, err
+
     mediator = Person(tmp_path / "mediator", monkeypatch, capsys)
     logins = json.loads((server.data / "demo-logins.json").read_text())["logins"]
     login = next(x for x in logins if x["role"] == "mediator")
@@ -123,6 +144,8 @@ def test_a_client_reviews_and_disputes_and_a_mediator_decides(
     assert "Every segment of this dispute is decided." in out
     week = client.json("review", "--contract", parties.contract_id, "--week", WEEK)["week"]
     assert (week["held_cents"], week["refunded_cents"]) == (0, held)
+    assert freelancer.run("sync")[0] == 0
+    assert "A mediator decided: refund (Idle)." in marks()[quiet[0]]["why"]
     parties.device.close()
 
 
