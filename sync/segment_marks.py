@@ -99,9 +99,7 @@ def sync_marks(store: Store, segments: Sequence[Segment]) -> dict[str, SyncMark]
                 text += f" A mediator decided: {row['decision']} ({row['decision_reason']})."
             else:
                 text += " A mediator decides; you can answer the dispute with a comment."
-            marks[row["segment"]] = SyncMark(
-                SyncState.DISPUTED, f"{text} (dispute {row['id']})"
-            )
+            marks[row["segment"]] = SyncMark(SyncState.DISPUTED, f"{text} (dispute {row['id']})")
     return marks
 
 
