@@ -84,11 +84,8 @@ def segment_facts(
         received_at=received_at,
         memo=counted.memo,
         screenshots=0 if counted.state is SegmentState.DELETED else len(taken),
-        active_minutes=sum(
-            1
-            for m in details.get("minutes", [])
-            if m["keys"] + m["clicks"] + m["scrolls"] + m["moves"] > 0
-        ),
+        # The signed count, which verify checks against the minutes (a failure unverifies).
+        active_minutes=int(details.get("active_minutes", 0)),
         over_limit=over_limit or counted.state is SegmentState.OVER_LIMIT,
     )
 

@@ -5,7 +5,7 @@ and the week's totals, from `verify`'s own verdict on the same file."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -142,7 +142,7 @@ def review_bundle(
         ],
         thresholds,
     )
-    reviewed = [_with_flags(s, flags.get(s.id, [])) for s in reviewed]
+    reviewed = [replace(s, flags=tuple(flags.get(s.id, []))) for s in reviewed]
     reviewed.sort(key=lambda s: (s.start, s.id))
     return Review(verdict, reviewed, _totals(reviewed, rate_cents))
 
@@ -207,12 +207,6 @@ def _segment(
         flags=(),
         protection_text=why_unprotected(facts),
     )
-
-
-def _with_flags(segment: ReviewSegment, flags: list[Flag]) -> ReviewSegment:
-    from dataclasses import replace
-
-    return replace(segment, flags=tuple(flags))
 
 
 def _totals(segments: list[ReviewSegment], rate_cents: int | None) -> Totals:

@@ -36,10 +36,14 @@ class LinkSummary:
     local: bool
 
 
-def link_summary(store: Store) -> LinkSummary | None:
+def _tables(store: Store) -> set[str]:
+    """The sync tables exist once the device has signed in or synced (sync/outbox.py)."""
+    return {row["name"] for row in store.db.query("SELECT name FROM sqlite_master")}
+
+
+def link_summary(store: Store, tables: set[str] | None = None) -> LinkSummary | None:
     """The marketplace this device syncs to, None when none (its sync tables may not exist)."""
-    tables = {row["name"] for row in store.db.query("SELECT name FROM sqlite_master")}
-    if "marketplace" not in tables:
+    if "marketplace" not in (tables if tables is not None else _tables(store)):
         return None
     for row in store.db.query("SELECT * FROM marketplace"):
         local = "local" in row.keys() and bool(row["local"])  # noqa: SIM118 (a sqlite3.Row)
@@ -54,7 +58,8 @@ def linked(store: Store) -> bool:
 def sync_marks(store: Store, segments: Sequence[Segment]) -> dict[str, SyncMark]:
     """The marks of the closed segments of marketplace contracts among ``segments``, by id;
     none when the device is not signed in (a device's own contracts are never uploaded)."""
-    if not segments or not linked(store):
+    tables = _tables(store)
+    if not segments or link_summary(store, tables) is None:
         return {}
     uploaded = {c.id for c in store.contracts() if c.marketplace_id}
     ids = [s.id for s in segments if s.end is not None and s.contract_id in uploaded]
@@ -90,7 +95,7 @@ def sync_marks(store: Store, segments: Sequence[Segment]) -> dict[str, SyncMark]
     }
     for segment_id, found in records.items():
         marks[segment_id] = _mark(found, refusal, segment_id in changes)
-    if "disputes" in {row["name"] for row in store.db.query("SELECT name FROM sqlite_master")}:
+    if "disputes" in tables:
         for row in store.db.query(
             f"SELECT * FROM disputes WHERE segment IN ({places}) ORDER BY id", ids
         ):
