@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 from diary.times import SEGMENT, slot_start
 
@@ -13,22 +14,25 @@ from .zones import Zone
 
 COLUMNS = 6
 
+#: What a slot holds: the diary's SegmentView, or another side's view of a segment (a review).
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class Slot:
+class Slot(Generic[T]):
     """One 10-minute slot (``start`` in UTC) and the segments in it: none, one, or a few when
     tracking stopped and started again inside it."""
 
     start: datetime
-    views: tuple[SegmentView, ...]
+    views: tuple[T, ...]
 
 
 @dataclass(frozen=True)
-class HourRow:
+class HourRow(Generic[T]):
     """An hour of the day as the zone's clock reads it, and its six slots."""
 
     label: str
-    slots: tuple[Slot, ...]
+    slots: tuple[Slot[T], ...]
 
 
 def day_slots(zone: Zone, day: date) -> tuple[datetime, datetime]:
@@ -41,17 +45,25 @@ def day_slots(zone: Zone, day: date) -> tuple[datetime, datetime]:
     return _slot_ceil(start), _slot_ceil(end)
 
 
-def day_rows(zone: Zone, day: date, views: Iterable[SegmentView]) -> list[HourRow]:
-    """The hours of ``day`` that hold any of ``views``, each with its six slots.
+def day_rows(zone: Zone, day: date, views: Iterable[SegmentView]) -> list[HourRow[SegmentView]]:
+    """The hours of ``day`` that hold any of ``views``, each with its six slots."""
+    return grid_rows(zone, day, views, lambda view: view.segment.start)
+
+
+def grid_rows(
+    zone: Zone, day: date, items: Iterable[T], start_of: Callable[[T], datetime]
+) -> list[HourRow[T]]:
+    """The hours of ``day`` that hold any of ``items`` (each starting at ``start_of(item)``),
+    each with its six slots.
 
     Hours are those of the zone's clock, so a day has 23 or 25 of them when the clocks change;
     an hour that happens twice is two rows, each label naming its zone ("01:00 EDT").
     """
-    by_slot: dict[datetime, list[SegmentView]] = {}
-    for view in views:
-        by_slot.setdefault(slot_start(view.segment.start), []).append(view)
+    by_slot: dict[datetime, list[T]] = {}
+    for item in items:
+        by_slot.setdefault(slot_start(start_of(item)), []).append(item)
     first, end = day_slots(zone, day)
-    hours: dict[datetime, list[Slot | None]] = {}
+    hours: dict[datetime, list[Slot[T] | None]] = {}
     slot = first
     while slot < end:
         wall = zone.wall(slot)
@@ -61,7 +73,7 @@ def day_rows(zone: Zone, day: date, views: Iterable[SegmentView]) -> list[HourRo
         columns[wall.minute // 10] = Slot(slot, tuple(by_slot.get(slot, ())))
         slot += SEGMENT
     offsets = {hour.utcoffset() for hour in hours}
-    rows = []
+    rows: list[HourRow[T]] = []
     for hour, slots in sorted(hours.items()):
         if not any(s is not None and s.views for s in slots):
             continue
@@ -70,7 +82,7 @@ def day_rows(zone: Zone, day: date, views: Iterable[SegmentView]) -> list[HourRo
     return rows
 
 
-def _filled(hour: datetime, slots: list[Slot | None]) -> list[Slot]:
+def _filled(hour: datetime, slots: list[Slot[T] | None]) -> list[Slot[T]]:
     """Six slots; at the ends of a day, columns outside it are empty slots of their own time."""
     return [
         s if s is not None else Slot(_slot_ceil(hour + column * SEGMENT), ())

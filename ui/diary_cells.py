@@ -1,11 +1,14 @@
-"""One 10-minute cell of the work diary: time, contract, thumbnail, activity bars, memo, state."""
+"""One 10-minute cell of a day grid: time, contract, thumbnail, activity bars, memo, state and
+badges; the same cell in the freelancer's diary and in a client's review."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -22,11 +25,11 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from diary.records import SegmentState
 from diary.times import MINUTE
-from sync.segment_marks import SyncMark, SyncState
-from tracker.views import SegmentView, segment_activity
+from sync.segment_marks import SyncState
 from tracker.zones import Zone
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, paint_bars
+from .cell_content import Badge, CellContent
 
 THUMB = QSize(120, 68)
 PAD = 5
@@ -54,16 +57,25 @@ SYNC_LOOK: dict[SyncState, tuple[str, QColor, str]] = {
 }
 
 
-def paint_badge(painter: QPainter, square: QRect, state: SyncState) -> None:
-    """The sync sign, white on a disc of the state's colour."""
-    sign, colour, _ = SYNC_LOOK[state]
+def sync_badge(state: SyncState, text: str = "") -> Badge:
+    """The badge of a sync state, with ``text`` (why) for its tooltip."""
+    sign, colour, label = SYNC_LOOK[state]
+    return Badge(sign, colour.name(), label, text or label)
+
+
+#: The sync badges, for the diary's legend when the device is signed in.
+SYNC_BADGES = tuple(sync_badge(state) for state in SYNC_LOOK)
+
+
+def paint_badge(painter: QPainter, square: QRect, badge: Badge) -> None:
+    """A badge's sign, white on a disc of its colour."""
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(colour)
+    painter.setBrush(QColor(badge.colour))
     painter.drawEllipse(square)
     painter.setPen(QColor("white"))
-    painter.drawText(square, Qt.AlignmentFlag.AlignCenter, sign)
+    painter.drawText(square, Qt.AlignmentFlag.AlignCenter, badge.sign)
     painter.restore()
 
 
@@ -74,29 +86,15 @@ def paint_state(painter: QPainter, rect: QRect, state: SegmentState) -> None:
         painter.fillRect(rect, QBrush(colour.darker(125), pattern))
 
 
-def minute_states(view: SegmentView) -> list[int]:
-    """The activity bars of a segment: a state for each minute of its slot."""
-    slot = view.segment.start.replace(
-        minute=view.segment.start.minute - view.segment.start.minute % 10, second=0
-    )
+def bar_states(slot: datetime, minutes: Iterable[tuple[datetime, bool]]) -> tuple[int, ...]:
+    """The activity bars of a segment in ``slot``: a state for each of its ten minutes, from
+    the minutes that count (start, whether active); the others are untracked."""
     states = [UNTRACKED] * 10
-    for minute in view.minutes:
-        index = int((minute.start - slot) / MINUTE)
-        if 0 <= index < 10 and not view.is_discarded(minute.start):
-            states[index] = ACTIVE if minute.active else QUIET
-    return states
-
-
-def minutes_tooltip(view: SegmentView, zone: Zone) -> str:
-    lines = [segment_activity(view)]
-    for m in view.minutes:
-        lines.append(
-            f"{zone.wall(m.start):%H:%M}  keys {m.keys}, clicks {m.clicks}, scrolls {m.scrolls}, "
-            f"moves {m.moves}"
-            + (f", injected {m.injected}" if m.injected else "")
-            + (" (discarded)" if view.is_discarded(m.start) else "")
-        )
-    return "\n".join(lines)
+    for start, active in minutes:
+        index = int((start - slot) / MINUTE)
+        if 0 <= index < 10:
+            states[index] = ACTIVE if active else QUIET
+    return tuple(states)
 
 
 def load_thumbnail(path: Path) -> QPixmap:
@@ -112,51 +110,43 @@ def load_thumbnail(path: Path) -> QPixmap:
 
 
 class SegmentCell(QWidget):
-    """One slot of the diary, painted as a single widget (a day has 144 of them).
+    """One slot of a day grid, painted as a single widget (a day has 144 of them), from a
+    CellContent: the diary and the review show the same cells.
 
     Signals: ``toggled(object)`` (this cell, when clicked to select or unselect),
-    ``thumbnail_clicked(object)`` (the segment's SegmentView)."""
+    ``thumbnail_clicked(object)`` (the cell's CellContent)."""
 
     toggled = Signal(object)
     thumbnail_clicked = Signal(object)
 
-    def __init__(
-        self,
-        slot: datetime,
-        view: SegmentView | None,
-        data_dir: Path,
-        zone: Zone,
-        contract: str = "",
-        mark: SyncMark | None = None,
-    ) -> None:
+    def __init__(self, slot: datetime, content: CellContent | None, zone: Zone) -> None:
         super().__init__()
         self.slot = slot
         self.selected = False
-        self._data_dir = data_dir
         self._zone = zone
         #: The screenshot's thumbnail file; decoded when the cell is first painted, so that a
         #: day shows at once and only the cells on screen hold pixmaps.
         self.thumbnail_path: Path | None = None
         self._pixmap: QPixmap | None = None
-        self.show_view(view, contract, mark)
+        self.show_content(content)
 
-    def show_view(
-        self, view: SegmentView | None, contract: str = "", mark: SyncMark | None = None
-    ) -> None:
-        """Show the slot's segment as it is now (the diary reloads while time is tracked).
+    @property
+    def view(self) -> Any:
+        """The source's own record of the segment shown (None for an empty slot)."""
+        return None if self.content is None else self.content.subject
 
-        ``contract`` names the segment's contract, for a diary of all contracts; ``mark``
-        says where it stands with the marketplace."""
-        self.view = view
-        self.mark = mark if view is not None else None
-        self.contract_text = contract if view is not None else ""
-        self.minute_states = [UNTRACKED] * 10
-        self.memo_text = ""
+    def show_content(self, content: CellContent | None) -> None:
+        """Show the slot's segment as it is now (the diary reloads while time is tracked)."""
+        self.content = content
+        self.contract_text = content.contract if content is not None else ""
+        self.badges = content.badges if content is not None else ()
+        self.minute_states = list(content.minute_states) if content else [UNTRACKED] * 10
+        self.memo_text = content.memo if content is not None else ""
         self.title = f"{self._zone.wall(self.slot):%H:%M}"
         self.placeholder = ""
         thumbnail: Path | None = None
-        if view is not None:
-            thumbnail = self._fill(view)
+        if content is not None:
+            thumbnail = self._fill(content)
         if thumbnail != self.thumbnail_path:
             self.thumbnail_path, self._pixmap = thumbnail, None
         self.setCursor(
@@ -167,23 +157,19 @@ class SegmentCell(QWidget):
         self.setMinimumSize(THUMB.width() + 2 * PAD, lines * line + THUMB.height() + 5 * PAD)
         self.update()
 
-    def _fill(self, view: SegmentView) -> Path | None:
-        """Take in the segment's text and activity; returns its thumbnail file, if any."""
-        start = self._zone.wall(view.segment.start)
-        end = "now" if view.segment.end is None else f"{self._zone.wall(view.segment.end):%H:%M}"
+    def _fill(self, content: CellContent) -> Path | None:
+        """Take in the segment's title and name; returns its thumbnail file, if any."""
+        start = self._zone.wall(content.start)
+        end = "now" if content.end is None else f"{self._zone.wall(content.end):%H:%M}"
         self.title = f"{start:%H:%M}–{end}"
-        if view.minutes:  # manual time has no activity to show
-            self.minute_states = minute_states(view)
-        self.memo_text = view.memo
         contract = f", {self.contract_text}" if self.contract_text else ""
-        synced = f", {SYNC_LOOK[self.mark.state][2].lower()}" if self.mark else ""
+        signs = "".join(f", {b.label.lower()}" for b in self.badges)
         self.setAccessibleName(
-            f"{STATE_LOOK[view.state][2]} segment {start:%H:%M}{contract}{synced}: {view.memo}"
+            f"{STATE_LOOK[content.state][2]} segment {start:%H:%M}{contract}{signs}: {content.memo}"
         )
-        shot = next((s for s in view.screenshots if s.thumb_path), None)
-        if shot is not None and shot.thumb_path and (self._data_dir / shot.thumb_path).exists():
-            return self._data_dir / shot.thumb_path
-        self.placeholder = "Deleted" if view.state is SegmentState.DELETED else "No screenshot"
+        if content.thumbnail is not None and content.thumbnail.exists():
+            return content.thumbnail
+        self.placeholder = content.placeholder
         return None
 
     def pixmap(self) -> QPixmap | None:
@@ -196,11 +182,15 @@ class SegmentCell(QWidget):
     def title_rect(self) -> QRect:
         return QRect(PAD, PAD, self.width() - 2 * PAD, self.fontMetrics().height())
 
-    def badge_rect(self) -> QRect:
-        """The sync badge's square, at the right end of the title line."""
+    def badge_rect(self, index: int = 0) -> QRect:
+        """The square of the ``index``-th badge, counted from the right end of the title line."""
         title = self.title_rect()
+        step = title.height() + 2
         return QRect(
-            title.right() - title.height() + 1, title.top(), title.height(), title.height()
+            title.right() - title.height() + 1 - index * step,
+            title.top(),
+            title.height(),
+            title.height(),
         )
 
     def contract_rect(self) -> QRect:
@@ -226,9 +216,7 @@ class SegmentCell(QWidget):
         )
 
     def bars_tooltip(self) -> str:
-        if self.view is None or not self.view.minutes:
-            return ""
-        return minutes_tooltip(self.view, self._zone)
+        return "" if self.content is None else self.content.bars_tooltip
 
     # Behaviour -----------------------------------------------------------------------------------
 
@@ -237,31 +225,35 @@ class SegmentCell(QWidget):
         self.update()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if self.view is None:
+        if self.content is None:
             return
         if self.thumbnail_path is not None and self.thumbnail_rect().contains(
             event.position().toPoint()
         ):
-            self.thumbnail_clicked.emit(self.view)
+            self.thumbnail_clicked.emit(self.content)
             return
         self.set_selected(not self.selected)
         self.toggled.emit(self)
 
+    def tooltip_at(self, point: QPoint) -> str:
+        """What the tooltip says over ``point``: a badge's reason, the minutes, the memo."""
+        if self.content is None:
+            return ""
+        for index, badge in enumerate(self.badges):
+            if self.badge_rect(index).adjusted(-1, -4, 1, 4).contains(point):
+                return badge.text
+        if self.bars_rect().contains(point):
+            return self.bars_tooltip()
+        if self.thumbnail_rect().contains(point):
+            if self.thumbnail_path:
+                return "Click for the full screenshot"
+            return self.content.thumbnail_tooltip
+        return self.memo_text
+
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and self.view is not None:
+        if event.type() == QEvent.Type.ToolTip and self.content is not None:
             assert isinstance(event, QHelpEvent)
-            point = event.pos()
-            if self.mark is not None and self.badge_rect().adjusted(-4, -4, 4, 4).contains(point):
-                text = self.mark.text
-            elif self.bars_rect().contains(point):
-                text = self.bars_tooltip()
-            elif self.thumbnail_rect().contains(point):
-                missing = next(
-                    (s.missing_reason for s in self.view.screenshots if s.missing_reason), ""
-                )
-                text = "Click for the full screenshot" if self.thumbnail_path else missing or ""
-            else:
-                text = self.memo_text
+            text = self.tooltip_at(event.pos())
             QToolTip.showText(event.globalPos(), text, self) if text else QToolTip.hideText()
             return True
         return super().event(event)
@@ -270,15 +262,15 @@ class SegmentCell(QWidget):
         painter = QPainter(self)
         palette = self.palette()
         frame = self.rect().adjusted(0, 0, -1, -1)
-        if self.view is not None:
-            paint_state(painter, frame, self.view.state)
+        if self.content is not None:
+            paint_state(painter, frame, self.content.state)
         painter.setPen(palette.color(QPalette.ColorRole.Mid))
         painter.drawRect(frame)
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         painter.drawText(self.title_rect(), Qt.AlignmentFlag.AlignLeft, self.title)
-        if self.mark is not None:
-            paint_badge(painter, self.badge_rect(), self.mark.state)
-            painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        for index, badge in enumerate(self.badges):
+            paint_badge(painter, self.badge_rect(index), badge)
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         if self.contract_text:
             contract = self.contract_rect()
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
@@ -297,7 +289,7 @@ class SegmentCell(QWidget):
             painter.drawPixmap(QRect(thumb.topLeft(), size), pixmap)
         elif self.placeholder:
             painter.drawText(thumb, Qt.AlignmentFlag.AlignCenter, self.placeholder)
-        if self.view is not None and self.view.minutes:
+        if self.content is not None and self.content.minute_states:
             paint_bars(painter, QRectF(self.bars_rect()), self.minute_states, palette)
         painter.drawText(self.memo_rect(), Qt.AlignmentFlag.AlignLeft, self.elided_memo())
         if self.selected:
@@ -308,28 +300,30 @@ class SegmentCell(QWidget):
 
 
 class Legend(QWidget):
-    """The states' colours and patterns, as in the cells."""
+    """The states' colours and patterns, as in the cells, and the badges the cells may carry."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setMinimumHeight(self.fontMetrics().height() + 6)
-        #: The sync signs too, when the device is signed in to a marketplace.
-        self.sync_shown = False
+        self.badges: tuple[Badge, ...] = ()
 
-    def set_sync_shown(self, shown: bool) -> None:
-        if shown != self.sync_shown:
-            self.sync_shown = shown
+    @property
+    def sync_shown(self) -> bool:
+        return bool(self.badges)
+
+    def set_badges(self, badges: tuple[Badge, ...]) -> None:
+        if badges != self.badges:
+            self.badges = badges
             self.updateGeometry()
             self.update()
 
     def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
         width = sum(metrics.horizontalAdvance(label) + 40 for _, _, label in STATE_LOOK.values())
-        if self.sync_shown:
-            width += sum(
-                metrics.height() + 4 + metrics.horizontalAdvance(label) + 16
-                for _, _, label in SYNC_LOOK.values()
-            )
+        width += sum(
+            metrics.height() + 4 + metrics.horizontalAdvance(badge.label) + 16
+            for badge in self.badges
+        )
         return QSize(width, metrics.height() + 6)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -343,12 +337,11 @@ class Legend(QWidget):
             x += swatch.width() + 6
             painter.drawText(x, 3 + metrics.ascent(), label)
             x += metrics.horizontalAdvance(label) + 16
-        if self.sync_shown:
-            text = self.palette().color(QPalette.ColorRole.WindowText)
-            for sync, (_, _, label) in SYNC_LOOK.items():
-                paint_badge(painter, QRect(x, 3, height, height), sync)
-                x += height + 4
-                painter.setPen(text)
-                painter.drawText(x, 3 + metrics.ascent(), label)
-                x += metrics.horizontalAdvance(label) + 16
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        for badge in self.badges:
+            paint_badge(painter, QRect(x, 3, height, height), badge)
+            x += height + 4
+            painter.setPen(text)
+            painter.drawText(x, 3 + metrics.ascent(), badge.label)
+            x += metrics.horizontalAdvance(badge.label) + 16
         painter.end()

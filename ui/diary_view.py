@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QPixmap, QShowEvent
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -24,21 +23,23 @@ from PySide6.QtWidgets import (
 )
 
 from diary.records import SegmentState
-from sync.segment_marks import SyncMark, linked, sync_marks
 from tracker.clock import Clock
-from tracker.day_grid import HourRow, day_rows, day_slots
+from tracker.day_grid import HourRow, day_slots, grid_rows
 from tracker.durations import clock_text
 from tracker.edits import delete_segments, edit_memo
 from tracker.errors import TrackerError
 from tracker.store import Store
-from tracker.views import SegmentView, segment_activity
+from tracker.views import SegmentView
 from tracker.week import billable_seconds_between
 from tracker.zones import LOCAL, UTC_ZONE, Zone
 
+from .cell_content import CellContent
 from .combo import ALL, chosen_id
 from .dates import day_format
+from .day_grid_view import DayGrid
 from .delete_dialog import DeleteDialog
-from .diary_cells import STATE_LOOK, Legend, SegmentCell
+from .diary_cells import Legend, SegmentCell
+from .diary_source import DiarySource
 from .messages import explain
 
 if TYPE_CHECKING:
@@ -61,18 +62,9 @@ class DiaryView(QWidget):
         self._store = store
         self._clock = clock
         self._data_dir = data_dir
-        self.cells: list[SegmentCell] = []
-        #: The hours shown, each with its slots.
-        self.rows: list[HourRow] = []
-        #: Selected segments by id, the latest last: they stay selected across reloads.
-        self._selected: list[str] = []
-        #: What the grid shows, slot by slot; a reload that changes none of it updates the
-        #: cells in place instead of building them again.
-        self._grid_key: Hashable = None
+        self.source = DiarySource(store, data_dir)
         #: The day and zone the grid was built for: the scroll position is kept within a day.
         self._day_shown: tuple[date, Zone] | None = None
-        #: Where each shown segment stands with the marketplace (none: not signed in).
-        self._marks: dict[str, SyncMark] = {}
         #: The segments an open dialog acts on, fixed when it opened.
         self._delete_target: list[str] = []
         self._memo_target: list[str] = []
@@ -112,9 +104,7 @@ class DiaryView(QWidget):
         top.addWidget(self.contract)
         top.addStretch(1)
         top.addWidget(self.total)
-        self.empty = QLabel("Nothing recorded on this day.")
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
+        self.grid = DayGrid("Nothing recorded on this day.")
         # The whole memo of the latest selected segment: a cell has room for one line of it.
         self.details = QLabel()
         self.details.setWordWrap(True)
@@ -134,7 +124,7 @@ class DiaryView(QWidget):
         layout.addLayout(top)
         self.legend = Legend()
         layout.addWidget(self.legend)
-        layout.addWidget(self.scroll_area, 1)
+        layout.addWidget(self.grid, 1)
         layout.addWidget(self.details)
         layout.addLayout(actions)
         self.delete_dialog = DeleteDialog(self)
@@ -142,10 +132,6 @@ class DiaryView(QWidget):
         self.memo_dialog.setWindowTitle("Edit memo")
         self.memo_dialog.setLabelText("New memo for the selected segments:")
         self._manual_dialog: ManualTimeDialog | None = None
-        self.viewer = QDialog(self)
-        self.viewer.setWindowTitle("Screenshot")
-        self.viewer_image = QLabel()
-        QVBoxLayout(self.viewer).addWidget(self.viewer_image)
         self._fill_contracts()
 
     def _connect_signals(self) -> None:
@@ -154,6 +140,7 @@ class DiaryView(QWidget):
         self.next_day.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(1)))
         self.zone_picker.currentIndexChanged.connect(lambda _: self.reload())
         self.contract.currentIndexChanged.connect(lambda _: self.reload())
+        self.grid.selection_changed.connect(self.on_selection_changed)
         self.delete_button.clicked.connect(self.on_delete_clicked)
         self.memo_button.clicked.connect(self.on_memo_clicked)
         self.delete_dialog.confirmed.connect(self.on_delete_confirmed)
@@ -232,16 +219,15 @@ class DiaryView(QWidget):
             return
         day, zone = self.selected_date(), self.zone
         first, end = day_slots(zone, day)
-        views = self._store.views(
-            self._store.segments_between(first, end, chosen_id(self.contract))
+        self.source.contract = chosen_id(self.contract)
+        cells = self.source.day_cells(zone, day)
+        self.legend.set_badges(self.source.legend_badges())
+        self.grid.show_rows(
+            grid_rows(zone, day, cells, lambda c: c.start),
+            zone,
+            keep_scroll=self._day_shown == (day, zone),
         )
-        names = self._contract_names()
-        self._marks = sync_marks(self._store, [v.segment for v in views])
-        self.legend.set_sync_shown(linked(self._store))
-        self._show(day_rows(zone, day, views), names, keep_scroll=self._day_shown == (day, zone))
         self._day_shown = (day, zone)
-        shown = {v.segment.id for v in views}
-        self._selected = [i for i in self._selected if i in shown]
         # The open segment counts up to now, as in the main window and the timesheet.
         counted = billable_seconds_between(
             self._store, first, end, self._clock.now(), chosen_id(self.contract)
@@ -249,12 +235,6 @@ class DiaryView(QWidget):
         self.total.setText(f"Day total: {clock_text(counted)} billable")
         self._describe_zone(zone, first, end)
         self._update_actions()
-
-    def _contract_names(self) -> dict[int, str]:
-        """Names to show in each cell, when the diary shows every contract."""
-        if chosen_id(self.contract) is not None:
-            return {}
-        return {c.id: c.title for c in self._store.contracts()}
 
     def _describe_zone(self, zone: Zone, first: datetime, end: datetime) -> None:
         """Which clock the times are on; the day's length when the clocks change in it."""
@@ -270,77 +250,34 @@ class DiaryView(QWidget):
             else f"({names[0]}, then {names[1]}: {hours} hours)"
         )
 
-    def _show(self, rows: list[HourRow], names: dict[int, str], keep_scroll: bool) -> None:
-        key = (
-            self.zone,
-            bool(names),
-            tuple(
-                (
-                    row.label,
-                    tuple((s.start, tuple(v.segment.id for v in s.views)) for s in row.slots),
-                )
-                for row in rows
-            ),
-        )
-        if key != self._grid_key:
-            self._build_grid(rows, names, keep_scroll)
-        else:
-            placed = (v for row in rows for s in row.slots for v in (s.views or (None,)))
-            for cell, view in zip(self.cells, placed, strict=True):
-                name, mark = _name(view, names), self._mark(view)
-                # Mostly one cell, or none.
-                if view != cell.view or name != cell.contract_text or mark != cell.mark:
-                    cell.show_view(view, name, mark)
-        self._grid_key = key
-        self.rows = rows
+    # The grid ------------------------------------------------------------------------------
 
-    def _build_grid(self, rows: list[HourRow], names: dict[int, str], keep_scroll: bool) -> None:
-        """Build the grid anew: a row per hour with any segment, six slots a row."""
-        bars = self.scroll_area.horizontalScrollBar(), self.scroll_area.verticalScrollBar()
-        scrolled = [bar.value() if keep_scroll else 0 for bar in bars]
-        self.cells = []
-        holder = QWidget()
-        column_box = QVBoxLayout(holder)
-        grid = QGridLayout()
-        grid.setSpacing(4)
-        column_box.addLayout(grid)
-        if not rows:
-            self.empty = QLabel("Nothing recorded on this day.")
-            column_box.addWidget(self.empty)
-        column_box.addStretch(1)
-        for column in range(1, 7):
-            grid.setColumnStretch(column, 1)
-        for number, row in enumerate(rows):
-            grid.addWidget(QLabel(row.label), number, 0, Qt.AlignmentFlag.AlignTop)
-            for column, slot in enumerate(row.slots):
-                stack = QVBoxLayout()
-                for view in slot.views or (None,):
-                    cell = SegmentCell(
-                        slot.start,
-                        view,
-                        self._data_dir,
-                        self.zone,
-                        _name(view, names),
-                        self._mark(view),
-                    )
-                    cell.selected = view is not None and view.segment.id in self._selected
-                    cell.toggled.connect(self.on_cell_toggled)
-                    cell.thumbnail_clicked.connect(self.on_thumbnail_clicked)
-                    self.cells.append(cell)
-                    stack.addWidget(cell)
-                grid.addLayout(stack, number, column + 1)
-        previous = self.scroll_area.takeWidget()
-        self.scroll_area.setWidget(holder)
-        for bar, value in zip(bars, scrolled, strict=True):
-            bar.setValue(value)
-        if previous is not None:
-            previous.deleteLater()  # the old grid and its cells go once this one is painted
+    @property
+    def cells(self) -> list[SegmentCell]:
+        return self.grid.cells
 
-    def _mark(self, view: SegmentView | None) -> SyncMark | None:
-        return None if view is None else self._marks.get(view.segment.id)
+    @property
+    def rows(self) -> list[HourRow[CellContent]]:
+        return self.grid.rows
+
+    @property
+    def empty(self) -> QLabel:
+        return self.grid.empty
+
+    @property
+    def scroll_area(self) -> QScrollArea:
+        return self.grid.scroll_area
+
+    @property
+    def viewer(self) -> QDialog:
+        return self.grid.viewer
+
+    @property
+    def viewer_image(self) -> QLabel:
+        return self.grid.viewer_image
 
     def selected_views(self) -> list[SegmentView]:
-        return [c.view for c in self.cells if c.selected and c.view is not None]
+        return [c.subject for c in self.grid.selected()]
 
     def _update_actions(self) -> None:
         selected = self.selected_views()
@@ -353,48 +290,20 @@ class DiaryView(QWidget):
             self._refusal
             or (f"{len(selected)} selected" if selected else "Click segments to select them.")
         )
-        latest = self._latest_selected()
+        latest = self.grid.latest_selected()
         self.details.setVisible(latest is not None)
-        self.details.setText("" if latest is None else self._describe(latest))
+        self.details.setText("" if latest is None else latest.details)
 
     def _latest_selected(self) -> SegmentView | None:
-        by_id = {v.segment.id: v for v in self.selected_views()}
-        return by_id.get(self._selected[-1]) if self._selected else None
-
-    def _describe(self, view: SegmentView) -> str:
-        """The latest selected segment in full: its time, contract, state, activity, memo."""
-        start = self.zone.wall(view.segment.start)
-        end = "now" if view.segment.end is None else f"{self.zone.wall(view.segment.end):%H:%M}"
-        contract = self._contract_label(view.segment.contract_id)
-        facts = [f"{start:%H:%M}–{end} {start.tzname()}", contract, STATE_LOOK[view.state][2]]
-        facts.append(segment_activity(view))
-        return " · ".join(facts) + f"\nMemo: {view.memo}"
-
-    def _contract_label(self, contract_id: int) -> str:
-        index = self.contract.findData(contract_id)
-        return self.contract.itemText(index) if index >= 0 else f"Contract {contract_id}"
+        latest = self.grid.latest_selected()
+        return None if latest is None else latest.subject
 
     # Acting ------------------------------------------------------------------------------
 
-    @Slot(object)
-    def on_cell_toggled(self, cell: SegmentCell) -> None:
+    @Slot()
+    def on_selection_changed(self) -> None:
         self._refusal = ""
-        if cell.view is not None:
-            segment_id = cell.view.segment.id
-            self._selected = [i for i in self._selected if i != segment_id]
-            if cell.selected:
-                self._selected.append(segment_id)
         self._update_actions()
-
-    @Slot(object)
-    def on_thumbnail_clicked(self, view: SegmentView) -> None:
-        shot = next((s for s in view.screenshots if s.path), None)
-        if shot is None or shot.path is None:
-            return
-        self.viewer_image.setPixmap(QPixmap(str(self._data_dir / shot.path)))
-        taken = self.zone.wall(shot.taken_at)
-        self.viewer.setWindowTitle(f"Screenshot at {taken:%H:%M:%S} {taken.tzname()}")
-        self.viewer.open()
 
     @Slot()
     def on_delete_clicked(self) -> None:
@@ -437,9 +346,3 @@ class DiaryView(QWidget):
         self._refusal = ""
         self.reload()
         self.changed.emit()
-
-
-def _name(view: SegmentView | None, names: dict[int, str]) -> str:
-    if view is None or not names:
-        return ""
-    return names.get(view.segment.contract_id, f"Contract {view.segment.contract_id}")

@@ -56,7 +56,7 @@ def _cell(diary: DiaryView, segment_id: str) -> SegmentCell:
 
 def _view(diary: DiaryView, segment_id: str) -> SegmentView:
     view = _cell(diary, segment_id).view
-    assert view is not None
+    assert isinstance(view, SegmentView)
     return view
 
 
