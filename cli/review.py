@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from composition import Composition
 from diary.times import WEEK, timestamp, week_start
 from tracker.durations import clock_text
-from tracker.errors import InvalidInput
+from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
 
 from .program import command
 from .terminal import safe
@@ -45,6 +46,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--rate", metavar="AMOUNT", help="the hourly rate (e.g. 45.00) of a bundle, for amounts"
     )
     review.add_argument("--json", action="store_true")
+    review.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also save the review as one HTML file that any browser opens (screenshots inside)",
+    )
     review.set_defaults(run=run_review, needs_data_dir=False)
     approve = commands.add_parser(
         "approve", help="approve a week in review (its client): its amount is released"
@@ -86,12 +92,68 @@ def run_review(args: argparse.Namespace, parts: Composition) -> int:
     from review.week import review_bundle
     from tracker.contract_fields import parse_rate
 
+    report = _report_target(args)
     if args.contract is not None:
-        return _review_from_marketplace(args, parts)
+        return _review_from_marketplace(args, parts, report)
     rate = None if args.rate is None else parse_rate(args.rate)
     found = review_bundle(Path(args.bundle).expanduser(), rate)
     _show(args, found)
+    if report is not None:
+        _save_report(args, report, found)
     return 0 if found.ok else REVIEW_FAILED
+
+
+def _report_target(args: argparse.Namespace) -> Path | None:
+    """Where --html saves the report: a file, never a folder or anything else at its place."""
+    if args.html is None:
+        return None
+    out = Path(args.html).expanduser()
+    if out.is_dir():
+        raise InvalidInput(
+            f"{out} is a folder: name the report's file, for example {out / 'week.html'}.",
+            code="report-target-folder",
+        )
+    if out.exists() and not out.is_file():
+        raise InvalidInput(
+            f"{out} is not a regular file, so the report cannot replace it: name another file.",
+            code="report-target-special",
+        )
+    return out
+
+
+def _save_report(
+    args: argparse.Namespace,
+    out: Path,
+    found: Review,
+    title: str | None = None,
+    client: str | None = None,
+) -> None:
+    """Write the HTML report to a new private file beside ``out`` (a name nobody can guess,
+    readable by this user only), then rename it: a failed write never leaves half a report."""
+    from review.html_report import week_html
+
+    page = week_html(found, found.verdict.path, title=title, client=client)
+    partial: str | None = None
+    try:
+        handle, partial = tempfile.mkstemp(
+            prefix=f".{out.name}.", suffix=".partial", dir=out.parent
+        )
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(page)
+        os.replace(partial, out)
+    except OSError as error:
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
+        if is_disk_full(error):
+            raise EnvironmentProblem(
+                f"The disk holding {out} is full: the report was not saved.",
+                code="report-disk-full",
+            ) from error
+        raise EnvironmentProblem(
+            f"Cannot save the report {out}: {error.strerror or error}.", code="report-unwritable"
+        ) from error
+    # With --json, standard output holds the JSON alone.
+    print(f"Saved the report to {safe(str(out))}", file=sys.stderr if args.json else sys.stdout)
 
 
 def _show(args: argparse.Namespace, found: Review, week: dict[str, Any] | None = None) -> None:
@@ -140,9 +202,16 @@ class _WeekReview:
     review: Review
 
 
-def _review_from_marketplace(args: argparse.Namespace, parts: Composition) -> int:
+def _review_from_marketplace(
+    args: argparse.Namespace, parts: Composition, report: Path | None
+) -> int:
     with _week_review(args, parts) as found:
         _show(args, found.review, found.week)
+        if report is not None:
+            # The bundle does not name the contract's title or client: the marketplace does.
+            contract = next((c for c in found.client.contracts() if c["id"] == args.contract), {})
+            client = contract.get("client") or {}
+            _save_report(args, report, found.review, contract.get("title"), client.get("name"))
         return 0 if found.review.ok else REVIEW_FAILED
 
 
