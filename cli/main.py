@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the diary lives (default: $WORKDIARY_DATA_DIR, else the user data dir)",
     )
     parser.add_argument(
+        "--side",
+        choices=("client", "mediator"),
+        help="act as the demo client or mediator of the data dir's marketplace on this "
+        "computer, in a data dir of that side's own (<data dir>/sides/ROLE): first sign it in "
+        "with: --side ROLE login --local",
+    )
+    parser.add_argument(
         "--quit",
         action="store_true",
         help="ask the app running for this data dir to quit (tracking stops, the segment is "
@@ -75,11 +82,13 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quit and args.command:
         parser.error("--quit asks the running app to quit; it takes no command")
-    remember_data_dir_option(args.data_dir)
+    remember_data_dir_option(args.data_dir, args.side)
     clock = clock or SystemClock()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         data_dir = resolve_data_dir(args.data_dir)
+        if args.side is not None:
+            data_dir = _side(data_dir, args.side)
         if args.needs_data_dir:  # verify runs on a client's machine: no data dir there
             prepare_data_dir(data_dir)
             _log_to_file(data_dir)
@@ -99,6 +108,19 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         )
         print(f"workdiary: {problem}", file=sys.stderr)
         return problem.exit_code
+
+
+def _side(data_dir: Path, role: str) -> Path:
+    """The data dir of ``role``'s side of ``data_dir``, sharing its marketplace on this computer."""
+    from sync.local_marketplace import side_data_dir
+
+    prepare_data_dir(data_dir)
+    try:
+        return side_data_dir(data_dir, role)
+    except OSError as error:
+        raise DataDirUnusable(
+            f"The {role}'s side of {data_dir} cannot be made ({error.strerror or error})."
+        ) from error
 
 
 class _DataDirLog(logging.FileHandler):

@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import json
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from composition import Composition
@@ -18,6 +19,10 @@ from .terminal import safe
 
 if TYPE_CHECKING:
     from sync.signin import SignedIn
+    from tracker.store import Store
+
+#: The accounts `serve --demo` makes, which `login --local --as` signs in as.
+DEMO_ROLES = ("freelancer", "client", "mediator")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +39,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--local",
         action="store_true",
         help="use a marketplace on this computer (started when needed, its data in the data "
-        "dir, with a demo client and contract) and sign in as its demo freelancer",
+        "dir, with a demo client, mediator and contract) and sign in as its demo freelancer",
+    )
+    login.add_argument(
+        "--as",
+        dest="role",
+        choices=DEMO_ROLES,
+        help="with --local: sign in as this demo account (default: the side's with --side, "
+        "else the freelancer)",
     )
     login.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -75,6 +87,12 @@ def run_login(args: argparse.Namespace, parts: Composition) -> int:
     from sync.signin import sign_in
     from sync.tokens import KeyringTokens
 
+    if args.role is not None and not args.local:
+        raise InvalidInput(
+            "--as picks a demo account of the marketplace on this computer: use it with "
+            "--local. Elsewhere, sign in with your own email.",
+            code="login-arguments",
+        )
     if args.local:
         if args.url or args.email:
             raise InvalidInput(
@@ -104,17 +122,28 @@ def run_login(args: argparse.Namespace, parts: Composition) -> int:
 
 
 def _login_local(args: argparse.Namespace, parts: Composition) -> int:
+    from diary.bundle_writer import week_label
+    from diary.times import WEEK, week_start
     from sync.local_marketplace import DEMO_LOGINS
     from sync.marketplace_client import MarketplaceClient
     from sync.signin import sign_in
     from sync.tokens import KeyringTokens
 
+    role = _local_role(args)
+    store = parts.open_store()
+    if role != "freelancer" and _holds_a_diary(store):
+        raise InvalidInput(
+            f"This data dir holds a work diary: signed in as the demo {role}, it would upload "
+            f"none of it. Sign the {role} in on a side of its own: {command()} --side {role} "
+            "login --local",
+            code="login-diary-here",
+        )
     local = parts.local_marketplace()
     server = local.start()
     try:
-        email, password = local.demo_login("freelancer")
+        email, password = local.demo_login(role)
         signed = sign_in(
-            parts.open_store(),
+            store,
             MarketplaceClient(server.url),
             email,
             password,
@@ -123,19 +152,46 @@ def _login_local(args: argparse.Namespace, parts: Composition) -> int:
             local=True,
             accept_new_key=args.accept_new_key,
         )
+        contract = local.demo_contract()
     finally:
         server.stop()  # only if this command started it: the app's keeps running
-    _say_signed_in(args, signed)
+    last_week = week_label(week_start(parts.clock.now()) - WEEK)
+    _say_signed_in(args, signed, _DemoHints(contract, last_week))
     if not args.json:
         print(
-            "The marketplace on this computer runs while Workdiary does (and for each round of "
-            "sync). Its demo client's email and password are in "
+            "The marketplace on this computer runs while Workdiary does (and for each command "
+            "that needs it). The demo accounts' emails and passwords are in "
             f"{safe(str(local.dir / DEMO_LOGINS))}."
         )
     return 0
 
 
-def _say_signed_in(args: argparse.Namespace, signed: SignedIn) -> None:
+def _local_role(args: argparse.Namespace) -> str:
+    """The demo account `login --local` signs in as: --as, else the side's, else the freelancer."""
+    if args.side is not None and args.role not in (None, args.side):
+        raise InvalidInput(
+            f"The {args.side}'s side signs in as the demo {args.side}, not as the {args.role}: "
+            f"leave out --as, or sign the {args.role} in on its own side (--side {args.role}).",
+            code="login-arguments",
+        )
+    return str(args.role or args.side or "freelancer")
+
+
+def _holds_a_diary(store: Store) -> bool:
+    return any(True for _ in store.db.query("SELECT 1 FROM segments LIMIT 1"))
+
+
+@dataclass(frozen=True)
+class _DemoHints:
+    """What a local sign-in names in its hints: the demo contract, and the week in review."""
+
+    contract: str
+    week: str
+
+
+def _say_signed_in(
+    args: argparse.Namespace, signed: SignedIn, demo: _DemoHints | None = None
+) -> None:
     from sync.signin import fingerprint
 
     link = signed.link
@@ -152,11 +208,13 @@ def _say_signed_in(args: argparse.Namespace, signed: SignedIn) -> None:
                     "contracts": [
                         {"id": c.id, "title": c.title, "client": c.client} for c in signed.contracts
                     ],
+                    "demo_contract": None if demo is None else demo.contract,
                 }
             )
         )
         return
-    print(f"Signed in to {safe(link.url)} as {safe(link.email)}.")
+    who = f", the demo {link.role} of the marketplace on this computer" if link.local else ""
+    print(f"Signed in to {safe(link.url)} as {safe(link.email)}{who}.")
     print(f"The marketplace's receipt key: {fingerprint(link.key.key_id)}")
     before = signed.before
     if before is not None and before.key != link.key:
@@ -164,17 +222,26 @@ def _say_signed_in(args: argparse.Namespace, signed: SignedIn) -> None:
             f"It replaces the key pinned before ({fingerprint(before.key.key_id)}): receipts "
             "are now checked against the new one."
         )
-    for contract in signed.contracts:
+    for cached in signed.contracts:
         print(
-            f"Contract {contract.id}: {safe(contract.title)} ({safe(contract.client)}), from "
+            f"Contract {cached.id}: {safe(cached.title)} ({safe(cached.client)}), from "
             "the marketplace."
         )
+    contract = "ID" if demo is None else demo.contract
+    week = "2026-W48" if demo is None else demo.week
     if link.role == "freelancer":
         print(f"Upload what waits with: {command()} sync")
+    elif link.role == "client":
+        print(
+            "Signed in as a client: this device uploads nothing. Review a week with: "
+            f"{command()} review --contract {safe(contract)} --week {week}"
+        )
     else:
         print(
-            f"Signed in as a {link.role}: this device uploads nothing. Review a week with: "
-            f"{command()} review --contract ID --week 2026-W48"
+            f"Signed in as a {link.role}: this device uploads nothing. A disputed week shows "
+            f"with: {command()} review --contract {safe(contract)} --week {week}; decide a "
+            f"segment with: {command()} mediate --dispute ID --segment ID --pay (or --refund) "
+            "--reason TEXT"
         )
 
 
@@ -248,9 +315,17 @@ def run_status(args: argparse.Namespace, parts: Composition) -> int:
         print(f"Not signed in to a marketplace. Sign in with: {command()} login URL EMAIL")
         return 0
     where = " (the marketplace on this computer)" if found["local"] else ""
-    print(f"Marketplace: {safe(found['marketplace'])}{where}, as {safe(found['email'])}.")
+    role = found["role"]
+    who = f", its demo {role}" if found["local"] else f" (a {role})" if role != "freelancer" else ""
+    print(f"Marketplace: {safe(found['marketplace'])}{where}, as {safe(found['email'])}{who}.")
+    if role != "freelancer":
+        print(f"Signed in as a {role}: this device uploads nothing.")
     if found["signed_in"] is False:
-        again = "--local" if found["local"] else f"{found['marketplace']} {found['email']}"
+        again = (
+            _local_again(args, role)
+            if found["local"]
+            else f"{found['marketplace']} {found['email']}"
+        )
         print(
             "Signed out: nothing is uploaded until you sign in again with: "
             f"{command()} login {safe(again)}"
@@ -270,3 +345,8 @@ def run_status(args: argparse.Namespace, parts: Composition) -> int:
             f"{safe(found['refused_detail'] or '')}"
         )
     return 0
+
+
+def _local_again(args: argparse.Namespace, role: str) -> str:
+    """The options of `login` that sign this data dir in again as the same demo account."""
+    return "--local" if role in ("freelancer", args.side) else f"--local --as {role}"

@@ -13,6 +13,7 @@ from .terminal import safe
 PROGRAM_VARIABLE = "WORKDIARY_PROGRAM"
 
 _data_dir_option: str | None = None
+_side_option: str | None = None
 
 
 def program_name() -> str:
@@ -26,16 +27,20 @@ def program_name() -> str:
     return "python main.py"
 
 
-def remember_data_dir_option(data_dir: str | None) -> None:
-    """The --data-dir this process was given (like sys.argv, it says how it was started)."""
-    global _data_dir_option
-    _data_dir_option = data_dir
+def remember_data_dir_option(data_dir: str | None, side: str | None = None) -> None:
+    """The --data-dir and --side this process was given (like sys.argv, they say how it was
+    started)."""
+    global _data_dir_option, _side_option
+    _data_dir_option, _side_option = data_dir, side
 
 
 def command() -> str:
-    """The command to type to run Workdiary the same way: the program and, when one was given,
-    the same --data-dir."""
-    if _data_dir_option is None:
-        return program_name()
-    # Escaped too: a folder's name can hold anything, terminal controls included.
-    return safe(f"{program_name()} --data-dir {shlex.quote(_data_dir_option)}")
+    """The command to type to run Workdiary the same way: the program and, when they were
+    given, the same --data-dir and --side."""
+    typed = program_name()
+    if _data_dir_option is not None:
+        # Escaped too: a folder's name can hold anything, terminal controls included.
+        typed += f" --data-dir {shlex.quote(_data_dir_option)}"
+    if _side_option is not None:
+        typed += f" --side {_side_option}"
+    return safe(typed)

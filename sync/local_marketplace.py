@@ -1,6 +1,7 @@
 """The marketplace on this computer: the reference server (`serve --demo`) on 127.0.0.1, its data
 in the device's data dir, started by whoever needs it first (the app for as long as it runs, or a
-command for as long as it runs) and found again by the others while it runs.
+command for as long as it runs) and found again by the others while it runs. Its other sides (the
+demo client, the demo mediator) sign in from data dirs of their own that share its folder.
 
 Nothing here speaks HTTP, so the app can start and stop it without loading an HTTP client."""
 
@@ -28,6 +29,9 @@ SERVER_FILE = "server.json"
 LOG_FILE = "server.log"
 #: The demo's logins, kept by `serve --demo` in its data dir (marketplace/demo.py).
 DEMO_LOGINS = "demo-logins.json"
+#: The data dirs of a data dir's other sides, one a demo role: <data dir>/sides/<role>/.
+SIDES_DIR = "sides"
+SIDES = ("client", "mediator")
 READY_LINE = "Marketplace at "
 START_SECONDS = 60.0
 STOP_SECONDS = 10.0
@@ -37,6 +41,13 @@ class LocalMarketplaceFailed(EnvironmentProblem):
     """The marketplace on this computer could not be started, or has no demo login."""
 
     code = "local-marketplace-failed"
+
+
+class SideNotShared(EnvironmentProblem):
+    """A side's marketplace folder is not the link to its data dir's: it would be another
+    marketplace."""
+
+    code = "side-not-shared"
 
 
 @dataclass
@@ -63,11 +74,15 @@ class LocalServer:
 
 class LocalMarketplace:
     """The local marketplace of one data dir. ``program`` is how this program runs itself
-    (composition.own_command)."""
+    (composition.own_command); ``serve_options`` are more options for the `serve` it starts
+    (the tests give it a --clock-file)."""
 
-    def __init__(self, data_dir: Path, program: Sequence[str]) -> None:
+    def __init__(
+        self, data_dir: Path, program: Sequence[str], serve_options: Sequence[str] = ()
+    ) -> None:
         self.dir = data_dir / LOCAL_DIR
         self.program = list(program)
+        self.serve_options = list(serve_options)
 
     def running(self) -> str | None:
         """The address of the local marketplace if one runs now, else None."""
@@ -88,13 +103,28 @@ class LocalMarketplace:
             return self._spawn()
 
     def demo_login(self, role: str) -> tuple[str, str]:
-        """The email and password of the demo account with ``role`` (freelancer, client)."""
+        """The email and password of the demo account with ``role`` (freelancer, client,
+        mediator)."""
+        logins, _ = self._demo()
+        if role not in logins:
+            raise LocalMarketplaceFailed(
+                f"The local marketplace's demo logins ({self.dir / DEMO_LOGINS}) hold no {role}."
+            )
+        return logins[role]
+
+    def demo_contract(self) -> str:
+        """The marketplace's id (m-...) of the demo contract between its demo client and
+        freelancer."""
+        return self._demo()[1]
+
+    def _demo(self) -> tuple[dict[str, tuple[str, str]], str]:
+        """The demo's logins by role, and its contract."""
         path = self.dir / DEMO_LOGINS
         try:
-            logins = json.loads(path.read_text(encoding="utf-8"))["logins"]
-            found = next(x for x in logins if x["role"] == role)
-            return str(found["email"]), str(found["password"])
-        except (OSError, ValueError, KeyError, TypeError, StopIteration) as error:
+            demo = json.loads(path.read_text(encoding="utf-8"))
+            logins = {str(x["role"]): (str(x["email"]), str(x["password"])) for x in demo["logins"]}
+            return logins, str(demo["contract"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
             raise LocalMarketplaceFailed(
                 f"The local marketplace's demo logins ({path}) cannot be read ({error}). "
                 f"Restore the folder {self.dir} from a backup: a new one would not hold the "
@@ -122,6 +152,7 @@ class LocalMarketplace:
             str(self.dir),
             "--parent-pid",
             str(os.getpid()),
+            *self.serve_options,
         ]
         # Private: the demo's passwords are in what the server prints.
         handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -152,6 +183,31 @@ class LocalMarketplace:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def side_data_dir(data_dir: Path, role: str) -> Path:
+    """The data dir of ``role``'s side of ``data_dir``'s local marketplace (made if needed):
+    ``<data_dir>/sides/<role>/``, private, with its own database and sign-in (one data dir, one
+    account), whose marketplace folder is a link to ``data_dir``'s. So the side finds the
+    server that ``data_dir``'s app or commands started, and starts one on that same folder when
+    none runs (the start lock is the same file)."""
+    if role not in SIDES:
+        raise ValueError(f"no side {role!r}: one of {', '.join(SIDES)}")
+    shared = data_dir / LOCAL_DIR
+    side = data_dir / SIDES_DIR / role
+    for folder in (shared, side.parent, side):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir leaves a folder made earlier as it was
+    link = side / LOCAL_DIR
+    target = Path("..", "..", LOCAL_DIR)  # relative: the data dir may be moved whole
+    with contextlib.suppress(FileExistsError):  # a side made at the same moment
+        link.symlink_to(target, target_is_directory=True)
+    if not link.is_symlink() or link.resolve() != shared.resolve():
+        raise SideNotShared(
+            f"{link} is not a link to {shared}: it would be a marketplace of its own, not the "
+            f"one this side shares. Move it away, and the link is made again."
+        )
+    return side
 
 
 def _wait_ready(process: subprocess.Popen[bytes], log: Path) -> str:
