@@ -64,9 +64,43 @@ def run_app(parts: Composition, program: str) -> int:
         print(f"Workdiary is already running for {parts.data_dir}: its window is in front now.")
         return 0
     try:
+        if _reviews(parts):
+            return _run_client_window(app, parts)
         return _run_window(app, parts, settings, program)
     finally:
         lock.release()
+
+
+def _reviews(parts: Composition) -> bool:
+    """The data dir is signed in with a client's or a mediator's account: the app reviews."""
+    from sync.segment_marks import link_summary
+
+    found = link_summary(parts.open_store())
+    return found is not None and found.role != "freelancer"
+
+
+def _run_client_window(app: QApplication, parts: Composition) -> int:
+    """Client mode: the contracts and weeks to review; nothing is tracked."""
+    from composition import own_command
+    from sync.segment_marks import link_summary
+    from ui.client_window import ClientWindow
+    from ui.quitting import QuitKeys, QuitSignals
+
+    found = link_summary(parts.open_store())
+    # The marketplace on this computer runs while the window does, not once per command.
+    server = parts.local_marketplace().start() if found is not None and found.local else None
+    window = ClientWindow([*own_command(), "--data-dir", str(parts.data_dir)])
+    quit_signals = QuitSignals(app)
+    QuitKeys(app).pressed.connect(app.quit)
+    quit_signals.received.connect(app.quit)
+    window.show()
+    window.refresh()
+    try:
+        return app.exec()
+    finally:
+        quit_signals.close()
+        if server is not None:
+            server.stop()
 
 
 def _run_window(app: QApplication, parts: Composition, settings: Settings, program: str) -> int:

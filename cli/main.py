@@ -27,6 +27,7 @@ from . import (
     settings,
     signing,
     tracking,
+    weeks,
 )
 from .messages import explain
 from .program import program_name, remember_data_dir_option
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         signing,
         bundles,
         review,
+        weeks,
         marketplace,
         serve,
     ):

@@ -45,6 +45,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     review.add_argument(
         "--rate", metavar="AMOUNT", help="the hourly rate (e.g. 45.00) of a bundle, for amounts"
     )
+    review.add_argument(
+        "--save-bundle",
+        metavar="FILE",
+        help="keep the week's bundle from the marketplace in FILE (to verify or send on)",
+    )
     review.add_argument("--json", action="store_true")
     review.add_argument(
         "--html",
@@ -191,6 +196,8 @@ def _week_review(args: argparse.Namespace, parts: Composition) -> Iterator[_Week
         week = client.week(args.contract, week_name)
         path = Path(temp) / f"{week_name}.zip"
         path.write_bytes(client.week_bundle(args.contract, week_name))
+        if getattr(args, "save_bundle", None):
+            _keep_bundle(path, Path(args.save_bundle).expanduser())
         yield _WeekReview(client, week_name, week, review_bundle(path, week["rate_cents"]))
 
 
@@ -328,11 +335,35 @@ def _confirmed() -> bool:
     return input("Dispute them? [y/N] ").strip().lower() in ("y", "yes")
 
 
+def _keep_bundle(fetched: Path, out: Path) -> None:
+    """The fetched bundle, copied to ``out`` whole or not at all, readable by this user only."""
+    import shutil
+
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "wb") as target, fetched.open("rb") as source:
+            shutil.copyfileobj(source, target)
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(
+            f"The week's bundle could not be kept in {out} ({error.strerror or error}): "
+            "name a file in a folder you can write to.",
+            code="bundle-not-saved",
+        ) from error
+
+
 def review_json(review: Review) -> dict[str, Any]:
     totals = review.totals
+    manifest = review.verdict.manifest
     return {
         "ok": review.ok,
         "bundle": str(review.verdict.path),
+        # What the bundle covers, as verify read it from the manifest.
+        "period": manifest.get("period"),
+        "bundle_week": manifest.get("week"),
+        "bundle_contract": manifest.get("contract"),
         "failures": len(review.verdict.failures) + review.verdict.more_failures,
         "marketplace": review.verdict.marketplace,
         "segments": [_segment_json(s) for s in review.segments],
@@ -366,6 +397,20 @@ def _segment_json(s: ReviewSegment) -> dict[str, Any]:
         "active_minutes": s.active_minutes,
         "tracked_minutes": len(s.minutes),
         "screenshots": [x.sha256 for x in s.screenshots],
+        "screenshots_taken": [timestamp(x.taken_at) for x in s.screenshots],
+        "minutes": [
+            {
+                "start": timestamp(m.start),
+                "keys": m.keys,
+                "clicks": m.clicks,
+                "scrolls": m.scrolls,
+                "moves": m.moves,
+                "injected": m.injected,
+                "active": m.active,
+            }
+            for m in s.minutes
+        ],
+        "idle_seconds": s.idle_seconds,
         "verified": s.verified,
         "failures": list(s.failures),
         "received_at": None if s.received_at is None else timestamp(s.received_at),

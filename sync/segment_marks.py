@@ -34,6 +34,8 @@ class LinkSummary:
     url: str
     email: str
     local: bool
+    #: The account's role: a freelancer's device tracks; a client's or mediator's reviews.
+    role: str = "freelancer"
 
 
 def _tables(store: Store) -> set[str]:
@@ -46,8 +48,10 @@ def link_summary(store: Store, tables: set[str] | None = None) -> LinkSummary | 
     if "marketplace" not in (tables if tables is not None else _tables(store)):
         return None
     for row in store.db.query("SELECT * FROM marketplace"):
-        local = "local" in row.keys() and bool(row["local"])  # noqa: SIM118 (a sqlite3.Row)
-        return LinkSummary(row["url"], row["email"], local)
+        columns = row.keys()
+        local = "local" in columns and bool(row["local"])
+        role = str(row["role"]) if "role" in columns else "freelancer"
+        return LinkSummary(row["url"], row["email"], local, role)
     return None
 
 

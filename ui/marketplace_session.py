@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from sync.local_marketplace import LocalMarketplace, LocalServer
@@ -20,6 +20,8 @@ from sync.segment_marks import link_summary
 from tracker.errors import TrackerError
 from tracker.store import Store
 
+from .commands import CommandRunner
+from .commands import problem_text as _problem
 from .signin_dialog import SignInDialog
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class MarketplaceSession(QObject):
     ) -> None:
         super().__init__(parent)
         self._store = store
-        self._command = [*command, "--data-dir", str(data_dir)]
+        self._commands = CommandRunner([*command, "--data-dir", str(data_dir)], self)
         self._local = local
         self._window = parent
         self._server: LocalServer | None = None
@@ -166,34 +168,7 @@ class MarketplaceSession(QObject):
         if then is not None:
             then()
 
-    # Commands ----------------------------------------------------------------------------------
-
     def _run(
         self, arguments: list[str], stdin: str | None, done: Callable[[int, str, str], None]
     ) -> None:
-        process = QProcess(self)
-        process.setProgram(self._command[0])
-        process.setArguments([*self._command[1:], *arguments])
-
-        def finished(code: int, _: QProcess.ExitStatus) -> None:
-            out = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace")
-            err = bytes(process.readAllStandardError().data()).decode("utf-8", "replace")
-            process.deleteLater()
-            done(code, out, err)
-
-        def failed(error: QProcess.ProcessError) -> None:
-            if error is QProcess.ProcessError.FailedToStart:
-                process.deleteLater()
-                done(-1, "", f"the command could not start ({process.errorString()})")
-
-        process.finished.connect(finished)
-        process.errorOccurred.connect(failed)
-        process.start()
-        if stdin is not None:
-            process.write((stdin + "\n").encode("utf-8"))
-        process.closeWriteChannel()
-
-
-def _problem(err: str, code: int) -> str:
-    lines = [line.removeprefix("workdiary: ") for line in err.strip().splitlines()]
-    return " ".join(lines) or f"The command failed (exit code {code})."
+        self._commands.run(arguments, done, stdin)

@@ -1,0 +1,128 @@
+"""The app in client mode, from a real week: a bundle fetched from the reference server (a
+subprocess on 127.0.0.1) opened in the review window, which runs `review` in a process of its
+own as the app does; the cells carry the verdict, protection and flags of each segment."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from diary.rules import amount_cents
+from tests.conftest import START
+from tests.marketplace.conftest import make_parties
+from tests.marketplace.server import running
+from tests.tracker.helpers import at
+from tracker.durations import clock_text
+from ui.client_window import ClientWindow
+from ui.review_source import DISPUTED, FAILED, FLAGGED, PROTECTED, UNPROTECTED, VERIFIED
+from ui.timesheet_view import money_text
+
+ROOT = Path(__file__).parents[2]
+WEEK = "2026-W48"
+
+
+def _honest(minute: int) -> tuple[int, int, int, int]:
+    rng = random.Random(minute)
+    return (rng.choice([12, 45, 90]), rng.randint(0, 6), rng.randint(0, 3), rng.randint(0, 250))
+
+
+def _jiggler(minute: int) -> tuple[int, int, int, int]:
+    return (0, 0, 0, 3 + (minute * 7) % 29)
+
+
+@dataclass(frozen=True)
+class Week:
+    bundle: Path
+    #: What the device counts billable in the week, and of it the quiet segment's.
+    seconds: int
+    quiet: int
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Week]:
+    """A week of a freelancer on the reference server: honest work, an hour of a mouse
+    jiggler, and a quiet segment; its bundle as the marketplace gives it to the client."""
+    with running(tmp_path_factory.mktemp("client") / "data", START) as server:
+        parties = make_parties(server, tmp_path_factory.mktemp("parties"))
+        device, local = parties.device, parties.local
+        device.track(local, "Checkout page", at(10, 0), at(10, 30), pattern=_honest)
+        device.track(local, "Invoices", at(11, 0), at(12, 10), pattern=_jiggler)
+        device.track(local, "Quiet", at(13, 0), at(13, 10), pattern=lambda _: (0, 0, 0, 0))
+        server.set_time(at(13, 20))
+        parties.upload(device.entries())
+        parties.upload_screenshots()
+        answer = parties.client.call(
+            "GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/bundle"
+        )
+        assert answer.status_code == 200, answer.text
+        path = tmp_path_factory.mktemp("bundle") / "week.zip"
+        path.write_bytes(answer.content)
+        seconds = device.week_seconds(local, START)
+        store = device.store
+        quiet = next(
+            v.billable_seconds
+            for v in store.views(store.segments_between(at(13, 0), at(13, 10)))
+            if v.memo == "Quiet"
+        )
+        device.close()
+        yield Week(path, seconds, quiet)
+
+
+def _window(qtbot: QtBot, tmp_path: Path) -> ClientWindow:
+    command = [sys.executable, str(ROOT / "main.py"), "--data-dir", str(tmp_path / "data")]
+    window = ClientWindow(command, marketplace=False)
+    qtbot.addWidget(window)
+    window.resize(1240, 820)
+    window.show()
+    return window
+
+
+def _shot(window: ClientWindow, name: str) -> None:
+    """Pictures for the docs, when asked for (WORKDIARY_SCREENSHOTS=folder)."""
+    folder = os.environ.get("WORKDIARY_SCREENSHOTS")
+    if folder:
+        window.grab().save(str(Path(folder) / name))
+
+
+def test_a_bundle_opens_read_only_with_each_segments_verdict_protection_and_flags(
+    qtbot: QtBot, tmp_path: Path, week: Week
+) -> None:
+    window = _window(qtbot, tmp_path)
+    with qtbot.waitSignal(window.review_shown, timeout=30_000):
+        window.open_bundle(week.bundle, "45.00")
+    review = window.review
+    cells = [c for c in review.grid.cells if c.content is not None]
+    assert len(cells) == 3 + 7 + 1
+    labels = {c.content.memo: {b.label for b in c.badges} for c in cells if c.content}
+    assert labels["Checkout page"] == {VERIFIED.label, PROTECTED.label}
+    assert labels["Invoices"] == {VERIFIED.label, PROTECTED.label, FLAGGED.label}
+    assert labels["Quiet"] == {VERIFIED.label, UNPROTECTED.label}
+    assert not any(FAILED.label in found or DISPUTED.label in found for found in labels.values())
+    jiggled = next(c for c in cells if c.memo_text == "Invoices")
+    flag = next(b for b in jiggled.badges if b.label == FLAGGED.label)
+    assert "pointer moved" in flag.text and "Flagged at:" in flag.text
+    quiet = next(c for c in cells if c.memo_text == "Quiet")
+    unprotected = next(b for b in quiet.badges if b.label == UNPROTECTED.label)
+    assert unprotected.text == "Not protected: no minute of it had keyboard or mouse input."
+    assert all(c.thumbnail_path is not None and c.pixmap() is not None for c in cells)
+    # What the device counts, at 45.00 an hour; the quiet segment is not protected.
+    protected = week.seconds - week.quiet
+    assert review.money.text() == (
+        f"Verified billable {clock_text(week.seconds)} = "
+        f"{money_text(amount_cents(week.seconds, 4500))} · protected {clock_text(protected)} = "
+        f"{money_text(amount_cents(protected, 4500))}"
+    )
+    assert review.verdict.text().startswith("✓ The week verifies")
+    assert not review.approve_button.isVisible() and not review.dispute_button.isVisible()
+    assert "read-only" in review.message.text()
+    qtbot.mouseClick(jiggled, Qt.MouseButton.LeftButton, pos=jiggled.memo_rect().center())
+    assert "Observed: The pointer moved" in review.details.text()
+    _shot(window, "review-flagged.png")
