@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tracker.settings import Settings
     from ui.main_window import MainWindow
     from ui.marketplace_session import MarketplaceSession
+    from ui.review_launcher import ReviewLauncher
 
 
 #: The app's first round of signing waits this long after start-up.
@@ -139,6 +140,7 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
     window.edited.connect(signing.request)  # diary edits are amendments to sign
     status.changed.connect(window.on_signing_report)
     session = _marketplace_session(parts, window, signing)
+    reviews = _review_launcher(parts, window)  # noqa: F841 (lives while the window does)
     connect_window(window, host.worker)
     if tray is not None:
         tray.show()
@@ -180,6 +182,21 @@ def _marketplace_session(
     window.sync_panel.round_due.connect(signing.request)  # a retry, with no segment closing
     session.problem.connect(window.show_message)
     return session
+
+
+def _review_launcher(parts: Composition, window: MainWindow) -> ReviewLauncher:
+    """The window's Review menu: a bundle file, or the client's side of the local marketplace."""
+    from composition import own_command
+    from ui.review_launcher import ReviewLauncher
+
+    return ReviewLauncher(
+        window.review_button,
+        parts.open_store(),
+        parts.data_dir,
+        own_command(),
+        window.show_message,
+        window,
+    )
 
 
 def _quitter(app: QApplication) -> Callable[[], None]:

@@ -209,6 +209,12 @@ class MainWindow(QMainWindow):
         self.diary_button = QPushButton("Work diary")
         self.timesheet_button = QPushButton("Timesheet")
         self.settings_button = QPushButton("Settings")
+        # Menu and actions: ui/review_launcher.py.
+        self.review_button = QPushButton("Review")
+        self.review_button.setToolTip(
+            "Review a week as its client: a bundle file, or the client's side of the "
+            "marketplace on this computer"
+        )
         self.sync_panel = SyncPanel(self._clock, self)
         self.sync_status = self.sync_panel.status
 
@@ -235,7 +241,12 @@ class MainWindow(QMainWindow):
         shot.addWidget(self.screenshot_time)
         form.addRow("Last screenshot", shot)
         views = QHBoxLayout()
-        for button in (self.diary_button, self.timesheet_button, self.settings_button):
+        for button in (
+            self.diary_button,
+            self.timesheet_button,
+            self.review_button,
+            self.settings_button,
+        ):
             views.addWidget(button)
         views.addStretch(1)
         messages = QHBoxLayout()

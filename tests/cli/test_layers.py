@@ -36,6 +36,7 @@ APP = """
 import json, sys
 import app, ui.main_window, ui.diary_view, ui.marketplace_session, ui.sync_panel
 import ui.signin_dialog, ui.signing_status, ui.timesheet_view
+import ui.client_window, ui.review_launcher, ui.review_view, ui.review_source
 print(json.dumps(sorted(sys.modules)))
 """
 

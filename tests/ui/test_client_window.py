@@ -4,6 +4,7 @@ own as the app does; the cells carry the verdict, protection and flags of each s
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import sys
@@ -13,15 +14,19 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
+from cli.main import main
 from diary.rules import amount_cents
 from tests.conftest import START
 from tests.marketplace.conftest import make_parties
-from tests.marketplace.server import running
+from tests.marketplace.server import Server, running
+from tests.sync.conftest import require_keyring
 from tests.tracker.helpers import at
+from tracker.clock import FakeClock
 from tracker.durations import clock_text
-from ui.client_window import ClientWindow
+from ui.client_window import WEEK_ROLE, ClientWindow
 from ui.review_source import DISPUTED, FAILED, FLAGGED, PROTECTED, UNPROTECTED, VERIFIED
 from ui.timesheet_view import money_text
 
@@ -125,4 +130,93 @@ def test_a_bundle_opens_read_only_with_each_segments_verdict_protection_and_flag
     assert "read-only" in review.message.text()
     qtbot.mouseClick(jiggled, Qt.MouseButton.LeftButton, pos=jiggled.memo_rect().center())
     assert "Observed: The pointer moved" in review.details.text()
+    qtbot.wait(100)  # the details line takes its height
     _shot(window, "review-flagged.png")
+
+
+LOCK = at(12, 0, day=30)  # Monday: week 2026-W48 is in review
+
+
+def _sign_in(data_dir: Path, server: Server, email: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    code = main(
+        ["--data-dir", str(data_dir), "login", server.url, email, "--password-stdin"],
+        clock=FakeClock(LOCK),
+    )
+    assert code == 0
+
+
+def _week_row(window: ClientWindow, contract: str) -> QTreeWidgetItem:
+    rows = [
+        window.weeks.topLevelItem(i).child(j)
+        for i in range(window.weeks.topLevelItemCount())
+        for j in range(window.weeks.topLevelItem(i).childCount())
+    ]
+    return next(r for r in rows if r.data(0, WEEK_ROLE) == (contract, WEEK))
+
+
+def test_a_client_picks_the_week_and_disputes_segments_told_what_is_held(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_keyring()  # the client's token goes to the keyring, as in the app
+    with running(tmp_path / "market", START) as server:
+        parties = make_parties(server, tmp_path / "parties")
+        device = parties.device
+        device.track(parties.local, "Checkout page", at(10, 10), at(10, 30), pattern=_honest)
+        device.track(
+            parties.local, "Reading", at(11, 0), at(11, 10), pattern=lambda _: (0, 0, 0, 0)
+        )
+        server.set_time(device.clock.now())
+        parties.upload(device.entries())
+        parties.upload_screenshots()
+        device.close()
+        server.set_time(LOCK)
+        client_dir = tmp_path / "client"
+        _sign_in(client_dir, server, parties.client.ok("GET", "/v1/me")["email"], monkeypatch)
+
+        window = ClientWindow(
+            [sys.executable, str(ROOT / "main.py"), "--data-dir", str(client_dir)]
+        )
+        qtbot.addWidget(window)
+        window.resize(1240, 820)
+        window.show()
+        window.refresh()
+        qtbot.waitUntil(lambda: window.weeks.topLevelItemCount() == 1, timeout=30_000)
+        row = _week_row(window, parties.contract_id)
+        assert (row.text(1), row.text(3)) == ("in-review", money_text(amount_cents(1800, 4500)))
+        with qtbot.waitSignal(window.review_shown, timeout=30_000):
+            qtbot.mouseClick(
+                window.weeks.viewport(),
+                Qt.MouseButton.LeftButton,
+                pos=window.weeks.visualItemRect(row).center(),
+            )
+        review = window.review
+        assert review.approve_button.isEnabled() and not review.dispute_button.isEnabled()
+        assert "Week 2026-W48 is in-review: in escrow" in review.money.text()
+        cells = [c for c in review.grid.cells if c.content is not None]
+        reading = next(c for c in cells if c.memo_text == "Reading")
+        checkout = next(c for c in cells if c.memo_text == "Checkout page")
+        for cell in (reading, checkout):
+            qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=cell.memo_rect().center())
+        assert review.dispute_button.isEnabled() and review.message.text() == "2 selected"
+        qtbot.mouseClick(review.dispute_button, Qt.MouseButton.LeftButton)
+        dialog = window.dispute_dialog
+        assert dialog.isVisible() and not dialog.dispute_button.isEnabled()  # no reason yet
+        # Only the reading segment is unprotected (no input): only its 10 minutes are held.
+        held = amount_cents(600, 4500)
+        assert f"{money_text(held)} would be held in escrow" in dialog.summary.text()
+        assert "1 of them are protected" in dialog.summary.text()
+        assert "stay payable unless a mediator rules otherwise" in dialog.summary.text()
+        qtbot.keyClicks(dialog.reason, "No input at all in this hour")
+        folder = os.environ.get("WORKDIARY_SCREENSHOTS")
+        if folder:
+            dialog.grab().save(str(Path(folder) / "dispute-dialog.png"))
+        with qtbot.waitSignal(window.review_shown, timeout=60_000):
+            qtbot.mouseClick(dialog.dispute_button, Qt.MouseButton.LeftButton)
+        assert not dialog.isVisible()
+        assert window.week is not None and window.week["state"] == "disputed"
+        assert window.week["held_cents"] == held
+        cells = [c for c in window.review.grid.cells if c.content is not None]
+        disputed = {c.memo_text for c in cells if DISPUTED.label in {b.label for b in c.badges}}
+        assert disputed == {"Reading", "Checkout page"}
+        assert not review.approve_button.isEnabled()  # disputed: not in review any more
