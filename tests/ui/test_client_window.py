@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QTreeWidgetItem, QTreeWidgetItemIterator
 from pytestqt.qtbot import QtBot
 
 from cli.main import main
@@ -147,12 +147,12 @@ def _sign_in(data_dir: Path, server: Server, email: str, monkeypatch: pytest.Mon
 
 
 def _week_row(window: ClientWindow, contract: str) -> QTreeWidgetItem:
-    rows = [
-        window.weeks.topLevelItem(i).child(j)
-        for i in range(window.weeks.topLevelItemCount())
-        for j in range(window.weeks.topLevelItem(i).childCount())
-    ]
-    return next(r for r in rows if r.data(0, WEEK_ROLE) == (contract, WEEK))
+    iterator = QTreeWidgetItemIterator(window.weeks)
+    while (item := iterator.value()) is not None:
+        if item.data(0, WEEK_ROLE) == (contract, WEEK):
+            return item
+        iterator += 1
+    raise AssertionError(f"no row of week {WEEK}")
 
 
 def test_a_client_picks_the_week_and_disputes_segments_told_what_is_held(
