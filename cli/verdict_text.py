@@ -20,6 +20,8 @@ def verdict_json(verdict: BundleVerdict) -> Json:
         "week": verdict.manifest.get("week"),
         "period": verdict.manifest.get("period"),
         "contract": verdict.manifest.get("contract"),
+        # The title and client of each contract, as the manifest gives them: not signed.
+        "contract_names": {c: n.to_json() for c, n in sorted(verdict.contract_names.items())},
         "records": verdict.records,
         "screenshots": verdict.screenshots,
         "devices": verdict.devices,
@@ -60,11 +62,19 @@ def verdict_text(verdict: BundleVerdict) -> str:
     lines.append(
         f"Bundle {verdict.path}: {name} ({period['start'][:10]} to {last_day} UTC), {scope}."
     )
+    lines += _names_lines(verdict)
     for device in verdict.devices:
         keys = ", ".join(k[:12] for k in device["keys"])
         lines.append(
             f"Device {device['device'][:12]}: records seq {device['first_seq']} to "
             f"{device['last_seq']}, signed by key {keys}."
+        )
+        lines += [f"  {_key_line(key)}" for key in device["key_chain"]]
+    if any(k["vouched_by"] for d in verdict.devices for k in d["key_chain"]):
+        lines.append(
+            "A marketplace vouches for a key by its receipt of the record that introduced it: it "
+            "accepted the key when the device enrolled, or changed keys. That ties the key to "
+            "the device the marketplace enrolled, not to who typed."
         )
     if verdict.marketplace is not None:
         lines.append(_receipts_line(verdict))
@@ -83,6 +93,34 @@ def verdict_text(verdict: BundleVerdict) -> str:
     # Failures quote what the bundle holds, which is anybody's: nothing in it may act on the
     # terminal (clear it, say, and print "Everything verifies" over the verdict).
     return "\n".join(safe(line) for line in lines) + "\n"
+
+
+def _names_lines(verdict: BundleVerdict) -> list[str]:
+    """The contracts' titles and clients, said to be the manifest's word (no record signs
+    them)."""
+    names = [
+        f'{contract} "{n.title}"' + (f" for {n.client}" if n.client else "")
+        for contract, n in sorted(verdict.contract_names.items())
+    ]
+    if len(names) == 1:
+        return [f"Contract {names[0]} (as the bundle's manifest states; not signed)."]
+    if names:
+        return [f"Contracts, as the bundle's manifest states (not signed): {'; '.join(names)}."]
+    return []
+
+
+def _key_line(key: Json) -> str:
+    """Whether a marketplace vouched for a device's key, or it is self-issued."""
+    when = "enrolled" if key["seq"] == 0 else "changed keys"
+    start = f"Key {key['key'][:12]} (its key record is seq {key['seq']}): "
+    if key["vouched_by"] is None:
+        return start + (
+            "self-issued: the bundle carries no marketplace's receipt of its key record."
+        )
+    return start + (
+        f"vouched for by marketplace {key['vouched_by'][:16]}, which received it when the "
+        f"device {when}, at {key['received_at']}."
+    )
 
 
 def _receipts_line(verdict: BundleVerdict) -> str:

@@ -40,6 +40,27 @@ def screenshot_member(sha256: str) -> str:
     return f"{SCREENSHOTS}{sha256}.jpg"
 
 
+#: The longest contract title or client name a manifest may give (longer ones are not shown).
+NAME_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ContractName:
+    """A contract's title and its client's name, as a bundle's manifest gives them: the
+    exporter's word, which no record signs (docs/protocol.md, "Bundles")."""
+
+    title: str
+    client: str
+
+    @classmethod
+    def of(cls, title: str, client: str) -> ContractName:
+        """As a manifest gives them: each cut to NAME_LENGTH characters."""
+        return cls(title[:NAME_LENGTH], client[:NAME_LENGTH])
+
+    def to_json(self) -> Json:
+        return {"title": self.title, "client": self.client}
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What a bundle says it covers. It is not signed: the records decide what verifies."""
@@ -47,14 +68,18 @@ class Manifest:
     json: Json
     scope: Scope
     heads: dict[str, Head]
+    #: The names it gives the contracts of its scope, by contract id (none in older bundles).
+    names: dict[str, ContractName] = field(default_factory=dict)
 
 
 @dataclass
 class BundleVerdict(Verdict):
-    """A verdict on a bundle file, with the manifest it read."""
+    """A verdict on a bundle file, with the manifest it read and the contract names it gives
+    (unsigned: shown as the manifest's word)."""
 
     path: Path = field(default_factory=Path)
     manifest: Json = field(default_factory=dict)
+    contract_names: dict[str, ContractName] = field(default_factory=dict)
 
 
 def verify_bundle(path: Path, limits: Limits = LIMITS) -> BundleVerdict:
@@ -75,7 +100,12 @@ def verify_bundle(path: Path, limits: Limits = LIMITS) -> BundleVerdict:
             limits,
             bundle.receipts(),
         )
-    return BundleVerdict(**vars(verdict), path=path, manifest=bundle.manifest.json)
+    return BundleVerdict(
+        **vars(verdict),
+        path=path,
+        manifest=bundle.manifest.json,
+        contract_names=bundle.manifest.names,
+    )
 
 
 def _named_screenshots(entries: list[Entry | Failure]) -> list[str]:
@@ -219,7 +249,31 @@ def _read_manifest(manifest: Any, path: Path, limits: Limits) -> Manifest:
             heads[device["device"]] = Head(seq, head_hash)
     except (KeyError, TypeError, ValueError) as error:
         raise BadBundle(f"The manifest of {path} is not valid ({error}).") from None
-    return Manifest(manifest, Scope(start, end, contract), heads)
+    scope = Scope(start, end, contract)
+    return Manifest(manifest, scope, heads, contract_names(manifest.get("contracts"), scope))
+
+
+def contract_names(given: Any, scope: Scope) -> dict[str, ContractName]:
+    """The names a manifest's ``contracts`` gives the contracts of its scope. They are not
+    signed and decide nothing, so what is not a name (not an object of a title and a client,
+    strings of at most NAME_LENGTH characters, under a contract id) is left out, never refused;
+    and a bundle of one contract names that one only."""
+    if type(given) is not dict:
+        return {}
+    names = {}
+    for contract, name in given.items():
+        if scope.contract is not None and contract != scope.contract:
+            continue
+        if not CONTRACT(contract) or type(name) is not dict:
+            continue
+        title, client = name.get("title"), name.get("client")
+        if (
+            type(title) is str
+            and type(client) is str
+            and max(len(title), len(client)) <= NAME_LENGTH
+        ):
+            names[contract] = ContractName(title, client)
+    return names
 
 
 #: The longest period a bundle may cover (a month and then some).

@@ -18,6 +18,7 @@ from .bundle import (
     MARKETPLACE,
     RECEIPTS,
     RECORDS,
+    ContractName,
     screenshot_member,
 )
 from .canonical import Json
@@ -99,9 +100,16 @@ def device_stretch(chain: Sequence[SignedRecord], scope: Scope) -> Stretch:
     return stretch
 
 
-def manifest(scope: Scope, devices: Iterable[Json], created_at: datetime, created_by: str) -> Json:
-    """The manifest of a bundle of ``scope``; ``devices`` as ``device_entry`` makes them."""
-    return {
+def manifest(
+    scope: Scope,
+    devices: Iterable[Json],
+    created_at: datetime,
+    created_by: str,
+    names: Mapping[str, ContractName] | None = None,
+) -> Json:
+    """The manifest of a bundle of ``scope``; ``devices`` as ``device_entry`` makes them; and
+    the contracts' ``names`` (title and client, by contract id) as the maker knows them."""
+    found: Json = {
         "format": BUNDLE_FORMAT,
         "week": week_label(scope.start) if scope.end == scope.start + WEEK else None,
         "period": {"start": timestamp(scope.start), "end": timestamp(scope.end)},
@@ -110,6 +118,9 @@ def manifest(scope: Scope, devices: Iterable[Json], created_at: datetime, create
         "created_by": created_by,
         "devices": list(devices),
     }
+    if names is not None:
+        found["contracts"] = {c: names[c].to_json() for c in sorted(names)}
+    return found
 
 
 def device_entry(chain: Sequence[SignedRecord]) -> Json:

@@ -31,6 +31,8 @@ class KeyChain:
     keys: dict[str, PublicKey] = field(default_factory=dict)
     #: The hash of each key record keys.jsonl holds, by seq (verified or not).
     hashes: dict[int, str] = field(default_factory=dict)
+    #: The key records that introduce a key (those of ``introductions``), by seq.
+    records: dict[int, Entry] = field(default_factory=dict)
 
     def key_at(self, seq: int) -> str | None:
         """The key that signs the device's record at ``seq``: the one the last key record
@@ -106,6 +108,7 @@ def check_key_chain(device: str, entries: Sequence[Entry]) -> tuple[KeyChain, li
         current = introduced
         chain.keys[introduced.key_id] = introduced
         chain.introductions.append((entry.seq, introduced.key_id))
+        chain.records[entry.seq] = entry
     return chain, failures
 
 

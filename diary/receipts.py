@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from .canonical import Json, canonical, key_id
 from .entries import Entry
 from .failures import Failure
+from .keychain import KeyChain
 from .schema import CONTRACT, HASH, SIGNATURE, Check, problems
 from .times import is_timestamp, timestamp
 
@@ -203,3 +204,33 @@ def check_receipts(
             continue
         verified.setdefault((device, seq), item)
     return failures, verified
+
+
+def vouching(
+    chain: KeyChain,
+    head: int,
+    key: MarketplaceKey | None,
+    verified: Mapping[tuple[str, int], Receipt],
+) -> list[Json]:
+    """Each key a device's key chain introduces up to its head, and whether a marketplace vouched
+    for it: the bundle's marketplace (``key``) receipted exactly the key record that introduces
+    it (``verified``: the receipts that passed, by device and seq). The receipt of the genesis is
+    the device's enrollment, that of a later key record the rotation's; a key without one is
+    self-issued as far as the bundle shows (docs/protocol.md, "Keys a marketplace vouched for")."""
+    keys: list[Json] = []
+    for seq, kid in chain.introductions:
+        if seq > head:
+            break
+        receipt = verified.get((chain.device, seq))
+        if key is None or receipt is None or receipt.record != chain.records[seq].hash:
+            keys.append({"key": kid, "seq": seq, "vouched_by": None, "received_at": None})
+        else:
+            keys.append(
+                {
+                    "key": kid,
+                    "seq": seq,
+                    "vouched_by": key.key_id,
+                    "received_at": receipt.received_at,
+                }
+            )
+    return keys

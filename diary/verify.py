@@ -22,7 +22,7 @@ from .entries import Entry
 from .failures import Failure
 from .keychain import KeyChain, check_key_chain
 from .limits import LIMITS, Limits
-from .receipts import MarketplaceKey, Receipt, check_receipts
+from .receipts import MarketplaceKey, Receipt, check_receipts, vouching
 from .records import DELETING, AmendmentKind, RecordType, SegmentKind
 from .rules import Change, Counted, count_segment
 from .times import parse_timestamp
@@ -68,6 +68,10 @@ class Verdict:
 
     records: int = 0
     screenshots: int = 0
+    #: Each device with records here: its id, the keys that signed them, its first and last seq,
+    #: its segments, and its key chain up to its head ("key_chain": each key, the seq of the key
+    #: record that introduces it, and "vouched_by": the key id of the marketplace whose receipt
+    #: of that key record the bundle carries, or None: self-issued as far as the bundle shows).
     devices: list[Json] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     #: Billable seconds by (contract, UTC day "YYYY-MM-DD"), more than 0, from segments that
@@ -152,10 +156,17 @@ def verify_records(
     verdict.screenshots = diary.screenshots
     verdict.unverified_segments = diary.unverified_segments
     verdict.verified_segments = diary.verified
+    verified: dict[tuple[str, int], Receipt] = {}
     if receipts is not None:
         held = {e.at: e for e in kept}
+        # A receipt of a key record before the stretch is compared with keys.jsonl's.
+        key_records = {
+            (device, seq): entry
+            for device, chain in key_chains.items()
+            for seq, entry in chain.records.items()
+        }
         found, verified = check_receipts(
-            receipts.entries, receipts.key, held, {d: h.seq for d, h in heads.items()}
+            receipts.entries, receipts.key, key_records | held, {d: h.seq for d, h in heads.items()}
         )
         failures += found
         verdict.marketplace = receipts.key.key_id
@@ -164,6 +175,10 @@ def verify_records(
         verdict.receipted = len(of_records)
         verdict.last_received = max(of_records, default=None)
         verdict.lags = _lags(kept, scope, verdict.received)
+    key = None if receipts is None else receipts.key
+    for summary in verdict.devices:
+        device = summary["device"]
+        summary["key_chain"] = vouching(key_chains[device], heads[device].seq, key, verified)
     _keep_at_most(verdict, limits.failures)
     return verdict
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from diary import bundle_writer
+from diary.bundle import ContractName
 from diary.bundle_writer import (
     SignedRecord,
     device_entry,
@@ -329,9 +330,17 @@ def write_week_bundle(
             for sha256 in screenshot_hashes(segment):
                 if blobs.has(sha256):
                     shots[sha256] = _opener(blobs, sha256)
-        key_lines += [bundle_writer.record_line(_signed(h)) for h in tx.key_records(device.id)]
-        receipts += [bundle_writer.receipt_line(h.receipt, h.receipt_signature) for h in held]
-    manifest = bundle_writer.manifest(scope, devices, now, "workdiary marketplace")
+        key_records = tx.key_records(device.id)
+        key_lines += [bundle_writer.record_line(_signed(h)) for h in key_records]
+        # The receipts of its key records before the stretch too: its enrollment's (the
+        # genesis), and each rotation's, vouch for its keys.
+        before = [h for h in key_records if h.seq < held[0].seq]
+        receipts += [
+            bundle_writer.receipt_line(h.receipt, h.receipt_signature) for h in before + held
+        ]
+    client = tx.account(contract.client)
+    names = {contract.id: ContractName.of(contract.title, client.name if client else "")}
+    manifest = bundle_writer.manifest(scope, devices, now, "workdiary marketplace", names)
     bundle_writer.write_bundle(
         file, manifest, key_lines, lines, shots, receipts, key.public.to_json()
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from diary import bundle_writer
+from diary.bundle import ContractName
 from diary.bundle_writer import SignedRecord as BundleRecord
 from diary.bundle_writer import (
     device_entry,
@@ -105,16 +106,28 @@ def export_bundle(
         summary.in_scope += stretch.in_scope
         for segment in stretch.counting:
             _collect_screenshots(store, segment.record["segment"], data_dir, shots, summary)
-        key_lines += [record_line(_bundle_record(r)) for r in ledger.key_records(device)]
+        key_records = ledger.key_records(device)
+        key_lines += [record_line(_bundle_record(r)) for r in key_records]
         if held is not None:
-            held.add(chain)
-    manifest = bundle_writer.manifest(scope, devices, now, created_by)
+            held.add(chain, [r.seq for r in key_records])
+    names = _contract_names(store, contract_id, closed)
+    manifest = bundle_writer.manifest(scope, devices, now, created_by, names)
     receipts, marketplace = (None, None) if held is None else held.members()
     _write_zip(out, manifest, key_lines, lines, shots, receipts, marketplace)
     summary.records, summary.screenshots = len(lines), len(shots)
     summary.receipts = len(receipts or [])
     summary.warnings += [] if held is None else held.warnings()
     return summary
+
+
+def _contract_names(
+    store: Store, contract_id: int | None, closed: list[Segment]
+) -> dict[str, ContractName]:
+    """The title and client of the bundle's contract, or of each contract of the period's
+    segments, by the id records name it by; the manifest carries them unsigned."""
+    ids = {contract_id} if contract_id is not None else {s.contract_id for s in closed}
+    contracts = [store.contract(i) for i in sorted(ids)]
+    return {c.reference: ContractName.of(c.title, c.client) for c in contracts}
 
 
 def _bundle_record(signed: SignedRecord) -> BundleRecord:
@@ -139,10 +152,13 @@ class HeldReceipts:
         link = None if outbox is None else outbox.link()
         return None if outbox is None or link is None else cls(outbox, link.key)
 
-    def add(self, chain: list[SignedRecord]) -> None:
-        """The receipts of a device's stretch of its chain, as the bundle holds it."""
-        first, last = chain[0].seq, chain[-1].seq
-        held = [r for r in self.outbox.receipts(chain[0].device_id, first) if r.at[1] <= last]
+    def add(self, chain: list[SignedRecord], key_seqs: list[int]) -> None:
+        """The receipts of a device's stretch of its chain, as the bundle holds it, and of its
+        key records before it (``key_seqs``: the seqs of all its key records): the receipt of its
+        genesis is its enrollment, which vouches for its key."""
+        device, first, last = chain[0].device_id, chain[0].seq, chain[-1].seq
+        held = self.outbox.receipts_at(device, [s for s in key_seqs if s < first])
+        held += [r for r in self.outbox.receipts(device, first) if r.at[1] <= last]
         signed = [r for r in held if signed_by(r, self.key)]
         self.lines += [receipt_line(r.data, r.signature) for r in signed]
         self.left_out += len(held) - len(signed)

@@ -7,6 +7,7 @@ no receipt. Nothing here is a second copy of a payload."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -186,10 +187,20 @@ class Outbox:
     def receipts(self, device_id: str, from_seq: int = 0) -> list[Receipt]:
         """The receipts kept of the device's records from ``from_seq`` on, in seq order."""
         return [
-            read_receipt({"receipt": parse_json(row["receipt"]), "signature": row["signature"]})
+            _receipt(row)
             for row in self.store.db.query(
                 "SELECT * FROM receipts WHERE device_id = ? AND seq >= ? ORDER BY seq",
                 [device_id, from_seq],
+            )
+        ]
+
+    def receipts_at(self, device_id: str, seqs: Iterable[int]) -> list[Receipt]:
+        """The receipts kept of the device's records at ``seqs`` (a few), in seq order."""
+        return [
+            _receipt(row)
+            for seq in sorted(set(seqs))
+            for row in self.store.db.query(
+                "SELECT * FROM receipts WHERE device_id = ? AND seq = ?", [device_id, seq]
             )
         ]
 
@@ -251,3 +262,7 @@ class Outbox:
 
 def _maybe(seconds: int | None) -> datetime | None:
     return None if seconds is None else from_epoch(seconds)
+
+
+def _receipt(row: Any) -> Receipt:
+    return read_receipt({"receipt": parse_json(row["receipt"]), "signature": row["signature"]})

@@ -245,7 +245,8 @@ Failures = set[tuple[str | None, int | None, str]]  # (device, seq, code)
 def verify(path: Path) -> dict[str, Any]:
     """{"ok", "failures": [(seq, code)] (seq -1: at no record), "hours": {"contract day": s},
     "receipted": how many records taking part carry a receipt that fits them (None: the bundle
-    has no receipts)}; Refused for a file that is not a bundle."""
+    has no receipts), "vouched": [(device, seq)] of the key records introducing a key whose
+    receipt fits them}; Refused for a file that is not a bundle."""
     bundle = Reader(path)
     manifest = strict_json(bundle.read("manifest.json") or b"")
     _check_manifest(manifest)
@@ -313,12 +314,26 @@ def verify(path: Path) -> dict[str, Any]:
         failures.add((None, None, "head"))
     taking_part.sort(key=lambda line: (line["record"]["device"], line["record"]["seq"]))
     hours = _diary(taking_part, manifest["contract"], start, end, bundle, failures)
-    receipted = None
+    receipted, vouched = None, []
     if marketplace is not None:  # after the hours: receipts never change what counts
         held = {(line["record"]["device"], line["record"]["seq"]): line for line in taking_part}
-        receipted = len(_receipts(bundle, marketplace, held, listed, failures))
+        # keys.jsonl's key records that introduce a key, where records.jsonl has no record
+        introducing = {
+            (device, seq): line
+            for device, chain in key_chains.items()
+            for seq, line in chain["records"].items()
+        }
+        fitting = _receipts(bundle, marketplace, introducing | held, listed, failures)
+        receipted = len(fitting.keys() & held.keys())
+        vouched = sorted(at for at, line in introducing.items() if fitting.get(at) == line["_hash"])
     found = sorted({(-1 if seq is None else seq, code) for _, seq, code in failures})
-    return {"ok": not failures, "failures": found, "hours": hours, "receipted": receipted}
+    return {
+        "ok": not failures,
+        "failures": found,
+        "hours": hours,
+        "receipted": receipted,
+        "vouched": vouched,
+    }
 
 
 def _check_manifest(manifest: dict[str, Any]) -> None:
@@ -364,11 +379,11 @@ def _receipts(
     held: dict[tuple[str, int], dict[str, Any]],
     listed: dict[str, Any],
     failures: Failures,
-) -> set[tuple[str, int]]:
+) -> dict[tuple[str, int], str]:
     """Each line a receipt entry, signed by the marketplace's key (which it names), of a listed
-    device, at or before its head, and naming exactly the record the bundle holds there; the
-    records taking part whose receipt fits them."""
-    fitting: set[tuple[str, int]] = set()
+    device, at or before its head, and naming exactly the record ``held`` holds there; the
+    hash each receipt that fits names, by device and seq."""
+    fitting: dict[tuple[str, int], str] = {}
     for raw in _jsonl(bundle.read("receipts.jsonl") or b""):
         try:
             line = strict_json(raw)
@@ -404,7 +419,7 @@ def _receipts(
             ):
                 failures.add((device, seq, "receipt"))
             else:
-                fitting.add((device, seq))
+                fitting[(device, seq)] = receipt["record"]
     return fitting
 
 
@@ -435,12 +450,13 @@ def _key_lines(
 
 
 def _key_chain(device: str, lines: list[dict[str, Any]], failures: Failures) -> dict[str, Any]:
-    """{"keys": {key id: public key}, "from": [(seq, key id)], "hash": {seq: hash}}."""
+    """{"keys": {key id: public key}, "from": [(seq, key id)], "hash": {seq: hash},
+    "records": {seq: line} of the key records that introduce a key}."""
     for before, after in itertools.pairwise(lines):
         if after["record"]["seq"] <= before["record"]["seq"]:
             code = "duplicate" if after["record"]["seq"] == before["record"]["seq"] else "order"
             failures.add((device, after["record"]["seq"], code))
-    chain: dict[str, Any] = {"keys": {}, "from": [], "hash": {}}
+    chain: dict[str, Any] = {"keys": {}, "from": [], "hash": {}, "records": {}}
     first: dict[int, dict[str, Any]] = {}
     for line in lines:
         first.setdefault(line["record"]["seq"], line)
@@ -475,6 +491,7 @@ def _key_chain(device: str, lines: list[dict[str, Any]], failures: Failures) -> 
         current = public
         chain["keys"][sha(public)] = public
         chain["from"].append((seq, sha(public)))
+        chain["records"][seq] = line
     return chain
 
 

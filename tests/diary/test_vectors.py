@@ -131,6 +131,18 @@ def test_verdicts_of_the_independent_verifier(name: str, tmp_path: Path) -> None
         assert (verdict["ok"], verdict["failures"], verdict["hours"]) == _expected(name)
 
 
+@pytest.mark.parametrize("name", list(BUNDLES))
+def test_both_verifiers_say_which_keys_a_marketplace_vouched_for(name: str, tmp_path: Path) -> None:
+    bundle = _zip(BUNDLES[name], tmp_path / f"{name}.zip")
+    verdict = verify_bundle(bundle)
+    found = [k["seq"] for d in verdict.devices for k in d["key_chain"] if k["vouched_by"]]
+    assert found == EXPECTED["verdicts"][name]["vouched"]
+    independent = independent_verifier.verify(BUNDLES[name])
+    assert [seq for _, seq in independent["vouched"]] == EXPECTED["verdicts"][name]["vouched"]
+    market = EXPECTED["keys"]["marketplace"]["key_id"]
+    assert {k["vouched_by"] for d in verdict.devices for k in d["key_chain"]} <= {market, None}
+
+
 @pytest.mark.parametrize("name", list(REFUSED))
 def test_both_verifiers_refuse_what_is_not_a_bundle(name: str) -> None:
     assert EXPECTED["verdicts"][name] == {"refused": True}

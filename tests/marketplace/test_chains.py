@@ -8,9 +8,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from diary.bundle import ContractName, verify_bundle
 from diary.canonical import parse_json
 from tests.conftest import START
-from tests.marketplace.conftest import Parties
+from tests.marketplace.conftest import Parties, make_parties
 from tests.marketplace.device import RecordingDevice
 from tests.marketplace.server import Server, running
 from tests.tracker.helpers import at
@@ -39,6 +40,40 @@ def test_a_rotated_key_signs_on_after_its_key_record(parties: Parties) -> None:
     assert lines[2]["record"]["key"] == new.key_id != old.key_id
     week = parties.client.ok("GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}")
     assert week["billable_seconds"] == 1200
+
+
+def test_the_weeks_bundle_vouches_for_keys_introduced_before_the_week(
+    server: Server, tmp_path: Path
+) -> None:
+    """The device enrolled, and changed keys, the week before: the week's bundle starts after
+    its genesis, and carries the receipts of both key records all the same."""
+    server.set_time(at(8, 0, day=16))
+    parties = make_parties(server, tmp_path, now=at(8, 0, day=16))
+    device = parties.device
+    device.track(parties.local, "Last week", at(9, 0, day=18), at(9, 10, day=18))
+    server.set_time(device.clock.now())
+    parties.upload(device.entries())
+    old, new = device.signer.rotate()
+    device.track(parties.local, "This week", at(10, 10), at(10, 20))
+    server.set_time(device.clock.now())
+    parties.upload(device.entries(from_seq=2))
+    parties.upload_screenshots()
+    answer = parties.client.call("GET", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/bundle")
+    path = tmp_path / "week.zip"
+    path.write_bytes(answer.content)
+    verdict = verify_bundle(path)
+    assert verdict.ok, verdict.failures
+    (summary,) = verdict.devices
+    assert summary["first_seq"] == 2  # the rotation: the genesis is in keys.jsonl only
+    market = server.api().ok("GET", "/.well-known/workdiary-marketplace")["receipt_key"]["key_id"]
+    assert [(k["key"], k["seq"], k["vouched_by"]) for k in summary["key_chain"]] == [
+        (old.key_id, 0, market),
+        (new.key_id, 2, market),
+    ]
+    assert verdict.contract_names == {
+        parties.contract_id: ContractName("Website", parties.contract["client"]["name"])
+    }
+    device.close()
 
 
 def test_a_devices_own_contracts_travel_as_headers_and_never_bill(

@@ -1,6 +1,7 @@
 """The whole loop on the real server: a client offers a contract, the freelancer accepts it,
 enrolls a device and uploads a week signed by the real signer; the client reads the week, and
-its bundle verifies with `verify`, receipts included."""
+its bundle verifies with `verify`, receipts included, naming the contract and the key the
+marketplace vouches for."""
 
 from __future__ import annotations
 
@@ -75,6 +76,15 @@ def test_a_week_goes_from_the_device_to_the_client_and_verifies(
         row["seconds"] for row in verdict["hours"] if row["contract"] == parties.contract_id
     )
     assert total == device_seconds
+    # The contract as the marketplace names it, and the device's key, which it vouches for.
+    client = parties.contract["client"]["name"]
+    assert verdict["contract_names"] == {
+        parties.contract_id: {"title": "Website", "client": client}
+    }
+    (device,) = verdict["devices"]
+    assert [(k["key"], k["seq"], k["vouched_by"]) for k in device["key_chain"]] == [
+        (parties.device.device_id, 0, verdict["marketplace"])
+    ]
 
 
 def test_sending_the_same_batches_again_changes_nothing(parties: Parties) -> None:

@@ -1,7 +1,8 @@
 """export and the marketplace's receipts: after a real sync (the marketplace a subprocess on
 127.0.0.1) the bundle carries the receipt of every record, which both verifiers check, and
 which give away records cut off its end; receipts of a key replaced since are left out; a
-device never signed in exports no receipts."""
+device never signed in exports no receipts. verify says which keys the marketplace vouched for
+(its receipts of their key records) and which are self-issued."""
 
 from __future__ import annotations
 
@@ -219,5 +220,101 @@ def test_a_device_never_signed_in_exports_no_receipts(
     assert not {"receipts.jsonl", "marketplace.json"} & members(bundle)
     code, report = verify_json(bundle, capsys)
     assert (code, report["ok"], report["marketplace"], report["receipts"]) == (0, True, None, None)
+    assert report["devices"][0]["key_chain"] == [
+        {"key": device.device_id, "seq": 0, "vouched_by": None, "received_at": None}
+    ]
+    assert report["contract_names"] == {"1": {"title": "My own project", "client": "Me"}}
     assert independent_verifier.verify(bundle)["receipted"] is None
+    assert main(["verify", str(bundle)]) == 0
+    text = capsys.readouterr().out
+    assert (
+        f"  Key {device.device_id[:12]} (its key record is seq 0): self-issued: the bundle "
+        "carries no marketplace's receipt of its key record."
+    ) in text
+    assert "vouched for by" not in text
+    assert (
+        'Contract 1 "My own project" for Me (as the bundle\'s manifest states; not signed).' in text
+    )
     device.close()
+
+
+def test_verify_says_the_marketplace_vouched_for_each_key_of_a_synced_device(
+    server: Server, tmp_path: Path, no_keyring: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The device enrolled and changed keys the week before: the bundle of this week carries the
+    receipts of both key records (the genesis only in keys.jsonl), and names the contract."""
+    server.set_time(at(8, 0, day=16))
+    parties = make_parties(server, tmp_path, now=at(8, 0, day=16))
+    device = parties.device
+    device.track(parties.local, "Last week", at(9, 0, day=18), at(9, 10, day=18))
+    client, key = sign_in(parties)
+    sync(parties, client)
+    old, new = device.signer.rotate()
+    track_week(parties)
+    sync(parties, client)
+    bundle = tmp_path / "week.zip"
+    export(device, bundle, capsys)
+    assert [r.seq for r in device.chain() if r.type == "key"] == [0, 2]
+    assert read_lines(bundle)[0]["record"]["seq"] == 2  # the rotation: the stretch's first
+    assert {r["receipt"]["seq"] for r in receipt_lines(bundle)} >= {0, 2}
+
+    code, report = verify_json(bundle, capsys)
+    assert code == 0, report["failures"]
+    (summary,) = report["devices"]
+    assert summary["key_chain"] == [
+        {
+            "key": old.key_id,
+            "seq": 0,
+            "vouched_by": key.key_id,
+            "received_at": _received(device, 0),
+        },
+        {
+            "key": new.key_id,
+            "seq": 2,
+            "vouched_by": key.key_id,
+            "received_at": _received(device, 2),
+        },
+    ]
+    contract = parties.contract_id
+    assert report["contract_names"] == {contract: {"title": "Website", "client": "Client"}}
+    assert independent_verifier.verify(bundle)["vouched"] == [
+        (device.device_id, 0),
+        (device.device_id, 2),
+    ]
+
+    assert main(["verify", str(bundle)]) == 0
+    text = capsys.readouterr().out
+    assert (
+        f'Contract {contract} "Website" for Client (as the bundle\'s manifest states; not signed).'
+    ) in text
+    assert (
+        f"  Key {old.key_id[:12]} (its key record is seq 0): vouched for by marketplace "
+        f"{key.key_id[:16]}, which received it when the device enrolled, at "
+        f"{_received(device, 0)}."
+    ) in text
+    assert (
+        f"  Key {new.key_id[:12]} (its key record is seq 2): vouched for by marketplace "
+        f"{key.key_id[:16]}, which received it when the device changed keys"
+    ) in text
+    assert "not to who typed" in text and "self-issued" not in text
+
+    # A bundle exported before key records' receipts travelled: it verifies, and the genesis's
+    # key shows as self-issued, since the bundle carries nothing that vouches for it.
+    older = rewrite(
+        bundle,
+        tmp_path / "older.zip",
+        files={
+            "receipts.jsonl": "".join(
+                json.dumps(r) + "\n" for r in receipt_lines(bundle) if r["receipt"]["seq"] != 0
+            ).encode()
+        },
+    )
+    code, report = verify_json(older, capsys)
+    assert code == 0, report["failures"]
+    assert [k["vouched_by"] for k in report["devices"][0]["key_chain"]] == [None, key.key_id]
+    device.close()
+
+
+def _received(device: RecordingDevice, seq: int) -> str:
+    (receipt,) = Outbox(device.store).receipts_at(device.device_id, [seq])
+    return receipt.received_at

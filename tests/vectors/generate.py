@@ -608,10 +608,22 @@ def _receipt_at(b: Bundle, seq: int) -> int:
 
 def receipts_from_seq_1(b: Bundle) -> None:
     """Verifies: the bundle starts at seq 1 (signed before the week), and the receipt of seq 0,
-    before the bundle's stretch of the chain, is checked only for its signature."""
+    before the bundle's stretch of the chain, names the genesis keys.jsonl holds: it vouches for
+    the device's key."""
     with_receipts(b)
     del b.lines[_at(b, 0)]
     b.manifest["devices"][0]["first_seq"] = 1
+
+
+def receipt_of_another_genesis(b: Bundle) -> None:
+    """The bundle starts at seq 1, and the receipt of seq 0 names another genesis of the same key
+    (signed a minute later) than the one keys.jsonl holds: it vouches for nothing."""
+    receipts_from_seq_1(b)
+    assert b.receipts is not None
+    other = Chain(private_key("device"))
+    other.genesis(utc(20, 8, 1))
+    assert other.lines[0]["hash"] != b.keys[0]["hash"]
+    b.receipts[_receipt_at(b, 0)] = receipt(other.lines[0])
 
 
 def receipt_signature_broken(b: Bundle) -> None:
@@ -836,6 +848,7 @@ VECTORS: dict[str, tuple[Change | None, list[tuple[int, str]], set[int]]] = {
     # A marketplace's receipts: checked after the hours, they never change which segments count.
     "receipts": (with_receipts, [], set()),
     "receipts-from-seq-1": (receipts_from_seq_1, [], set()),
+    "receipt-of-another-genesis": (receipt_of_another_genesis, [(0, "receipt")], set()),
     "receipt-signature-broken": (receipt_signature_broken, [(6, "receipt")], set()),
     "receipt-by-another-marketplace": (receipt_by_another_marketplace, [(3, "receipt")], set()),
     "receipt-of-another-record": (receipt_of_another_record, [(12, "receipt")], set()),
@@ -844,6 +857,23 @@ VECTORS: dict[str, tuple[Change | None, list[tuple[int, str]], set[int]]] = {
     "receipt-malformed": (receipt_malformed, [(-1, "receipt")], set()),
     "truncated": (truncated, [(16, "truncated")], set()),
 }
+
+#: The key records whose receipt vouches for the key they introduce: in each bundle with
+#: receipts, the genesis (seq 0) and the rotation (seq 5), unless the receipt does not fit.
+VOUCHED: dict[str, list[int]] = {
+    name: [0, 5]
+    for name in (
+        "receipts",
+        "receipts-from-seq-1",
+        "receipt-signature-broken",
+        "receipt-by-another-marketplace",
+        "receipt-of-another-record",
+        "receipt-of-another-contract",
+        "receipt-of-another-device",
+        "receipt-malformed",
+        "truncated",
+    )
+} | {"receipt-of-another-genesis": [5]}
 
 #: Hours a change brings back: with its deletion cut off, seq 16's 10 minutes count again.
 MORE_HOURS: dict[str, dict[str, int]] = {"truncated": {"1 2026-11-28": 600}}
@@ -961,6 +991,7 @@ def generate(target: Path) -> None:
             "ok": not failures,
             "failures": [{"seq": s, "code": c} for s, c in sorted(failures)],
             "hours": hours(excluded) | MORE_HOURS.get(name, {}),
+            "vouched": VOUCHED.get(name, []),
         }
     (target / "refused").mkdir()
     for name in REFUSED:
