@@ -364,6 +364,10 @@ def review_json(review: Review) -> dict[str, Any]:
         "period": manifest.get("period"),
         "bundle_week": manifest.get("week"),
         "bundle_contract": manifest.get("contract"),
+        # The manifest's word (nothing signs them), as verify shows them.
+        "contract_names": {
+            c: n.to_json() for c, n in sorted(review.verdict.contract_names.items())
+        },
         "failures": len(review.verdict.failures) + review.verdict.more_failures,
         "marketplace": review.verdict.marketplace,
         "segments": [_segment_json(s) for s in review.segments],

@@ -80,7 +80,12 @@ def week_html(
 ) -> str:
     """The review of ``bundle`` as an HTML page: the scope, the verdict, the totals, then each
     UTC day by hour with every segment and its screenshots. ``title`` and ``client`` name the
-    contract where they are known (a bundle does not carry them)."""
+    contract (the marketplace's word); without them, the bundle's manifest may name it (its
+    maker's word: nothing signs it)."""
+    contract = review.verdict.manifest.get("contract")
+    named = review.verdict.contract_names.get(contract) if isinstance(contract, str) else None
+    if title is None and client is None and named is not None:
+        title, client = named.title, f"{named.client} (as the bundle states; not signed)"
     pictures = _pictures(review.segments, bundle, limits, embed_limit, embed_budget)
     days: dict[str, list[ReviewSegment]] = {}
     for segment in review.segments:

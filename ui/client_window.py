@@ -242,7 +242,12 @@ class ClientWindow(QMainWindow):
             for s in (week or {}).get("segments", [])
             if s.get("dispute")
         }
-        name = "" if contract is None else contract["title"]
+        named = found.get("contract_names", {}).get(found.get("bundle_contract") or "")
+        name = (
+            f"{named['title']} for {named['client']} (as the bundle states; not signed)"
+            if named
+            else ""
+        )
         source = ReviewSource(found, bundle, disputed=disputed)
         self.contract, self.week, self.bundle = contract, week, bundle
         self.rate_cents = found["totals"]["rate_cents"]

@@ -126,6 +126,9 @@ def test_a_bundle_opens_read_only_with_each_segments_verdict_protection_and_flag
         f"{money_text(amount_cents(protected, 4500))}"
     )
     assert review.verdict.text().startswith("✓ The week verifies")
+    # The manifest names the contract; the heading says whose word that is.
+    assert "of Website for " in review.heading.text()
+    assert review.heading.text().endswith("(as the bundle states; not signed)")
     assert not review.approve_button.isVisible() and not review.dispute_button.isVisible()
     assert "read-only" in review.message.text()
     qtbot.mouseClick(jiggled, Qt.MouseButton.LeftButton, pos=jiggled.memo_rect().center())
