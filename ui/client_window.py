@@ -173,7 +173,10 @@ class ClientWindow(QMainWindow):
         for column in range(4):
             self.weeks.resizeColumnToContents(column)
         self.show_message(
-            f"{len(self.contracts)} contract(s)." if self.contracts else "No contract has begun."
+            f"{len(self.contracts)} contract(s)."
+            if self.contracts
+            else "No contract of yours has begun. (A mediator decides disputes with the "
+            "mediate command: docs/review.md, 'Approving, disputing, mediating'.)"
         )
 
     @Slot(QTreeWidgetItem)
