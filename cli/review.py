@@ -234,6 +234,14 @@ def run_approve(args: argparse.Namespace, parts: Composition) -> int:
                 code="week-does-not-verify",
             )
         week = found.client.approve(args.contract, found.name)
+    if week["state"] == "disputed":
+        rest = week["amount_cents"] - week["held_cents"] - week["refunded_cents"]
+        print(
+            f"Approved the rest of week {found.name}: {_money(rest)} is released to the "
+            f"freelancer on {week['releases_at'][:10]}; {_money(week['held_cents'])} stays "
+            "held until a mediator decides. Nothing more of the week can be disputed."
+        )
+        return 0
     print(
         f"Approved week {found.name}: {_money(week['amount_cents'])} is released to the "
         f"freelancer on {week['releases_at'][:10]}."

@@ -173,6 +173,8 @@ class WeekOut(BaseModel):
     amount_cents: int
     escrow_cents: int
     held_cents: int
+    #: The client approved what no dispute holds of a disputed week (no more disputes).
+    rest_approved: bool
     released_cents: int
     refunded_cents: int
     locks_at: str

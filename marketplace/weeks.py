@@ -171,12 +171,32 @@ def approve(
 ) -> Week:
     _client_only(account, contract)
     week = _in_review(tx, contract, start, now)
+    if week.state is WeekState.DISPUTED and now < review_deadline(start):
+        # The rest of a disputed week: what the disputes hold stays held until a mediator
+        # decides; the rest is released on the release day as it would be anyway, and the
+        # client disputes nothing more of the week.
+        if rest_approved(tx, contract, start):
+            raise Problem("not-in-review", "The rest of this week is approved already.")
+        _record(tx, account, contract, start, "approved", REST_APPROVED, now)
+        return week
     if week.state is not WeekState.IN_REVIEW:
         raise Problem("not-in-review", f"The week is {week.state.value}, not in review.")
     week = replace(week, state=WeekState.APPROVED, decided_at=now)
     tx.put_week(week)
     _record(tx, account, contract, start, "approved", "by the client", now)
     return week
+
+
+#: The action's detail when the client approves what no dispute holds of a disputed week.
+REST_APPROVED = "the rest of the disputed week, by the client"
+
+
+def rest_approved(tx: Transaction, contract: Contract, start: datetime) -> bool:
+    """The client approved the rest of the disputed week: it takes no more disputes."""
+    return any(
+        a.week == start and a.action == "approved" and a.detail == REST_APPROVED
+        for a in tx.actions(contract.id)
+    )
 
 
 def dispute(
@@ -193,6 +213,11 @@ def dispute(
     decides; the rest of the week is released as usual."""
     _client_only(account, contract)
     week = _in_review(tx, contract, start, now)
+    if rest_approved(tx, contract, start):
+        raise Problem(
+            "not-in-review",
+            "The client approved the rest of this week: nothing more of it can be disputed.",
+        )
     if week.state not in (WeekState.IN_REVIEW, WeekState.DISPUTED) or now >= review_deadline(start):
         raise Problem(
             "not-in-review",
@@ -273,6 +298,7 @@ def week_json(
         if week
         else 0,
         "held_cents": week.held_cents if week else 0,
+        "rest_approved": week is not None and rest_approved(tx, contract, start),
         "released_cents": week.released_cents if week else 0,
         "refunded_cents": week.refunded_cents if week else 0,
         "locks_at": timestamp(lock_at(start)),

@@ -172,6 +172,12 @@ class ClientWindow(QMainWindow):
             top.setExpanded(True)
         for column in range(4):
             self.weeks.resizeColumnToContents(column)
+        # Wide enough for every column, within reason; the review has the rest.
+        wanted = sum(self.weeks.columnWidth(c) for c in range(4)) + 24
+        splitter = self.centralWidget()
+        assert isinstance(splitter, QSplitter)
+        total = sum(splitter.sizes())
+        splitter.setSizes([min(wanted, total // 2), total - min(wanted, total // 2)])
         self.show_message(
             f"{len(self.contracts)} contract(s)."
             if self.contracts
@@ -283,11 +289,18 @@ class ClientWindow(QMainWindow):
         payable = week["amount_cents"] - week["held_cents"] - week["refunded_cents"]
         freelancer = "the freelancer" if self.contract is None else self.contract["freelancer"]
         name = freelancer if isinstance(freelancer, str) else freelancer["name"]
-        self.confirm_approve.setText(
-            f"Approve week {week['week']}? {money_text(payable)} "
-            f"({clock_text(week['billable_seconds'])} billable) is released to {name} on "
-            f"{week['releases_at'][:10]}. An approved week cannot be disputed any more."
-        )
+        if week["state"] == "disputed":
+            self.confirm_approve.setText(
+                f"Approve the rest of week {week['week']}? {money_text(payable)} is released to "
+                f"{name} on {week['releases_at'][:10]}; {money_text(week['held_cents'])} stays "
+                "held until a mediator decides. You cannot dispute more of this week after."
+            )
+        else:
+            self.confirm_approve.setText(
+                f"Approve week {week['week']}? {money_text(payable)} "
+                f"({clock_text(week['billable_seconds'])} billable) is released to {name} on "
+                f"{week['releases_at'][:10]}. An approved week cannot be disputed any more."
+            )
         self.confirm_approve.open()
 
     @Slot()

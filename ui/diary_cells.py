@@ -300,12 +300,14 @@ class SegmentCell(QWidget):
 
 
 class Legend(QWidget):
-    """The states' colours and patterns, as in the cells, and the badges the cells may carry."""
+    """The states' colours and patterns, as in the cells, and the badges the cells may carry
+    (``states=False``: the badges alone, for a second line where they would not fit)."""
 
-    def __init__(self) -> None:
+    def __init__(self, states: bool = True) -> None:
         super().__init__()
         self.setMinimumHeight(self.fontMetrics().height() + 6)
         self.badges: tuple[Badge, ...] = ()
+        self.states = STATE_LOOK if states else {}
 
     @property
     def sync_shown(self) -> bool:
@@ -319,7 +321,7 @@ class Legend(QWidget):
 
     def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
-        width = sum(metrics.horizontalAdvance(label) + 40 for _, _, label in STATE_LOOK.values())
+        width = sum(metrics.horizontalAdvance(label) + 40 for _, _, label in self.states.values())
         width += sum(
             metrics.height() + 4 + metrics.horizontalAdvance(badge.label) + 16
             for badge in self.badges
@@ -330,7 +332,7 @@ class Legend(QWidget):
         painter = QPainter(self)
         metrics = self.fontMetrics()
         x, height = 0, metrics.height()
-        for state, (_, _, label) in STATE_LOOK.items():
+        for state, (_, _, label) in self.states.items():
             swatch = QRect(x, 3, height * 2, height)
             paint_state(painter, swatch, state)
             painter.drawRect(swatch)

@@ -64,7 +64,8 @@ class ReviewView(QWidget):
         self.zone_picker.addItem("Local time", LOCAL)
         self.zone_picker.setToolTip("Billing weeks run Monday to Sunday in UTC.")
         self.legend = Legend()
-        self.legend.set_badges(REVIEW_BADGES)
+        self.signs = Legend(states=False)  # a line of its own: both would not fit in one
+        self.signs.set_badges(REVIEW_BADGES)
         self.grid = DayGrid("Nothing was recorded on this day.")
         self.details = QLabel()
         self.details.setWordWrap(True)
@@ -87,6 +88,7 @@ class ReviewView(QWidget):
             layout.addWidget(label)
         layout.addLayout(day_row)
         layout.addWidget(self.legend)
+        layout.addWidget(self.signs)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.details)
         layout.addLayout(actions)
@@ -217,14 +219,20 @@ class ReviewView(QWidget):
         ok = self.source is not None and bool(self.source.review["ok"])
         self.approve_button.setVisible(self.week is not None)
         self.dispute_button.setVisible(self.week is not None)
-        self.approve_button.setEnabled(state in APPROVABLE and ok)
-        self.dispute_button.setEnabled(state in DISPUTABLE and bool(selected))
+        rest = state == "disputed" and not bool((self.week or {}).get("rest_approved"))
+        self.approve_button.setText("Approve the rest…" if state == "disputed" else "Approve week…")
+        self.approve_button.setEnabled(ok and (state in APPROVABLE or rest))
+        self.dispute_button.setEnabled(
+            state in DISPUTABLE and bool(selected) and not (self.week or {}).get("rest_approved")
+        )
         if self.week is None:
             why = "Opened from a file: read-only. Click segments to see them in full."
         elif not ok:
             why = "The week does not verify: approval is refused until it is put right."
         elif state not in DISPUTABLE:
             why = f"The week is {state}: there is nothing to approve or dispute now."
+        elif (self.week or {}).get("rest_approved"):
+            why = "You approved the rest of the week: a mediator decides what is disputed."
         elif selected:
             why = f"{len(selected)} selected"
         else:

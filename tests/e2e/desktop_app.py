@@ -20,6 +20,7 @@ WINDOWS = {
     "diary": "^Work diary$",
     "timesheet": "^Timesheet$",
     "dialog": "^Settings$",
+    "review": "^Workdiary — review$",
 }
 
 

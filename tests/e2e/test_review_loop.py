@@ -14,6 +14,7 @@ freelancer's app, which keeps the local marketplace running: every command finds
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from dataclasses import dataclass, field, replace
@@ -30,8 +31,11 @@ from diary.rules import amount_cents
 from diary.times import lock_at, timestamp, week_start
 from marketplace.billing import release_at
 from sync.local_marketplace import LocalMarketplace, side_data_dir
+from tests.e2e.desktop_app import DesktopApp, grab
 from tests.e2e.program import Tracker, cli
+from tests.e2e.test_local_marketplace import _badges
 from tests.sync.conftest import ForgettingVault, require_keyring
+from tests.waiting import wait_until
 from tests.xvfb import Xvfb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
@@ -39,6 +43,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 #: The demo contract's rate (marketplace/demo.py), in cents an hour.
 RATE = 4500
 REASON = "Not work for this contract"
+#: The review's signs' colours (ui/review_source.py): verified, and not protected.
+VERIFIED = (0x1B, 0x6E, 0x3A)
+NOT_PROTECTED = (0x6B, 0x6B, 0x6B)
 #: The segments tracked, in order: their memo, and whether they get input (the others have no
 #: active minute, so they are not protected and a dispute holds their money).
 SEGMENTS = (
@@ -294,7 +301,7 @@ def test_the_client_disputes_the_mediator_decides_and_every_cent_adds_up(
     try:
         freelancer_tracks_and_syncs(loop)
         the_week_locks(loop)
-        # (The client's window in the app reviews the same week here.)
+        client_reviews_in_the_app(loop)
         client_disputes(loop)
         mediator_decides(loop)
         freelancer_sees_the_decisions(loop)
@@ -340,14 +347,54 @@ def the_week_locks(loop: ReviewLoop) -> None:
 
 
 def client_disputes(loop: ReviewLoop) -> None:
-    """Four segments: the two without input are held, the protected two stay payable.
-    Approving the rest is then refused: it is released on the release day."""
+    """Four segments: the two without input are held, the protected two stay payable. Then
+    the client approves the rest: it is released on the release day, and nothing more of the
+    week can be disputed."""
     held = amount_cents(sum(loop.seconds[i] for i in loop.quiet), RATE)
     out = loop.client_disputes(loop.disputed)
     assert f"{_money(held)} would be held" in out and "2 of them are protected" in out
     loop.expect(Money("disputed", loop.amount, loop.amount, held, 0, 0))
     approve = cli(loop.client, "approve", "--contract", loop.contract, "--week", loop.week)
-    assert approve.returncode != 0 and "The week is disputed, not in review." in approve.stderr
+    assert approve.returncode == 0, approve.stdout + approve.stderr
+    assert (
+        f"Approved the rest of week {loop.week}: {_money(loop.amount - held)} is released"
+        in approve.stdout
+    )
+    assert f"{_money(held)} stays held until a mediator decides" in approve.stdout
+    (undisputed,) = set(loop.seconds) - set(loop.disputed)
+    more = cli(
+        loop.client, "dispute", "--contract", loop.contract, "--week", loop.week,
+        "--segment", undisputed[:12], "--reason", REASON, "--yes",
+    )  # fmt: skip
+    assert more.returncode != 0 and "approved the rest of this week" in more.stderr
+    loop.expect(Money("disputed", loop.amount, loop.amount, held, 0, 0))
+
+
+def client_reviews_in_the_app(loop: ReviewLoop) -> None:
+    """The client's side opens the app, which opens into the review window: the contract and
+    its week are listed, the keyboard chooses the week, and its cells show the review's signs
+    (a verified sign on each segment; the two without input not protected)."""
+    with loop.x.window_manager(), DesktopApp(loop.x, loop.client) as app:
+        app.focus("review")
+        window = app.windows("review")[0]
+
+        def reviewed() -> bool:
+            # The list fills once the weeks command answers; the current week is the first.
+            loop.x.xdotool("key", "Home", "Down", "Return")
+            time.sleep(2)
+            shown = grab(loop.x, window)
+            return (
+                _badges(*shown, VERIFIED) >= 3  # two cells at least, and the legend's
+                and _badges(*shown, NOT_PROTECTED) >= 2  # a quiet cell, and the legend's
+            )
+
+        wait_until(reviewed, timeout=90, what="the week's review in the app")
+        folder = os.environ.get("WORKDIARY_SCREENSHOTS")
+        if folder:
+            _save_png(grab(loop.x, window), Path(folder) / "review-window.png")
+        loop.x.xdotool("key", "ctrl+q")
+        assert app.wait_exit() == 0, app.output
+    assert loop.local.running() == loop.url  # the app left the freelancer's marketplace running
 
 
 def mediator_decides(loop: ReviewLoop) -> None:
@@ -393,6 +440,13 @@ def release_day(loop: ReviewLoop) -> None:
     loop.set_time(release_at(loop.start))
     refunded = loop.expected.refunded
     loop.expect(Money("released", loop.amount, 0, 0, loop.amount - refunded, refunded))
+
+
+def _save_png(shown: tuple[int, int, bytes], path: Path) -> None:
+    import mss.tools
+
+    width, height, pixels = shown
+    mss.tools.to_png(pixels, (width, height), output=str(path))
 
 
 def _amount(seconds: int) -> int:

@@ -136,8 +136,14 @@ def test_a_partly_disputed_week_holds_exactly_its_unprotected_disputed_amount(
     total = amount_cents(5400, 3333)
     assert (second["week"]["state"], second["week"]["held_cents"]) == ("disputed", held)
     assert [s["dispute"] is not None for s in second["week"]["segments"]].count(True) == 3
+    # Approving the rest of a disputed week: what the disputes hold stays held, the rest is
+    # released on the release day, and nothing more of the week can be disputed.
+    approve = f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve"
+    rest = parties.client.ok("POST", approve)
+    assert (rest["state"], rest["held_cents"], rest["rest_approved"]) == ("disputed", held, True)
+    parties.client.refused("POST", approve, "not-in-review")  # approved already
     parties.client.refused(
-        "POST", f"/v1/contracts/{parties.contract_id}/weeks/{WEEK}/approve", "not-in-review"
+        "POST", disputes, "not-in-review", json={"segments": segments[6:7], "reason": "more"}
     )
     server.set_time(DEADLINE)
     parties.client.refused(

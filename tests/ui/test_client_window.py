@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeWidgetItem, QTreeWidgetItemIterator
+from PySide6.QtWidgets import QMessageBox, QTreeWidgetItem, QTreeWidgetItemIterator
 from pytestqt.qtbot import QtBot
 
 from cli.main import main
@@ -222,4 +222,19 @@ def test_a_client_picks_the_week_and_disputes_segments_told_what_is_held(
         cells = [c for c in window.review.grid.cells if c.content is not None]
         disputed = {c.memo_text for c in cells if DISPUTED.label in {b.label for b in c.badges}}
         assert disputed == {"Reading", "Checkout page"}
-        assert not review.approve_button.isEnabled()  # disputed: not in review any more
+        # The rest of the week: approved after a confirmation that says what stays held.
+        assert review.approve_button.isEnabled()
+        assert review.approve_button.text() == "Approve the rest…"
+        qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
+        assert window.confirm_approve.isVisible()
+        total = amount_cents(1800, 4500)
+        assert (
+            f"{money_text(total - held)} is released to " in window.confirm_approve.text()
+            and f"{money_text(held)} stays held until a mediator decides"
+            in window.confirm_approve.text()
+        )
+        with qtbot.waitSignal(window.review_shown, timeout=60_000):
+            window.confirm_approve.button(QMessageBox.StandardButton.Ok).click()
+        assert window.week["rest_approved"] and window.week["held_cents"] == held
+        assert not review.approve_button.isEnabled() and not review.dispute_button.isEnabled()
+        assert "You approved the rest of the week" in review.message.text()
