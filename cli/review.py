@@ -161,20 +161,48 @@ def _save_report(
     print(f"Saved the report to {safe(str(out))}", file=sys.stderr if args.json else sys.stdout)
 
 
-def _show(args: argparse.Namespace, found: Review, week: dict[str, Any] | None = None) -> None:
+def _show(
+    args: argparse.Namespace,
+    found: Review,
+    week: dict[str, Any] | None = None,
+    disputes: list[dict[str, Any]] | None = None,
+) -> None:
     if args.json:
         shown = review_json(found)
         if week is not None:
             shown["week"] = week
+            shown["disputes"] = disputes or []
         print(json.dumps(shown, indent=2))
         return
     if week is not None:
         print(
             f"Week {week['week']} of contract {args.contract}: {week['state']}; amount "
             f"{_money(week['amount_cents'])}, in escrow {_money(week['escrow_cents'])}, held "
-            f"{_money(week['held_cents'])}, released {_money(week['released_cents'])}."
+            f"{_money(week['held_cents'])}, released {_money(week['released_cents'])}, "
+            f"refunded {_money(week['refunded_cents'])}."
         )
+    for dispute in disputes or []:
+        print(dispute_text(dispute), end="")
     print(review_text(found), end="")
+
+
+def dispute_text(dispute: dict[str, Any]) -> str:
+    """A dispute as both sides read it: the reason, each segment's decision, the comments."""
+    lines = [f"Dispute {dispute['id']}: {safe(dispute['reason'])}"]
+    for segment in dispute["segments"]:
+        decided = segment["decision"]
+        lines.append(
+            f"  {segment['segment'][:12]}  "
+            + (
+                "waits for a mediator"
+                if decided is None
+                else f"decided: {decided['decision']} ({_money(decided['cents'])}): "
+                f"{safe(decided['reason'])}"
+            )
+        )
+    for comment in dispute["comments"]:
+        lines.append(f"  comment by {safe(comment['by'])}: {safe(comment['text'])}")
+    return "\n".join(lines) + "\n"
 
 
 @contextmanager
@@ -213,7 +241,13 @@ def _review_from_marketplace(
     args: argparse.Namespace, parts: Composition, report: Path | None
 ) -> int:
     with _week_review(args, parts) as found:
-        _show(args, found.review, found.week)
+        # The week's disputes with their decisions and comments: both sides see them.
+        disputes = [
+            d
+            for d in found.client.disputes()
+            if d["contract"] == args.contract and d["week"] == found.name
+        ]
+        _show(args, found.review, found.week, disputes)
         if report is not None:
             # The bundle does not name the contract's title or client: the marketplace does.
             contract = next((c for c in found.client.contracts() if c["id"] == args.contract), {})

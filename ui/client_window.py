@@ -33,6 +33,26 @@ from .review_source import ReviewSource
 from .review_view import ReviewView
 from .timesheet_view import money_text
 
+
+def disputed_texts(disputes: list[dict[str, Any]]) -> dict[str, str]:
+    """What each disputed segment's sign says: the dispute's reason, and the mediator's
+    decision once there is one (both sides see it)."""
+    texts = {}
+    for dispute in disputes:
+        for segment in dispute["segments"]:
+            decided = segment["decision"]
+            texts[segment["segment"]] = (
+                f"Disputed: {dispute['reason']} (dispute {dispute['id'][:12]}). "
+                + (
+                    "A mediator decides."
+                    if decided is None
+                    else f"A mediator decided: {decided['decision']}, {money_text(decided['cents'])} "
+                    f"({decided['reason']})."
+                )
+            )
+    return texts
+
+
 #: Where a week's row keeps which week it is.
 WEEK_ROLE = Qt.ItemDataRole.UserRole
 
@@ -246,11 +266,7 @@ class ClientWindow(QMainWindow):
             return
         week = found.get("week")
         contract = self._contract(contract_id) if contract_id else None
-        disputed = {
-            s["segment"]: f"Disputed (dispute {s['dispute'][:12]}): a mediator decides."
-            for s in (week or {}).get("segments", [])
-            if s.get("dispute")
-        }
+        disputed = disputed_texts(found.get("disputes", []))
         named = found.get("contract_names", {}).get(found.get("bundle_contract") or "")
         name = (
             f"{named['title']} for {named['client']} (as the bundle states; not signed)"

@@ -420,6 +420,12 @@ def mediator_decides(loop: ReviewLoop) -> None:
         assert (f"{_money(cents)} {where}" if cents else "nothing moves") in out, out
         loop.expect(money)
     assert money.held == 0 and "Every segment of this dispute is decided." in out
+    # The client sees each decision in the week's review, as the freelancer does in the diary.
+    (dispute,) = loop.review(loop.client)["disputes"]
+    assert dispute["id"] == loop.dispute and dispute["reason"] == REASON
+    assert {s["segment"]: s["decision"]["decision"] for s in dispute["segments"]} == dict(
+        zip(loop.disputed, DECISIONS, strict=True)
+    )
 
 
 def freelancer_sees_the_decisions(loop: ReviewLoop) -> None:

@@ -220,8 +220,15 @@ def test_a_client_picks_the_week_and_disputes_segments_told_what_is_held(
         assert window.week is not None and window.week["state"] == "disputed"
         assert window.week["held_cents"] == held
         cells = [c for c in window.review.grid.cells if c.content is not None]
-        disputed = {c.memo_text for c in cells if DISPUTED.label in {b.label for b in c.badges}}
-        assert disputed == {"Reading", "Checkout page"}
+        disputed = {
+            c.memo_text: b.text for c in cells for b in c.badges if b.label == DISPUTED.label
+        }
+        assert set(disputed) == {"Reading", "Checkout page"}
+        assert all(
+            t.startswith("Disputed: No input at all in this hour (dispute ")
+            and t.endswith("A mediator decides.")
+            for t in disputed.values()
+        ), disputed
         # The rest of the week: approved after a confirmation that says what stays held.
         assert review.approve_button.isEnabled()
         assert review.approve_button.text() == "Approve the rest…"
