@@ -25,6 +25,8 @@ class SyncMark:
     state: SyncState
     #: What a person reads in the cell's tooltip.
     text: str
+    #: The client's dispute of the segment, if any: the freelancer may answer it.
+    dispute: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ def sync_marks(store: Store, segments: Sequence[Segment]) -> dict[str, SyncMark]
                 text += f" A mediator decided: {row['decision']} ({row['decision_reason']})."
             else:
                 text += " A mediator decides; you can answer the dispute with a comment."
-            marks[row["segment"]] = SyncMark(SyncState.DISPUTED, f"{text} (dispute {row['id']})")
+            marks[row["segment"]] = SyncMark(
+                SyncState.DISPUTED, f"{text} (dispute {row['id']})", str(row["id"])
+            )
     return marks
 
 

@@ -25,6 +25,8 @@ class DiarySource:
         self._store = store
         self._data_dir = data_dir
         self.contract: int | None = None
+        #: The client's disputes of the segments last shown, by segment id.
+        self.disputes: dict[str, str] = {}
 
     def legend_badges(self) -> tuple[Badge, ...]:
         """The sync signs, when the device is signed in to a marketplace."""
@@ -34,6 +36,7 @@ class DiarySource:
         first, end = day_slots(zone, day)
         views = self._store.views(self._store.segments_between(first, end, self.contract))
         marks = sync_marks(self._store, [v.segment for v in views])
+        self.disputes = {i: m.dispute for i, m in marks.items() if m.dispute}
         contracts = {c.id: c for c in self._store.contracts()}
         labels = {i: f"{c.title} — {c.client}" for i, c in contracts.items()}
         # Names in each cell only when the diary shows every contract.

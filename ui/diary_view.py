@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composition import own_command
 from diary.records import SegmentState
 from tracker.clock import Clock
 from tracker.day_grid import HourRow, day_slots, grid_rows
@@ -35,6 +36,7 @@ from tracker.zones import LOCAL, UTC_ZONE, Zone
 
 from .cell_content import CellContent
 from .combo import ALL, chosen_id
+from .commands import CommandRunner, problem_text
 from .dates import day_format
 from .day_grid_view import DayGrid
 from .delete_dialog import DeleteDialog
@@ -68,9 +70,9 @@ class DiaryView(QWidget):
         #: The segments an open dialog acts on, fixed when it opened.
         self._delete_target: list[str] = []
         self._memo_target: list[str] = []
-        #: Why the last edit was refused; shown until the next thing the user does, since
-        #: reloads come on their own.
-        self._refusal = ""
+        #: Why the last edit was refused, or what an answer to a dispute came to; shown until
+        #: the next thing the user does, since reloads come on their own.
+        self._note = ""
 
         self.setWindowTitle("Work diary")
         self._build()
@@ -113,12 +115,21 @@ class DiaryView(QWidget):
         self.delete_button = QPushButton("Delete selected…")
         self.memo_button = QPushButton("Edit memo…")
         self.manual_button = QPushButton("Add manual time…")
+        # A disputed segment's answer to the client (the comment command, in a process).
+        self.answer_button = QPushButton("Answer the dispute…")
+        self.answer_dialog = QInputDialog(self)
+        self.answer_dialog.setWindowTitle("Answer the dispute")
+        self.answer_dialog.setLabelText(
+            "Your answer to the client's dispute (the client and the mediator read it):"
+        )
+        self._commands = CommandRunner([*own_command(), "--data-dir", str(self._data_dir)], self)
         self.message = QLabel()
         self.message.setWordWrap(True)
         actions = QHBoxLayout()
         actions.addWidget(self.delete_button)
         actions.addWidget(self.memo_button)
         actions.addWidget(self.manual_button)
+        actions.addWidget(self.answer_button)
         actions.addWidget(self.message, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -143,6 +154,8 @@ class DiaryView(QWidget):
         self.grid.selection_changed.connect(self.on_selection_changed)
         self.delete_button.clicked.connect(self.on_delete_clicked)
         self.memo_button.clicked.connect(self.on_memo_clicked)
+        self.answer_button.clicked.connect(self.answer_dialog.open)
+        self.answer_dialog.textValueSelected.connect(self.on_answer_chosen)
         self.delete_dialog.confirmed.connect(self.on_delete_confirmed)
         self.memo_dialog.textValueSelected.connect(self.on_memo_chosen)
         self.manual_button.clicked.connect(
@@ -204,7 +217,7 @@ class DiaryView(QWidget):
 
     @Slot(QDate)
     def on_day_changed(self, _: QDate) -> None:
-        self._refusal = ""
+        self._note = ""
         self.reload()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -287,10 +300,11 @@ class DiaryView(QWidget):
         self.delete_button.setEnabled(bool(live))
         self.memo_button.setEnabled(bool(live))
         self.message.setText(
-            self._refusal
+            self._note
             or (f"{len(selected)} selected" if selected else "Click segments to select them.")
         )
         latest = self.grid.latest_selected()
+        self.answer_button.setVisible(self._dispute() is not None)
         self.details.setVisible(latest is not None)
         self.details.setText("" if latest is None else latest.details)
 
@@ -302,7 +316,7 @@ class DiaryView(QWidget):
 
     @Slot()
     def on_selection_changed(self) -> None:
-        self._refusal = ""
+        self._note = ""
         self._update_actions()
 
     @Slot()
@@ -331,6 +345,26 @@ class DiaryView(QWidget):
         ids = list(self._memo_target)
         self._edit(lambda: edit_memo(self._store, ids, memo, self._clock.now()))
 
+    def _dispute(self) -> str | None:
+        """The dispute of the latest selected segment, if the client disputed it."""
+        latest = self.grid.latest_selected()
+        return None if latest is None else self.source.disputes.get(latest.key)
+
+    @Slot(str)
+    def on_answer_chosen(self, text: str) -> None:
+        dispute = self._dispute()
+        if dispute is None or not text.strip():
+            return
+        self.message.setText("Sending your answer to the marketplace…")
+
+        def done(code: int, out: str, err: str) -> None:
+            self._note = (
+                " ".join(out.split()) if code == 0 else f"Not sent: {problem_text(err, code)}"
+            )
+            self._update_actions()
+
+        self._commands.run(["comment", "--dispute", dispute, "--text", text.strip()], done)
+
     @Slot()
     def on_manual_time_added(self) -> None:
         self.reload()
@@ -340,9 +374,9 @@ class DiaryView(QWidget):
         try:
             action()
         except TrackerError as error:
-            self._refusal = explain(error)
+            self._note = explain(error)
             self._update_actions()
             return
-        self._refusal = ""
+        self._note = ""
         self.reload()
         self.changed.emit()

@@ -8,10 +8,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from cli.main import main
 from diary.rules import amount_cents
@@ -65,7 +68,29 @@ def _week(server: Server, tmp_path: Path) -> Parties:
     return parties
 
 
+def _answer_in_the_diary(qtbot: QtBot, parties: Parties, segment: str, dispute: str) -> None:
+    """The freelancer's app: the disputed segment selected in the diary, Answer the dispute…
+    sends a comment (the comment command, in a process of its own)."""
+    from ui.diary_view import DiaryView
+
+    device = parties.device
+    diary = DiaryView(device.store, FakeClock(LOCK), device.data_dir)
+    qtbot.addWidget(diary)
+    diary.show()
+    diary.show_day(date(2026, 11, 25))
+    cell = next(c for c in diary.cells if c.content is not None and c.content.key == segment)
+    qtbot.mouseClick(cell, Qt.MouseButton.LeftButton, pos=cell.memo_rect().center())
+    assert diary.answer_button.isVisible()
+    qtbot.mouseClick(diary.answer_button, Qt.MouseButton.LeftButton)
+    assert diary.answer_dialog.isVisible()
+    diary.answer_dialog.setTextValue("The brief was long: I read it")
+    diary.answer_dialog.accept()
+    qtbot.waitUntil(lambda: "comment(s)" in diary.message.text(), timeout=60_000)
+    assert f"Commented on dispute {dispute[:12]} (2 comment(s)" in diary.message.text()
+
+
 def test_a_client_reviews_and_disputes_and_a_mediator_decides(
+    qtbot: QtBot,
     server: Server,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -122,6 +147,7 @@ def test_a_client_reviews_and_disputes_and_a_mediator_decides(
     assert dispute in disputed["why"] and marks()[protected[1]]["state"] == "receipted"
     code, out, err = freelancer.run("comment", "--dispute", dispute, "--text", "I was reading")
     assert code == 0 and "1 comment(s)" in out, err
+    _answer_in_the_diary(qtbot, parties, quiet[0], dispute)
 
     mediator = Person(tmp_path / "mediator", monkeypatch, capsys)
     logins = json.loads((server.data / "demo-logins.json").read_text())["logins"]
