@@ -31,10 +31,11 @@ STARTUP_SIGNING_DELAY_MS = 5000
 FIRST_OFFER_DELAY_MS = 500
 
 
-def run_app(parts: Composition, program: str) -> int:
+def run_app(parts: Composition, program: str, side: str | None = None) -> int:
     """The window on the GUI thread, the engine on a thread of its own; returns the exit code.
 
-    ``program`` is how the user runs Workdiary's commands (for the words of hints)."""
+    ``program`` is how the user runs Workdiary's commands (for the words of hints); ``side``
+    the --side the data dir is (client or mediator: the app reviews, it never tracks)."""
     if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
         # Without X11 (or XWayland, which sets DISPLAY) Qt would abort with its own message.
         wayland = (
@@ -65,7 +66,9 @@ def run_app(parts: Composition, program: str) -> int:
         print(f"Workdiary is already running for {parts.data_dir}: its window is in front now.")
         return 0
     try:
-        if _reviews(parts):
+        if side is not None:
+            _sign_in_side(parts, side)
+        if side is not None or _reviews(parts):
             return _run_client_window(app, parts)
         return _run_window(app, parts, settings, program)
     finally:
@@ -80,25 +83,56 @@ def _reviews(parts: Composition) -> bool:
     return found is not None and found.role != "freelancer"
 
 
+def _sign_in_side(parts: Composition, side: str) -> None:
+    """A side not yet signed in as its role is signed in to the local marketplace now (as
+    `--side ROLE login --local` would): a side never becomes a freelancer's diary."""
+    import subprocess
+
+    from composition import own_command
+    from sync.segment_marks import link_summary
+
+    found = link_summary(parts.open_store())
+    if found is not None and found.role == side:
+        return
+    command = [*own_command(), "--data-dir", str(parts.data_dir), "login", "--local"]
+    done = subprocess.run([*command, "--as", side], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SessionUnsupported(
+            f"The {side}'s side could not sign in to the marketplace on this computer: "
+            + (done.stderr.strip().removeprefix("workdiary: ") or f"exit {done.returncode}"),
+            code="side-not-signed-in",
+        )
+
+
 def _run_client_window(app: QApplication, parts: Composition) -> int:
     """Client mode: the contracts and weeks to review; nothing is tracked."""
     from composition import own_command
     from sync.segment_marks import link_summary
     from ui.client_window import ClientWindow
     from ui.quitting import QuitKeys, QuitSignals
+    from ui.single_instance import InstanceServer
 
     found = link_summary(parts.open_store())
     # The marketplace on this computer runs while the window does, not once per command.
     server = parts.local_marketplace().start() if found is not None and found.local else None
-    window = ClientWindow([*own_command(), "--data-dir", str(parts.data_dir)])
+    window = ClientWindow(
+        [*own_command(), "--data-dir", str(parts.data_dir)],
+        account=None if found is None else found.email,
+    )
     quit_signals = QuitSignals(app)
     QuitKeys(app).pressed.connect(app.quit)
     quit_signals.received.connect(app.quit)
+    # A second launch for this data dir brings this window up; --quit quits it.
+    others = InstanceServer(parts.data_dir)
+    others.show_requested.connect(window.bring_up)
+    others.quit_requested.connect(app.quit)
+    others.listen()
     window.show()
     window.refresh()
     try:
         return app.exec()
     finally:
+        others.close()
         quit_signals.close()
         if server is not None:
             server.stop()

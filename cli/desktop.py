@@ -24,7 +24,7 @@ def run(args: argparse.Namespace, parts: Composition) -> int:
         return quit_running_app(parts.data_dir)
     from app import run_app
 
-    return run_app(parts, command())
+    return run_app(parts, command(), side=args.side)
 
 
 def quit_running_app(data_dir: Path, wait: float = QUIT_WAIT_SECONDS) -> int:

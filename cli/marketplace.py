@@ -122,8 +122,6 @@ def run_login(args: argparse.Namespace, parts: Composition) -> int:
 
 
 def _login_local(args: argparse.Namespace, parts: Composition) -> int:
-    from diary.bundle_writer import week_label
-    from diary.times import WEEK, week_start
     from sync.local_marketplace import DEMO_LOGINS
     from sync.marketplace_client import MarketplaceClient
     from sync.signin import sign_in
@@ -155,8 +153,7 @@ def _login_local(args: argparse.Namespace, parts: Composition) -> int:
         contract = local.demo_contract()
     finally:
         server.stop()  # only if this command started it: the app's keeps running
-    last_week = week_label(week_start(parts.clock.now()) - WEEK)
-    _say_signed_in(args, signed, _DemoHints(contract, last_week))
+    _say_signed_in(args, signed, _DemoHints(contract))
     if not args.json:
         print(
             "The marketplace on this computer runs while Workdiary does (and for each command "
@@ -183,10 +180,9 @@ def _holds_a_diary(store: Store) -> bool:
 
 @dataclass(frozen=True)
 class _DemoHints:
-    """What a local sign-in names in its hints: the demo contract, and the week in review."""
+    """What a local sign-in names in its hints: the demo contract."""
 
     contract: str
-    week: str
 
 
 def _say_signed_in(
@@ -228,18 +224,17 @@ def _say_signed_in(
             "the marketplace."
         )
     contract = "ID" if demo is None else demo.contract
-    week = "2026-W48" if demo is None else demo.week
     if link.role == "freelancer":
         print(f"Upload what waits with: {command()} sync")
     elif link.role == "client":
         print(
-            "Signed in as a client: this device uploads nothing. Review a week with: "
-            f"{command()} review --contract {safe(contract)} --week {week}"
+            "Signed in as a client: this device uploads nothing. Review the latest week with: "
+            f"{command()} review --contract {safe(contract)} (another with --week 2026-W48)"
         )
     else:
         print(
             f"Signed in as a {link.role}: this device uploads nothing. A disputed week shows "
-            f"with: {command()} review --contract {safe(contract)} --week {week}; decide a "
+            f"with: {command()} review --contract {safe(contract)} --week WEEK; decide a "
             f"segment with: {command()} mediate --dispute ID --segment ID --pay (or --refund) "
             "--reason TEXT"
         )

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,12 +209,10 @@ def dispute_text(dispute: dict[str, Any]) -> str:
 @contextmanager
 def _week_review(args: argparse.Namespace, parts: Composition) -> Iterator[_WeekReview]:
     """The week from the marketplace, its bundle reviewed, in the device's session."""
-    from diary.bundle_writer import week_label
     from review.week import review_bundle
     from sync.session import marketplace_session
     from sync.tokens import KeyringTokens
 
-    week_name = args.week or week_label(week_start(parts.clock.now()) - WEEK)
     with (
         marketplace_session(parts.open_store(), KeyringTokens(), parts.local_marketplace()) as (
             client,
@@ -221,12 +220,26 @@ def _week_review(args: argparse.Namespace, parts: Composition) -> Iterator[_Week
         ),
         tempfile.TemporaryDirectory() as temp,
     ):
+        week_name = args.week or _default_week(client, args.contract, parts.clock.now())
         week = client.week(args.contract, week_name)
         path = Path(temp) / f"{week_name}.zip"
         path.write_bytes(client.week_bundle(args.contract, week_name))
         if getattr(args, "save_bundle", None):
             _keep_bundle(path, Path(args.save_bundle).expanduser())
         yield _WeekReview(client, week_name, week, review_bundle(path, week["rate_cents"]))
+
+
+def _default_week(client: MarketplaceClient, contract_id: str, now: datetime) -> str:
+    """Last week, the one in review; this week for a contract that began this week."""
+    from diary.bundle_writer import week_label
+    from diary.times import parse_timestamp
+
+    last = week_start(now) - WEEK
+    contract = next((c for c in client.contracts() if c["id"] == contract_id), None)
+    began = None if contract is None else contract.get("accepted_at")
+    if began is not None and week_start(parse_timestamp(began)) > last:
+        return week_label(week_start(now))
+    return week_label(last)
 
 
 @dataclass

@@ -67,10 +67,17 @@ class ClientWindow(QMainWindow):
     review_shown = Signal()
 
     def __init__(
-        self, command: list[str], marketplace: bool = True, parent: QWidget | None = None
+        self,
+        command: list[str],
+        marketplace: bool = True,
+        parent: QWidget | None = None,
+        account: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Workdiary — review" if marketplace else "Workdiary — a bundle")
+        self.setWindowTitle(
+            ("Workdiary — review" if marketplace else "Workdiary — a bundle")
+            + (f" ({account})" if account else "")
+        )
         self.commands = CommandRunner(command, self)
         self.marketplace = marketplace
         self._folder = tempfile.TemporaryDirectory(prefix="workdiary-weeks-")
@@ -142,8 +149,22 @@ class ClientWindow(QMainWindow):
     def sizeHint(self) -> QSize:
         return QSize(1240, 820)
 
+    @Slot()
+    def bring_up(self) -> None:
+        """Another launch for this data dir asked for the window."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text)
+
+    def show_problem(self, text: str) -> None:
+        """In the window's middle when no week is shown (the status line cuts long text)."""
+        self.show_message(text)
+        if self.review.source is None:
+            self.placeholder.setText(text)
+            self.stack.setCurrentWidget(self.placeholder)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.review.source is not None:
@@ -164,7 +185,7 @@ class ClientWindow(QMainWindow):
 
     def _on_weeks(self, code: int, out: str, err: str) -> None:
         if code != 0:
-            self.show_message(f"The contracts could not be read: {problem_text(err, code)}")
+            self.show_problem(f"The contracts could not be read: {problem_text(err, code)}")
             return
         self.contracts = json.loads(out)
         chosen = None if self.week is None else (self.week["contract"], self.week["week"])
@@ -233,11 +254,12 @@ class ClientWindow(QMainWindow):
     # A bundle alone ----------------------------------------------------------------------------
 
     @Slot()
-    def on_open_clicked(self) -> None:
+    def on_open_clicked(self) -> QFileDialog:
         dialog = QFileDialog(self, "Open a week's bundle", str(Path.home()), "Bundles (*.zip)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(lambda name: self.open_bundle(Path(name)))
         dialog.open()
+        return dialog
 
     def open_bundle(self, path: Path, rate: str | None = None) -> None:
         """Verify and review a bundle file (read-only); ``rate`` (e.g. "45.00") for amounts."""
@@ -262,7 +284,7 @@ class ClientWindow(QMainWindow):
         except ValueError:
             found = {}
         if not found:
-            self.show_message(f"The week could not be reviewed: {problem_text(err, code)}")
+            self.show_problem(f"The week could not be reviewed: {problem_text(err, code)}")
             return
         week = found.get("week")
         contract = self._contract(contract_id) if contract_id else None
@@ -375,7 +397,9 @@ class ClientWindow(QMainWindow):
         if self.bundle is None:
             return
         name = (self.week or {}).get("week") or self.bundle.stem
-        dialog = QFileDialog(self, "Save the week as a report", str(Path.home() / f"{name}.html"))
+        # Beside a bundle opened from a file; a fetched one is in a temporary folder.
+        folder = Path.home() if self.week is not None else self.bundle.parent
+        dialog = QFileDialog(self, "Save the week as a report", str(folder / f"{name}.html"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter("Web pages (*.html)")
         dialog.fileSelected.connect(lambda out: self.save_report(Path(out)))

@@ -37,6 +37,7 @@ class ReviewLauncher(QObject):
         self.windows: list[ClientWindow] = []
         self._commands = CommandRunner(self._own, self)
         self.menu = QMenu(button)
+        self.menu.setToolTipsVisible(True)  # why an action is disabled
         self.open_action = self.menu.addAction("Open a bundle file…")
         self.open_action.triggered.connect(self.open_bundle)
         self.client_action = self.menu.addAction("As the client of this computer's marketplace")
@@ -57,7 +58,8 @@ class ReviewLauncher(QObject):
     @Slot()
     def open_bundle(self) -> None:
         window = self._window(self._own, marketplace=False)
-        window.on_open_clicked()
+        dialog = window.on_open_clicked()
+        dialog.rejected.connect(window.close)  # no file chosen: no empty window left behind
 
     @Slot()
     def open_client_side(self) -> None:

@@ -20,7 +20,7 @@ WINDOWS = {
     "diary": "^Work diary$",
     "timesheet": "^Timesheet$",
     "dialog": "^Settings$",
-    "review": "^Workdiary — review$",
+    "review": r"^Workdiary — review( \(.*\))?$",
 }
 
 

@@ -31,7 +31,7 @@ from diary.rules import amount_cents
 from diary.times import lock_at, timestamp, week_start
 from marketplace.billing import release_at
 from sync.local_marketplace import LocalMarketplace, side_data_dir
-from tests.e2e.desktop_app import DesktopApp, grab
+from tests.e2e.desktop_app import DesktopApp, grab, second_launch
 from tests.e2e.program import Tracker, cli
 from tests.e2e.test_local_marketplace import _badges
 from tests.sync.conftest import ForgettingVault, require_keyring
@@ -392,7 +392,11 @@ def client_reviews_in_the_app(loop: ReviewLoop) -> None:
         folder = os.environ.get("WORKDIARY_SCREENSHOTS")
         if folder:
             _save_png(grab(loop.x, window), Path(folder) / "review-window.png")
-        loop.x.xdotool("key", "ctrl+q")
+        # One app a data dir in client mode too: a second launch brings the window up, and
+        # --quit quits it.
+        again = second_launch(loop.x, loop.client)
+        assert again.returncode == 0 and "its window is in front now" in again.stdout, again
+        assert second_launch(loop.x, loop.client, "--quit").returncode == 0
         assert app.wait_exit() == 0, app.output
     assert loop.local.running() == loop.url  # the app left the freelancer's marketplace running
 

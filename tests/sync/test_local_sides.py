@@ -133,7 +133,11 @@ def test_the_client_and_the_mediator_sign_in_on_sides_of_the_freelancers_marketp
         code, out, err = commands.run("--side", "client", "login", "--local")
         assert code == 0, err
         assert "as client@demo.workdiary, the demo client of the marketplace" in out
-        assert f"--side client review --contract {contract} --week " in out
+        assert f"--side client review --contract {contract} (another with --week" in out
+        # That command works as given: the demo contract began this week, its latest.
+        code, reviewed, err = commands.run("--side", "client", "review", "--contract", contract)
+        assert code == 0, err
+        assert "Week " in reviewed and ": open; amount" in reviewed
         client = commands.json("--side", "client", "status")
         assert (client["role"], client["local"]) == ("client", True)
         assert client["receipt_key"] == freelancer["receipt_key"]  # the same marketplace
@@ -167,3 +171,26 @@ def test_the_client_and_the_mediator_sign_in_on_sides_of_the_freelancers_marketp
     finally:
         _stop_left_over(local)
         device.close()
+
+
+def test_the_app_on_a_side_not_yet_signed_in_signs_it_in_as_that_side(
+    data_dir: Path, keyring_vault: ForgettingVault, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """`--side client` with no sign-in of the side yet: the app signs it in as the demo client
+    first (never as the freelancer the sign-in offer would), then opens the review window."""
+    from app import _sign_in_side
+    from composition import Composition
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    local = LocalMarketplace(data_dir, own_command())
+    commands = _Commands(data_dir, FakeClock(now), monkeypatch, capsys)
+    try:
+        assert commands.run("login", "--local")[0] == 0
+        side = side_data_dir(data_dir, "client")
+        _sign_in_side(Composition(side, FakeClock(now)), "client")
+        status = commands.json("--side", "client", "status")
+        assert (status["role"], status["local"]) == ("client", True)
+        _sign_in_side(Composition(side, FakeClock(now)), "client")  # signed in: nothing to do
+    finally:
+        _stop_left_over(local)
