@@ -271,6 +271,7 @@ class ClientWindow(QMainWindow):
                 self.show_message(str(error))
                 return
             arguments += ["--rate", rate]
+        self.weeks.clearSelection()  # the window is to show this file, not a listed week
         self.show_message(f"Verifying {path.name}…")
         self.busy_changed.emit(True)
         self.commands.run(arguments, lambda code, out, err: self._on_review(code, out, err, path))

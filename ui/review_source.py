@@ -187,7 +187,9 @@ def _received(facts: dict[str, Any]) -> str:
     lag = facts.get("lag_seconds")
     if lag is None:
         return "no receipt from a marketplace"
-    return f"received {clock_text(max(0, int(lag)))} after it ended"
+    if lag < 60:
+        return "received within a minute of its end"
+    return f"received {clock_text(int(lag))} after it ended"
 
 
 def _minutes_text(facts: dict[str, Any], zone: Zone) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diary.times import parse_timestamp
 from tracker.day_grid import grid_rows
 from tracker.durations import clock_text
 from tracker.zones import LOCAL, UTC_ZONE, Zone
@@ -190,14 +191,21 @@ class ReviewView(QWidget):
             f"Verified billable {clock_text(verified)} = {money_text(amount)} · protected "
             f"{clock_text(protected)} = {money_text(totals['protected_cents'])}"
         )
-        if self.week is not None:
+        if self.week is not None and self.week["state"] == "open":
+            week = self.week
+            text += (
+                f"\nWeek {week['week']} is open: the freelancer's time may still change. It "
+                f"locks for review on {_when(week['locks_at'])} and can be reviewed until "
+                f"{_when(week['review_deadline'])}; its amount moves to escrow then."
+            )
+        elif self.week is not None:
             week = self.week
             text += (
                 f"\nWeek {week['week']} is {week['state']}: in escrow "
                 f"{money_text(week['escrow_cents'])}, held {money_text(week['held_cents'])}, "
                 f"released {money_text(week['released_cents'])}, refunded "
                 f"{money_text(week['refunded_cents'])}. Review until "
-                f"{week['review_deadline'][:16].replace('T', ' ')} UTC."
+                f"{_when(week['review_deadline'])}."
             )
         self.money.setText(text)
 
@@ -229,6 +237,8 @@ class ReviewView(QWidget):
             why = "Opened from a file: read-only. Click segments to see them in full."
         elif not ok:
             why = "The week does not verify: approval is refused until it is put right."
+        elif state == "open" and self.week is not None:
+            why = f"The week is open: approve or dispute it from {_when(self.week['locks_at'])}."
         elif state not in DISPUTABLE:
             why = f"The week is {state}: there is nothing to approve or dispute now."
         elif (self.week or {}).get("rest_approved"):
@@ -238,3 +248,9 @@ class ReviewView(QWidget):
         else:
             why = "Click segments to select them for a dispute."
         self.message.setText(why)
+
+
+def _when(stamp: str) -> str:
+    """A marketplace time as the header writes it: "Mon 2026-12-07 12:00 UTC"."""
+    moment = parse_timestamp(stamp)
+    return f"{moment:%a %Y-%m-%d %H:%M} UTC"
