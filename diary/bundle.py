@@ -17,6 +17,7 @@ from .entries import Entry, read_line
 from .errors import BadBundle
 from .failures import Failure
 from .limits import LIMITS, Limits
+from .members import KEYS, MANIFEST, MARKETPLACE, RECEIPTS, RECORDS, screenshot_member
 from .receipts import MarketplaceKey, Receipt, read_receipt
 from .records import RecordType
 from .schema import CONTRACT, HASH
@@ -26,18 +27,6 @@ from .verify import Head, Receipts, Scope, Verdict, verify_records
 BUNDLE_FORMAT = "workdiary-bundle/2"
 #: Bundles of this format carried a keys.json that nothing signed (docs/protocol.md, "Formats").
 OLD_FORMATS = ("workdiary-bundle/1",)
-MANIFEST, KEYS, RECORDS, SCREENSHOTS = (
-    "manifest.json",
-    "keys.jsonl",
-    "records.jsonl",
-    "screenshots/",
-)
-#: Members a marketplace adds: the receipts of the records, and its receipt key.
-RECEIPTS, MARKETPLACE = "receipts.jsonl", "marketplace.json"
-
-
-def screenshot_member(sha256: str) -> str:
-    return f"{SCREENSHOTS}{sha256}.jpg"
 
 
 #: The longest contract title or client name a manifest may give (longer ones are not shown).

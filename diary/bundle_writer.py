@@ -11,17 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from .bundle import (
-    BUNDLE_FORMAT,
-    KEYS,
-    MANIFEST,
-    MARKETPLACE,
-    RECEIPTS,
-    RECORDS,
-    ContractName,
-    screenshot_member,
-)
+from .bundle import BUNDLE_FORMAT, ContractName
 from .canonical import Json
+from .members import KEYS, MANIFEST, MARKETPLACE, RECEIPTS, RECORDS, screenshot_member
 from .records import DELETING, RecordType
 from .times import WEEK, timestamp
 from .verify import Scope

@@ -10,9 +10,10 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from diary.bundle import open_bundle, screenshot_member
+from diary.bundle import open_bundle
 from diary.errors import BadBundle
 from diary.limits import LIMITS, MIB, Limits
+from diary.members import screenshot_member
 from diary.records import SegmentKind
 from diary.times import DAY, MINUTE, SEGMENT, parse_timestamp, slot_start
 

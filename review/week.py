@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from diary.bundle import RECORDS, BundleVerdict, open_bundle, verify_bundle
+from diary.bundle import BundleVerdict, open_bundle, verify_bundle
 from diary.entries import Entry
 from diary.limits import LIMITS, Limits
+from diary.members import RECORDS
 from diary.observations import THRESHOLDS, Flag, SegmentInput, Thresholds, observe
 from diary.protection import Unprotected, segment_facts, unprotected, why_unprotected
 from diary.records import MinuteActivity, RecordType, ScreenshotEntry, SegmentKind, SegmentState

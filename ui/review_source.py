@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from diary.limits import LIMITS
+from diary.members import screenshot_member
 from diary.records import SegmentState
 from diary.schema import HASH
 from diary.times import parse_timestamp, slot_start
@@ -216,9 +217,7 @@ def extract_screenshots(bundle: Path, wanted: set[str], folder: Path) -> dict[st
             for sha in sorted(wanted):
                 if not HASH(sha):
                     continue
-                # As docs/protocol.md names them ("Bundles"); diary.bundle's screenshot_member,
-                # which would load the verifier's cryptography into the app.
-                name = f"screenshots/{sha}.jpg"
+                name = screenshot_member(sha)
                 if name not in names:
                     continue
                 info = archive.getinfo(name)
