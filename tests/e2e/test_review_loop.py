@@ -378,17 +378,33 @@ def client_reviews_in_the_app(loop: ReviewLoop) -> None:
         app.focus("review")
         window = app.windows("review")[0]
 
+        def week_chosen() -> bool:
+            # The list fills once the weeks command answers: then Home and Down choose the
+            # contract's first week, the current one, and its row is highlighted.
+            loop.x.xdotool("key", "Home", "Down")
+            time.sleep(1)
+            return _highlighted(*grab(loop.x, window)) > 2000
+
         def reviewed() -> bool:
-            # The list fills once the weeks command answers; the current week is the first.
-            loop.x.xdotool("key", "Home", "Down", "Return")
-            time.sleep(2)
             shown = grab(loop.x, window)
             return (
                 _badges(*shown, VERIFIED) >= 3  # two cells at least, and the legend's
                 and _badges(*shown, NOT_PROTECTED) >= 2  # a quiet cell, and the legend's
             )
 
-        wait_until(reviewed, timeout=90, what="the week's review in the app")
+        wait_until(week_chosen, timeout=90, what="the week in the app's list")
+        loop.x.xdotool("key", "Return")
+        try:
+            wait_until(reviewed, timeout=90, what="the week's review in the app")
+        except AssertionError:
+            # What the window showed, and what the app said, to see why.
+            _save_png(grab(loop.x, window), loop.freelancer.parent / "review-window.png")
+            app.process.kill()
+            output = app.process.communicate()[0]
+            raise AssertionError(
+                f"the review did not show (the window: "
+                f"{loop.freelancer.parent / 'review-window.png'}); the app said: {output}"
+            ) from None
         folder = os.environ.get("WORKDIARY_SCREENSHOTS")
         if folder:
             _save_png(grab(loop.x, window), Path(folder) / "review-window.png")
@@ -450,6 +466,21 @@ def release_day(loop: ReviewLoop) -> None:
     loop.set_time(release_at(loop.start))
     refunded = loop.expected.refunded
     loop.expect(Money("released", loop.amount, 0, 0, loop.amount - refunded, refunded))
+
+
+#: The chosen row's colour in the weeks list (Qt's Fusion highlight), give or take a little.
+HIGHLIGHT = (0x30, 0x8C, 0xC6)
+
+
+def _highlighted(width: int, height: int, pixels: bytes) -> int:
+    """How many pixels of the window's left third have the highlight's colour."""
+    found = 0
+    for y in range(height):
+        row = pixels[y * width * 3 : (y * width + width // 3) * 3]
+        for i in range(0, len(row), 3):
+            if all(abs(row[i + c] - HIGHLIGHT[c]) <= 6 for c in range(3)):
+                found += 1
+    return found
 
 
 def _save_png(shown: tuple[int, int, bytes], path: Path) -> None:
