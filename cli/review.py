@@ -21,7 +21,7 @@ from tracker.durations import clock_text
 from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
 
 from .program import command
-from .terminal import safe
+from .terminal import money_text, safe
 
 if TYPE_CHECKING:
     from review.week import Review, ReviewSegment
@@ -178,9 +178,9 @@ def _show(
     if week is not None:
         print(
             f"Week {week['week']} of contract {args.contract}: {week['state']}; amount "
-            f"{_money(week['amount_cents'])}, in escrow {_money(week['escrow_cents'])}, held "
-            f"{_money(week['held_cents'])}, released {_money(week['released_cents'])}, "
-            f"refunded {_money(week['refunded_cents'])}."
+            f"{money_text(week['amount_cents'])}, in escrow {money_text(week['escrow_cents'])}, held "
+            f"{money_text(week['held_cents'])}, released {money_text(week['released_cents'])}, "
+            f"refunded {money_text(week['refunded_cents'])}."
         )
     for dispute in disputes or []:
         print(dispute_text(dispute), end="")
@@ -197,7 +197,7 @@ def dispute_text(dispute: dict[str, Any]) -> str:
             + (
                 "waits for a mediator"
                 if decided is None
-                else f"decided: {decided['decision']} ({_money(decided['cents'])}): "
+                else f"decided: {decided['decision']} ({money_text(decided['cents'])}): "
                 f"{safe(decided['reason'])}"
             )
         )
@@ -284,13 +284,13 @@ def run_approve(args: argparse.Namespace, parts: Composition) -> int:
     if week["state"] == "disputed":
         rest = week["amount_cents"] - week["held_cents"] - week["refunded_cents"]
         print(
-            f"Approved the rest of week {found.name}: {_money(rest)} is released to the "
-            f"freelancer on {week['releases_at'][:10]}; {_money(week['held_cents'])} stays "
+            f"Approved the rest of week {found.name}: {money_text(rest)} is released to the "
+            f"freelancer on {week['releases_at'][:10]}; {money_text(week['held_cents'])} stays "
             "held until a mediator decides. Nothing more of the week can be disputed."
         )
         return 0
     print(
-        f"Approved week {found.name}: {_money(week['amount_cents'])} is released to the "
+        f"Approved week {found.name}: {money_text(week['amount_cents'])} is released to the "
         f"freelancer on {week['releases_at'][:10]}."
     )
     return 0
@@ -306,7 +306,7 @@ def run_dispute(args: argparse.Namespace, parts: Composition) -> int:
         held = amount_cents(seconds, found.week["rate_cents"])
         print(
             f"Disputing {len(chosen)} segment(s) of week {found.name}: "
-            f"{_money(held)} would be held in escrow until a mediator decides."
+            f"{money_text(held)} would be held in escrow until a mediator decides."
         )
         if protected:
             print(
@@ -321,7 +321,7 @@ def run_dispute(args: argparse.Namespace, parts: Composition) -> int:
             args.contract, found.name, [s.id for s in chosen], args.reason
         )
     print(
-        f"Disputed: dispute {answer['id']}. Held {_money(answer['week']['held_cents'])}; the "
+        f"Disputed: dispute {answer['id']}. Held {money_text(answer['week']['held_cents'])}; the "
         "freelancer sees the dispute and can answer."
     )
     return 0
@@ -345,7 +345,7 @@ def run_mediate(args: argparse.Namespace, parts: Composition) -> int:
     moved = (
         "nothing moves: it was payable all along"
         if decided["cents"] == 0
-        else f"{_money(decided['cents'])} "
+        else f"{money_text(decided['cents'])} "
         + ("to the freelancer" if decision == "pay" else "back to the client")
     )
     print(f"Decided {decision} for segment {segment[:12]}: {moved}.")
@@ -519,14 +519,10 @@ def review_text(review: Review) -> str:
         f"{clock_text(totals.deleted)}, idle discarded {clock_text(totals.idle_discarded)}, "
         f"over the limit {clock_text(totals.over_limit)}."
     )
-    amount = "" if totals.amount_cents is None else f" = {_money(totals.amount_cents)}"
-    protected = "" if totals.protected_cents is None else f" = {_money(totals.protected_cents)}"
+    amount = "" if totals.amount_cents is None else f" = {money_text(totals.amount_cents)}"
+    protected = "" if totals.protected_cents is None else f" = {money_text(totals.protected_cents)}"
     lines.append(f"Verified billable: {clock_text(totals.verified_billable)}{amount}.")
     lines.append(
         f"Protected (payable whatever is disputed): {clock_text(totals.protected)}{protected}."
     )
     return "\n".join(lines) + "\n"
-
-
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"

@@ -28,3 +28,8 @@ def _escape(char: str) -> str:
         if code < 0x10000
         else f"\\U{code:08x}"
     )
+
+
+def money_text(cents: int) -> str:
+    """Cents as the command line writes amounts, two decimals and no currency: 1234 -> 12.34."""
+    return f"{cents // 100}.{cents % 100:02d}"

@@ -9,7 +9,7 @@ import json
 from composition import Composition
 from tracker.durations import clock_text
 
-from .terminal import safe
+from .terminal import money_text, safe
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,8 +51,3 @@ def run_weeks(args: argparse.Namespace, parts: Composition) -> int:
                 f"{money_text(week['refunded_cents'])}"
             )
     return 0
-
-
-def money_text(cents: int) -> str:
-    """Cents as an amount with two decimals: 1234 -> 12.34."""
-    return f"{cents // 100}.{cents % 100:02d}"
