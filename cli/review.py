@@ -19,6 +19,7 @@ from composition import Composition
 from diary.times import WEEK, timestamp, week_start
 from tracker.durations import clock_text
 from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
+from tracker.output_files import check_target
 
 from .program import command
 from .terminal import money_text, safe
@@ -114,16 +115,7 @@ def _report_target(args: argparse.Namespace) -> Path | None:
     if args.html is None:
         return None
     out = Path(args.html).expanduser()
-    if out.is_dir():
-        raise InvalidInput(
-            f"{out} is a folder: name the report's file, for example {out / 'week.html'}.",
-            code="report-target-folder",
-        )
-    if out.exists() and not out.is_file():
-        raise InvalidInput(
-            f"{out} is not a regular file, so the report cannot replace it: name another file.",
-            code="report-target-special",
-        )
+    check_target(out, "report", "week.html")
     return out
 
 
@@ -225,7 +217,9 @@ def _week_review(args: argparse.Namespace, parts: Composition) -> Iterator[_Week
         path = Path(temp) / f"{week_name}.zip"
         path.write_bytes(client.week_bundle(args.contract, week_name))
         if getattr(args, "save_bundle", None):
-            _keep_bundle(path, Path(args.save_bundle).expanduser())
+            kept = Path(args.save_bundle).expanduser()
+            check_target(kept, "bundle", "week.zip")
+            _keep_bundle(path, kept)
         yield _WeekReview(client, week_name, week, review_bundle(path, week["rate_cents"]))
 
 

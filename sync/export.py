@@ -25,7 +25,8 @@ from diary.canonical import Json, parse_json
 from diary.receipts import MarketplaceKey, signed_by
 from diary.times import DAY, WEEK
 from diary.verify import Scope
-from tracker.errors import EnvironmentProblem, InvalidInput, is_disk_full
+from tracker.errors import EnvironmentProblem, is_disk_full
+from tracker.output_files import check_target
 from tracker.records import Segment
 from tracker.store import Store
 
@@ -78,7 +79,7 @@ def export_bundle(
     marketplace, the bundle carries the receipts it holds of its records, and the marketplace's
     key; without one, or when it holds none, neither.
     """
-    _check_target(out)
+    check_target(out, "bundle", "week.zip")
     end = period_end or week_start + WEEK
     # Records name a contract linked to a marketplace by the marketplace's id.
     reference = None if contract_id is None else store.contract(contract_id).reference
@@ -217,20 +218,6 @@ def period_name(scope: Scope) -> str:
     else:
         name = f"The days {scope.start:%Y-%m-%d} to {scope.end - DAY:%Y-%m-%d}"
     return name if scope.contract is None else f"{name} of contract {scope.contract}"
-
-
-def _check_target(out: Path) -> None:
-    """A bundle replaces a file, never a folder, a device or anything else at its place."""
-    if out.is_dir():
-        raise InvalidInput(
-            f"{out} is a folder: name the bundle's file, for example {out / 'week.zip'}.",
-            code="bundle-target-folder",
-        )
-    if out.exists() and not out.is_file():
-        raise InvalidInput(
-            f"{out} is not a regular file, so a bundle cannot replace it: name another file.",
-            code="bundle-target-special",
-        )
 
 
 def _write_zip(
