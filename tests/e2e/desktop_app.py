@@ -3,13 +3,14 @@ its windows by kind, the focus, starting tracking, the ways to quit, the tray's 
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.program import MAIN, ROOT, diary_json
+from tests.e2e.program import MAIN, ROOT, cli
 from tests.waiting import wait_until
 from tests.xvfb import Xvfb
 
@@ -55,9 +56,7 @@ class DesktopApp:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.output += self.process.communicate()[0] or ""
+        self._stop_for_output()
 
     def running(self) -> bool:
         return self.process.poll() is None
@@ -112,17 +111,52 @@ class DesktopApp:
             self.x.xdotool("type", "--delay", "10", memo)
             self.x.xdotool("key", "ctrl+Return")
             try:
-                wait_until(self._tracking, timeout=15, what="tracking to start")
+                # Long enough for a loaded machine: Ctrl+Return toggles, so typing again while
+                # a slow start is still under way would stop the timer it started.
+                wait_until(self._tracking, timeout=45, what="tracking to start")
                 return
             except AssertionError:
                 # On a loaded machine the first keys can reach the window before it has given
                 # the memo field the focus (xdotool types into whatever has it), and Start with
                 # no memo is refused; a person whose typing went nowhere types again.
                 if attempt or not self.running():
-                    raise AssertionError(f"tracking did not start: {self.output}") from None
+                    raise AssertionError(
+                        f"tracking did not start; {self._situation()}; the app said: "
+                        f"{self._stop_for_output()}"
+                    ) from None
 
     def _tracking(self) -> bool:
-        return any(s["open"] for s in diary_json(self.data_dir))
+        """Whether a segment is open; a read that fails (the app holding the database a moment)
+        is not yet known, so not an answer."""
+        read = cli(self.data_dir, "diary", "--json")
+        return read.returncode == 0 and any(s["open"] for s in json.loads(read.stdout))
+
+    def _situation(self) -> str:
+        """What the screen shows: the active window and the app's windows, by name."""
+        names = []
+        for window in self._all_windows():
+            named = subprocess.run(
+                ["xdotool", "getwindowname", window],
+                env=self.x.env(),
+                capture_output=True,
+                text=True,
+            )
+            names.append(named.stdout.strip())
+        active = subprocess.run(
+            ["xdotool", "getactivewindow", "getwindowname"],
+            env=self.x.env(),
+            capture_output=True,
+            text=True,
+        )
+        return f"active window {active.stdout.strip()!r}, the app's windows {names}"
+
+    def _stop_for_output(self) -> str:
+        """Kill the app if it still runs, and everything it printed (read once)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        if self.process.stdout and not self.process.stdout.closed:
+            self.output += self.process.communicate()[0] or ""
+        return self.output
 
     def signal(self, signum: int) -> None:
         self.process.send_signal(signum)
@@ -173,9 +207,8 @@ class DesktopApp:
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.output += self.process.communicate()[0] or ""
-            raise AssertionError(f"the app did not quit; its output: {self.output}") from None
+            output = self._stop_for_output()
+            raise AssertionError(f"the app did not quit; its output: {output}") from None
 
 
 def _tray_icon(x: Xvfb) -> tuple[int, int]:
