@@ -16,6 +16,7 @@ from tracker.errors import AlreadyRunning, SessionUnsupported
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from tracker.autostart import Autostart
     from tracker.engine import Engine
     from tracker.platform import Platform
     from tracker.settings import Settings
@@ -54,6 +55,9 @@ def run_app(parts: Composition, program: str, side: str | None = None) -> int:
     settings = parts.settings()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Workdiary")
+    # The name of the installed desktop entry (workdiary.desktop), which desktops match to the
+    # windows; StartupWMClass there is the application name above, the class Qt gives them.
+    app.setDesktopFileName("workdiary")
     app.setWindowIcon(app_icon())
     lock = TrackerLock(parts.data_dir)
     try:
@@ -156,7 +160,9 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
     tray = Tray() if Tray.available() else None
     # With a tray, closing the window keeps the app (and tracking) running there.
     app.setQuitOnLastWindowClosed(tray is None)
-    window = MainWindow(parts.open_store(), parts.clock, parts.data_dir, tray, program)
+    window = MainWindow(
+        parts.open_store(), parts.clock, parts.data_dir, tray, program, _autostart(parts)
+    )
     crashes = CrashReporter(window.show_message)
     crashes.install()
     others = InstanceServer(parts.data_dir)
@@ -196,6 +202,19 @@ def _run_window(app: QApplication, parts: Composition, settings: Settings, progr
         session.stop()  # after the last round, which may sync to it
         crashes.uninstall()
         quit_signals.close()
+
+
+def _autostart(parts: Composition) -> Autostart:
+    """The login entry the settings switch: it runs this program as it runs now (the installed
+    executable when frozen, this source tree's main.py otherwise), on this data dir."""
+    from composition import own_command
+    from tracker.autostart import Autostart, autostart_dir
+    from tracker.datadir import default_data_dir
+
+    command = own_command()
+    if parts.data_dir != default_data_dir():
+        command += ["--data-dir", str(parts.data_dir)]
+    return Autostart(autostart_dir(), tuple(command))
 
 
 def _marketplace_session(

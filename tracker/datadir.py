@@ -24,6 +24,11 @@ def resolve_data_dir(explicit: str | None) -> Path:
     from_env = os.environ.get(ENV_VAR)
     if from_env:
         return Path(from_env).expanduser().absolute()
+    return default_data_dir()
+
+
+def default_data_dir() -> Path:
+    """The platform's user data dir for Workdiary (~/.local/share/workdiary on Linux)."""
     return Path(platformdirs.user_data_dir("workdiary", appauthor=False))
 
 

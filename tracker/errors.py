@@ -63,6 +63,12 @@ class SessionUnsupported(EnvironmentProblem):
     code = "session-unsupported"
 
 
+class AutostartUnusable(EnvironmentProblem):
+    """The autostart entry (in the user's config dir) cannot be read or written."""
+
+    code = "autostart-unusable"
+
+
 class LimitReached(TrackerError):
     """The contract's weekly limit is already used up."""
 

@@ -63,6 +63,7 @@ from .sync_panel import SyncPanel
 
 if TYPE_CHECKING:
     from sync.signing import SigningReport
+    from tracker.autostart import Autostart
 
     # The views and dialogs are imported and made when first opened: the window starts lighter.
     from .contract_dialog import ContractDialog
@@ -110,11 +111,14 @@ class MainWindow(QMainWindow):
         data_dir: Path,
         tray: Tray | None = None,
         program: str = "workdiary",
+        autostart: Autostart | None = None,
     ) -> None:
-        """``program`` is how the user runs Workdiary's commands, for hints that name one."""
+        """``program`` is how the user runs Workdiary's commands, for hints that name one;
+        ``autostart`` the login entry the settings switch (None: the settings offer none)."""
         super().__init__()
         self._store = store
         self._program = program
+        self._autostart = autostart
         self._clock = clock
         self._data_dir = data_dir
         self._tray = tray
@@ -319,7 +323,7 @@ class MainWindow(QMainWindow):
         if self._settings_dialog is None:
             from .settings_dialog import SettingsDialog
 
-            self._settings_dialog = SettingsDialog(self._data_dir, self)
+            self._settings_dialog = SettingsDialog(self._data_dir, self, self._autostart)
             self._settings_dialog.saved.connect(self.settings_saved)
         return self._settings_dialog
 

@@ -14,6 +14,10 @@ ADVICE: dict[str, str] = {
         "Make that folder writable, or start Workdiary with another one in WORKDIARY_DATA_DIR."
     ),
     "memo-required": "Write what you are working on in the Memo field.",
+    "autostart-unusable": (
+        "Make that folder writable, or set “Start Workdiary when I log in” back as it was "
+        "to save the other settings."
+    ),
 }
 
 

@@ -12,12 +12,15 @@ from diary.canonical import parse_json
 from sync.keys import MemoryVault
 from sync.ledger import Ledger
 from sync.signer import Signer
+from tests.desktop_entries import validate
 from tests.tracker.helpers import at, run_until
+from tracker.autostart import ENTRY_FILE, Autostart, desktop_entry
 from tracker.clock import FakeClock
 from tracker.engine import Engine
 from tracker.settings import SETTINGS_FILE, load_settings
 from tracker.store import Store
 from ui.main_window import MainWindow
+from ui.settings_dialog import SettingsDialog
 
 
 def test_saved_settings_reach_the_file_and_the_engine(
@@ -106,3 +109,93 @@ def test_the_diary_and_timesheet_open_and_edits_are_signed(
         ("amendment", "delete-segment"),
     ]
     assert records[2]["segment"] == segment.id
+
+
+PROGRAM = ("/home/ann/.local/lib/workdiary/workdiary",)
+
+
+def _window_with_autostart(
+    qtbot: QtBot, store: Store, fake_clock: FakeClock, data_dir: Path, autostart: Autostart
+) -> MainWindow:
+    window = MainWindow(store, fake_clock, data_dir, autostart=autostart)
+    qtbot.addWidget(window)
+    return window
+
+
+def _save(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+
+
+def test_the_login_checkbox_is_the_autostart_entry(
+    qtbot: QtBot, store: Store, fake_clock: FakeClock, data_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "config" / "autostart"
+    window = _window_with_autostart(qtbot, store, fake_clock, data_dir, Autostart(folder, PROGRAM))
+    dialog = window.settings_dialog
+    dialog.edit()
+    assert dialog.autostart.isVisibleTo(dialog) and dialog.autostart.isEnabled()
+    assert not dialog.autostart.isChecked()  # no entry yet
+    assert PROGRAM[0] in dialog.autostart.toolTip()
+    qtbot.mouseClick(dialog.autostart, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.settings_saved, timeout=1000):
+        _save(qtbot, dialog)
+    entry = folder / ENTRY_FILE
+    assert entry.read_text(encoding="utf-8") == desktop_entry(PROGRAM)
+    validate(entry)
+    dialog.edit()
+    assert dialog.autostart.isChecked()
+    qtbot.mouseClick(dialog.autostart, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.settings_saved, timeout=1000):
+        _save(qtbot, dialog)
+    assert not entry.exists()
+    # Switched off by the desktop's own tool: the box shows it off.
+    entry.write_text(desktop_entry(PROGRAM) + "X-GNOME-Autostart-enabled=false\n")
+    dialog.edit()
+    assert not dialog.autostart.isChecked()
+
+
+def test_an_autostart_folder_that_cannot_be_written_is_said_and_nothing_saved(
+    qtbot: QtBot, store: Store, fake_clock: FakeClock, data_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "config").write_text("a file where the config folder should be")
+    folder = tmp_path / "config" / "autostart"
+    window = _window_with_autostart(qtbot, store, fake_clock, data_dir, Autostart(folder, PROGRAM))
+    dialog = window.settings_dialog
+    dialog.edit()
+    dialog.idle_minutes.setValue(25)
+    qtbot.mouseClick(dialog.autostart, Qt.MouseButton.LeftButton)
+    _save(qtbot, dialog)
+    assert dialog.isVisible()
+    assert f"The autostart entry cannot be written in {folder}" in dialog.error.text()
+    assert "back as it was" in dialog.error.text()
+    assert load_settings(data_dir).idle_minutes == 10
+    dialog.autostart.setChecked(False)  # as the advice says: the rest saves then
+    with qtbot.waitSignal(window.settings_saved, timeout=1000):
+        _save(qtbot, dialog)
+    assert load_settings(data_dir).idle_minutes == 25
+
+
+def test_an_unreadable_autostart_entry_leaves_the_box_alone(
+    qtbot: QtBot, store: Store, fake_clock: FakeClock, data_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / ENTRY_FILE).mkdir()  # a folder where the entry should be
+    window = _window_with_autostart(
+        qtbot, store, fake_clock, data_dir, Autostart(tmp_path, PROGRAM)
+    )
+    dialog = window.settings_dialog
+    dialog.edit()
+    assert not dialog.autostart.isEnabled()
+    assert "cannot be read" in dialog.error.text()
+    dialog.idle_minutes.setValue(30)
+    with qtbot.waitSignal(window.settings_saved, timeout=1000):
+        _save(qtbot, dialog)
+    assert load_settings(data_dir).idle_minutes == 30
+    assert (data_dir / SETTINGS_FILE).exists()
+    assert not (data_dir / "settings.toml.unreadable").exists()  # the settings were readable
+
+
+def test_without_an_autostart_the_dialog_offers_none(qtbot: QtBot, main_window: MainWindow) -> None:
+    qtbot.mouseClick(main_window.settings_button, Qt.MouseButton.LeftButton)
+    assert not main_window.settings_dialog.autostart.isVisibleTo(main_window.settings_dialog)
