@@ -22,9 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:
-    """``python main.py serve`` in a subprocess: its URL, its clock, its data dir."""
+    """``python main.py serve`` in a subprocess (or ``program``'s, a built one): its URL, its
+    clock, its data dir."""
 
-    def __init__(self, data: Path, now: datetime, demo: bool = False) -> None:
+    def __init__(
+        self, data: Path, now: datetime, demo: bool = False, program: list[str] | None = None
+    ) -> None:
+        self.program = program or [sys.executable, str(ROOT / "main.py")]
         self.data = data
         self.clock_file = data.parent / f"{data.name}-clock"
         self.set_time(now)
@@ -39,8 +43,7 @@ class Server:
 
     def start(self) -> None:
         command = [
-            sys.executable,
-            str(ROOT / "main.py"),
+            *self.program,
             "serve",
             "--port",
             "0",
@@ -89,8 +92,10 @@ class Server:
 
 
 @contextmanager
-def running(data: Path, now: datetime, demo: bool = False) -> Iterator[Server]:
-    server = Server(data, now, demo)
+def running(
+    data: Path, now: datetime, demo: bool = False, program: list[str] | None = None
+) -> Iterator[Server]:
+    server = Server(data, now, demo, program)
     try:
         yield server
     finally:
