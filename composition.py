@@ -79,12 +79,13 @@ class Composition:
         settings: Settings,
         counter: ActivityCounter,
         platform: Platform | None,
-        signing: SigningRunner,
+        signing: SigningRunner | None,
         *,
         can_ask: bool,
     ) -> Engine:
         """The engine on this platform (None: nothing can be recorded here, yet the diary can be
-        read and edited), asking for a round of signing whenever there is something to sign."""
+        read and edited), asking for a round of signing whenever there is something to sign
+        (``signing`` None: the caller signs, as the self-test does)."""
         from tracker.engine import Engine
         from tracker.screenshots import ScreenshotTaker
 
@@ -98,5 +99,6 @@ class Composition:
             input_source=platform.input if platform else None,
             can_ask=can_ask,
         )
-        engine.subscribe(SignOnClose(signing.request))
+        if signing is not None:
+            engine.subscribe(SignOnClose(signing.request))
         return engine

@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask the app running for this data dir to quit (tracking stops, the segment is "
         "saved) and wait until it has",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that Workdiary works here, in a temporary data dir of its own: record a "
+        "minute of made-up input and a screenshot on this X display, sign, export and verify "
+        "them, and sync them to a marketplace started on this computer; prints how each step "
+        "went, and exits 0 only if all pass",
+    )
     parser.set_defaults(run=desktop.run, needs_data_dir=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in (
@@ -84,11 +92,23 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quit and args.command:
         parser.error("--quit asks the running app to quit; it takes no command")
+    if args.self_test and (args.command or args.quit or args.side or args.data_dir is not None):
+        parser.error(
+            "--self-test works in a temporary data dir of its own; it takes no command, "
+            "--data-dir, --side or --quit"
+        )
     remember_data_dir_option(args.data_dir, args.side)
     clock = clock or SystemClock()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        data_dir = resolve_data_dir(args.data_dir)
+        if args.self_test:
+            # The signer, the keyring and the HTTP client: loaded for the self-test only.
+            from .self_test import run as self_test
+            from .self_test import temporary_data_dir
+
+            args.run, data_dir = self_test, temporary_data_dir()
+        else:
+            data_dir = resolve_data_dir(args.data_dir)
         if args.side is not None:
             data_dir = _side(data_dir, args.side)
         if args.needs_data_dir:  # verify runs on a client's machine: no data dir there

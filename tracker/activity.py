@@ -71,6 +71,11 @@ class ActivityCounter:
             else:
                 self._moves += 1
 
+    def peek(self) -> Counts:
+        """Everything counted since the previous drain, left in place (the engine drains)."""
+        with self._lock:
+            return Counts(self._keys, self._clicks, self._scrolls, self._moves, self._injected)
+
     def drain(self) -> Counts:
         """Everything counted since the previous drain; the counters restart at zero."""
         with self._lock:

@@ -45,6 +45,13 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def stored_size(width: int, height: int) -> tuple[int, int]:
+    """The size a screenshot of a ``width`` x ``height`` screen is stored at: its longer side
+    at most MAX_SIDE, the proportions kept."""
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def encode_frame(frame: Frame, blur: bool) -> tuple[bytes, bytes, tuple[int, int]]:
     """The screenshot and its thumbnail as JPEG bytes, and the screenshot's size.
 
@@ -55,8 +62,7 @@ def encode_frame(frame: Frame, blur: bool) -> tuple[bytes, bytes, tuple[int, int
     from PIL import Image, ImageFilter
 
     image = Image.frombuffer("RGB", (frame.width, frame.height), frame.bgrx, "raw", "BGRX", 0, 1)
-    scale = min(1.0, MAX_SIDE / max(frame.width, frame.height))
-    size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
+    size = stored_size(frame.width, frame.height)
     if size != image.size:
         image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
     if blur:

@@ -59,6 +59,53 @@ class Connection:
         return self._display
 
 
+def screen_size(display_name: str) -> tuple[int, int]:
+    """The size of the X display's screen, all monitors together (what a screenshot of "all"
+    covers); SessionUnsupported when the display cannot be reached."""
+    display = Connection(display_name).display()
+    try:
+        screen = display.screen()
+        return int(screen.width_in_pixels), int(screen.height_in_pixels)
+    finally:
+        display.close()
+
+
+class SyntheticInput:
+    """Input made through the X server's XTEST extension, as xdotool makes it: it reaches the
+    listeners as a person's would (pynput's own controllers are not used: they send some keys
+    with XSendEvent and tell listeners in their process of every key directly, as injected).
+    For the self-test, which checks that it is counted exactly: it taps Shift and moves the
+    pointer by a pixel, which do nothing in a window."""
+
+    def __init__(self, display_name: str) -> None:
+        self._display = Connection(display_name).display()
+        import Xlib.XK
+
+        self._shift = self._display.keysym_to_keycode(Xlib.XK.XK_Shift_L)
+
+    def tap_shift(self) -> None:
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        xtest.fake_input(self._display, X.KeyPress, self._shift)
+        xtest.fake_input(self._display, X.KeyRelease, self._shift)
+        self._display.sync()
+
+    def pointer(self) -> tuple[int, int]:
+        found = self._display.screen().root.query_pointer()
+        return int(found.root_x), int(found.root_y)
+
+    def move_to(self, x: int, y: int) -> None:
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        xtest.fake_input(self._display, X.MotionNotify, x=x, y=y)
+        self._display.sync()
+
+    def close(self) -> None:
+        self._display.close()
+
+
 class PynputInput:
     """Keyboard and mouse listeners whose callbacks only bump the counter.
 
