@@ -1,5 +1,6 @@
-"""The self-test's shared state, and its steps after the recording (cli/self_test_recording.py):
-the keyring, signing, export and verify, the marketplace on this computer, and the clean-up."""
+"""The self-test's shared state, and its steps of the device's own (the recording is in
+cli/self_test_recording.py, the marketplace in cli/self_test_marketplace.py): the keyring,
+signing, export and verify, and the clean-up."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ import keyring
 
 from composition import Composition
 from diary.bundle import verify_bundle
-from diary.receipts import signed_by
 from diary.records import RecordType
 from diary.times import week_start
-from sync.auto import sync_now
 from sync.errors import KeyringUnavailable
 from sync.export import export_bundle
 from sync.keys import DeviceKey, KeyringVault
@@ -23,12 +22,11 @@ from sync.ledger import Ledger, SignedRecord
 from sync.local_marketplace import LocalServer
 from sync.marketplace_client import MarketplaceClient
 from sync.outbox import MarketplaceLink, Outbox
-from sync.signin import fingerprint, sign_in
 from sync.tokens import KeyringTokens
 from tracker import __version__
 from tracker.clock import FakeClock
 from tracker.errors import EnvironmentProblem
-from tracker.records import Segment
+from tracker.records import Contract, Segment
 from tracker.store import DATABASE_FILE, Store
 
 T = TypeVar("T")
@@ -67,13 +65,17 @@ class SelfTest:
         self.local = parts.local_marketplace()
         self.display: str | None = None
         self.screen: tuple[int, int] | None = None
-        self.contract_id: int | None = None
+        #: The contract the minute is recorded on: the marketplace's demo contract as the
+        #: sign-in cached it, else one of the self-test's data dir's own.
+        self.contract: Contract | None = None
         self.segment: Segment | None = None
         self.keyring_ok = False
         self.keyring_stuck = False
         self.record: SignedRecord | None = None
         self.server: LocalServer | None = None
         self.link: MarketplaceLink | None = None
+        #: The sign-in's client (its token kept), to read what the marketplace holds.
+        self.client: MarketplaceClient | None = None
         self._store: Store | None = None
 
     @property
@@ -191,16 +193,18 @@ def sign_segment(test: SelfTest) -> str:
 
 
 def export_and_verify(test: SelfTest) -> str:
-    """A bundle of the segment's week, as export writes it, checked by verify's own code."""
+    """A bundle of the segment's week and contract, as export writes it, checked by verify's own
+    code: the segment counts, and the records and the manifest name the contract."""
     needs(test.record, "nothing was signed")
     segment = needs(test.segment, "nothing was recorded")
+    contract = needs(test.contract, "nothing was recorded")
     bundle = test.parts.data_dir / BUNDLE
     export_bundle(
         test.store,
         Ledger(test.store),
         test.parts.data_dir,
         week_start(segment.start),
-        test.contract_id,
+        contract.id,
         bundle,
         test.clock.now(),
         f"workdiary {__version__}",
@@ -216,67 +220,21 @@ def export_and_verify(test: SelfTest) -> str:
         )
     if segment.id not in verdict.verified_segments:
         raise StepFailed("the bundle verifies, but does not count the segment recorded.")
-    return (
-        f"a bundle of {verdict.records} records and {verdict.screenshots} screenshot verifies: "
-        f"{sum(verdict.seconds.values()) // 60} min"
-    )
-
-
-# The marketplace on this computer, and the clean-up ------------------------------------------
-
-
-def start_marketplace(test: SelfTest) -> str:
-    """The marketplace on this computer, started as `login --local` starts it: on 127.0.0.1, a
-    free port, its data in the self-test's data dir."""
-    test.server = test.local.start()
-    return f"{test.server.url}, its data in the temporary data dir"
-
-
-def sign_in_locally(test: SelfTest) -> str:
-    server = needs(test.server, "no marketplace was started")
-    if not test.keyring_ok:
-        raise Skipped("the sign-in is kept in the system keyring, which failed")
-    email, password = test.local.demo_login("freelancer")
-    client = MarketplaceClient(server.url)
-    signed = sign_in(
-        test.store, client, email, password, KeyringTokens(), test.clock.now(), local=True
-    )
-    test.link = signed.link
-    return f"as its demo freelancer {email}, its receipt key {fingerprint(signed.link.key.key_id)}"
-
-
-def sync_segment(test: SelfTest) -> str:
-    """Upload what waits, as sync does; the marketplace's receipt of the segment's record, kept
-    by the device, is checked against its key once more."""
-    link = needs(test.link, "not signed in to the marketplace")
-    record = needs(test.record, "nothing was signed")
-    report = sync_now(
-        test.store, link, test.parts.data_dir, test.clock.now(), KeyringTokens(), local=test.local
-    )
-    if report.refused_code:
+    named = verdict.contract_names.get(contract.reference)
+    counted = {reference for reference, _ in verdict.seconds}
+    if named is None or counted != {contract.reference}:
         raise StepFailed(
-            f"the marketplace refused record {report.refused_seq} ({report.refused_code}): "
-            f"{report.refused_detail}"
-        )
-    held = Outbox(test.store).receipts_at(record.device_id, [record.seq])
-    if not held:
-        raise StepFailed("the marketplace took the upload, but sent no receipt of the segment.")
-    if not signed_by(held[0], link.key) or held[0].record != record.hash:
-        raise StepFailed(
-            "the segment's receipt is not signed by the marketplace's key, or names another record."
+            f"the bundle verifies, but names the contracts {', '.join(sorted(counted))} and "
+            f"gives the names of {', '.join(sorted(verdict.contract_names)) or 'none'}, not "
+            f"the contract {contract.reference} the segment was recorded on."
         )
     return (
-        f"{report.receipted} records receipted; the segment's receipt is the marketplace's, "
-        f"received {held[0].received_at}"
+        f"a bundle of {verdict.records} records and {verdict.screenshots} screenshot of "
+        f"'{named.title}' with {named.client} verifies: {sum(verdict.seconds.values()) // 60} min"
     )
 
 
-def stop_marketplace(test: SelfTest) -> str:
-    server = needs(test.server, "no marketplace was started")
-    test.stop_server()
-    if test.local.running() is not None:
-        raise StepFailed(f"the marketplace still answers at {server.url} after it was stopped.")
-    return f"nothing answers at {server.url} any more"
+# The clean-up ---------------------------------------------------------------------------
 
 
 def clean_up(test: SelfTest) -> str:
@@ -295,7 +253,8 @@ def clean_up(test: SelfTest) -> str:
     if not keys and account is None:
         return "nothing of the self-test's is in the keyring"
     within(KEYRING_SECONDS, "The system keyring", lambda: forget(keys, account))
-    return "the self-test's device key and sign-in are out of the keyring"
+    what = " and ".join(name for name, held in (("device key", keys), ("sign-in", account)) if held)
+    return f"the self-test's {what} {'are' if keys and account else 'is'} out of the keyring"
 
 
 def forget(keys: list[str], account: str | None) -> None:

@@ -1,6 +1,6 @@
 """workdiary --self-test, run as the program: every step ok on a real X display with the test
-command's keyring, and the reasons, with nothing left behind, where the display or the keyring
-is missing."""
+command's keyring, what it synced as the marketplace's client receives it, and the reasons, with
+nothing left behind, where the display or the keyring is missing."""
 
 from __future__ import annotations
 
@@ -9,15 +9,25 @@ import re
 import socket
 import subprocess
 import sys
-from datetime import datetime
+import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from cli.main import main
 from cli.self_test import STEPS, first_minute
+from composition import own_command
+from diary.bundle import verify_bundle
+from diary.bundle_writer import week_label
+from diary.times import week_start
+from sync.local_marketplace import LocalMarketplace
+from sync.marketplace_client import MarketplaceClient
 from tests.sync.conftest import require_keyring
 from tests.xvfb import Xvfb
+from tracker.clock import SystemClock
+from tracker.store import DATABASE_FILE, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "main.py"
@@ -77,12 +87,23 @@ def test_every_step_passes_on_an_x_display_with_a_keyring(xserver: Xvfb, tmp_pat
     assert code == 0, output
     assert all(result.startswith("ok (") for result in results.values()), output
     assert results["display"] == f"ok ({xserver.display}, 1920x1080)"
-    # The synthetic input reached the listeners exactly, through the X server.
-    assert "3 Shift taps and 10 pointer moves made through XTEST, counted exactly" in output
-    assert results["screenshot"].startswith("ok (1280x720 JPEG of the 1920x1080 screen")
     assert "SecretService" in results["keyring"]
-    assert "verifies: 2 min" in results["verify"]
-    assert "2 records receipted" in results["sync"]
+    assert results["sign-in"].startswith("ok (as its demo freelancer freelancer@demo.workdiary")
+    assert results["sign-in"].endswith("its contract 'Demo project' cached)")
+    # The synthetic input reached the listeners exactly, through the X server, on the
+    # marketplace's contract, as a freelancer's is.
+    assert "3 Shift taps and 10 pointer moves made through XTEST, counted exactly" in output
+    assert results["input"].endswith("on the marketplace's contract 'Demo project')")
+    assert results["screenshot"].startswith("ok (1280x720 JPEG of the 1920x1080 screen")
+    assert results["verify"] == (
+        "ok (a bundle of 2 records and 1 screenshot of 'Demo project' with Demo Client "
+        "verifies: 2 min)"
+    )
+    # Uploaded with its details and its screenshot file: the marketplace protects it.
+    assert results["sync"] == (
+        "ok (2 records receipted and 1 screenshot uploaded; the marketplace counts the "
+        "segment's 2 min as protected: it holds its details and screenshot)"
+    )
     assert re.search(r"Self-test passed: all 11 steps ok, in \d+\.\d s\.", output)
     # Nothing is left: the data dir, the keyring's entries, the server, the pointer's move.
     assert left_in(tmp_path) == [] and not (tmp_path / "user").exists()
@@ -93,6 +114,52 @@ def test_every_step_passes_on_an_x_display_with_a_keyring(xserver: Xvfb, tmp_pat
         socket.create_connection(("127.0.0.1", int(url.group(1))), timeout=2).close()
     assert pointer(xserver) == where
     assert "python main.py" not in output
+
+
+@pytest.mark.e2e
+@pytest.mark.x11
+def test_the_client_receives_the_segment_with_its_details_and_screenshot(
+    xserver: Xvfb,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What the sync step sent, seen from the other side: the self-test runs (in this process,
+    with the removal of its data dir held back), then its marketplace is started again on what it
+    kept and the demo client fetches the week, whose bundle verifies with the segment, its
+    screenshot file and the receipts."""
+    require_keyring()
+    monkeypatch.setenv("DISPLAY", xserver.display)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("WORKDIARY_DATA_DIR", str(tmp_path / "user"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr("cli.self_test.shutil", SimpleNamespace(rmtree=lambda *a, **k: None))
+    code = main(["--self-test"])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    (kept,) = left_in(tmp_path)
+    store = Store(kept / DATABASE_FILE, SystemClock())
+    try:
+        now = datetime.now(UTC)
+        (segment,) = store.segments_between(now - timedelta(hours=1), now)
+    finally:
+        store.close()
+    local = LocalMarketplace(kept, own_command())
+    server = local.start()
+    try:
+        client = MarketplaceClient(server.url)
+        client.login(*local.demo_login("client"))
+        week = week_label(week_start(segment.start))
+        (tmp_path / "week.zip").write_bytes(client.week_bundle(local.demo_contract(), week))
+    finally:
+        server.stop()
+    verdict = verify_bundle(tmp_path / "week.zip")
+    assert verdict.ok, verdict.failures
+    assert verdict.verified_segments == {segment.id}
+    assert verdict.screenshots == 1  # the file, from the marketplace's store
+    assert verdict.seconds == {(local.demo_contract(), f"{segment.start:%Y-%m-%d}"): 120}
+    assert verdict.receipted == verdict.records == 2
 
 
 @pytest.mark.parametrize(
@@ -131,6 +198,8 @@ def test_without_a_keyring_it_names_the_reason_and_keeps_its_data_dir(
     # What needs no keyring still runs; what needs the device key or the sign-in does not.
     for name in ("display", "input", "screenshot", "marketplace", "stop", "clean-up"):
         assert results[name].startswith("ok ("), output
+    # Not signed in, the minute is recorded all the same, on a contract of the data dir's own.
+    assert results["input"].endswith("on a contract of this computer's own)")
     assert results["signing"] == "skipped: there is no device key in the keyring to sign with"
     assert results["verify"] == "skipped: nothing was signed"
     assert results["sign-in"].startswith("skipped: the sign-in is kept in the system keyring")
