@@ -38,7 +38,9 @@ log = logging.getLogger("workdiary")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=program_name(), description="Time tracker and work diary for hourly contracts."
+        prog=program_name(),
+        description="Time tracker and work diary for hourly contracts. With no command, it "
+        "opens the desktop app (or brings up its window when it already runs).",
     )
     parser.add_argument("--version", action="version", version=f"workdiary {__version__}")
     parser.add_argument(

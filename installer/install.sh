@@ -14,8 +14,8 @@ export LC_ALL
 
 usage="Usage: $0 [--no-autostart]
 Installs Workdiary for $(id -un) from the bundle beside this script.
-  --no-autostart  do not start Workdiary when you log in (removes an autostart entry there
-                  is); you can switch it on later in the app's Settings"
+  --no-autostart  do not start Workdiary when you log in (removes an existing autostart
+                  entry); you can switch it on later in the app's Settings"
 
 refuse() {
   printf 'install.sh: %s\n' "$*" >&2
@@ -221,10 +221,10 @@ elif [ -f "$autostart_entry" ] && switched_off "$autostart_entry"; then
 elif [ -f "$autostart_entry" ] || [ "$update" = no ]; then
   write_entry "$autostart_entry"
   printf 'autostart %s\n' "$autostart_entry" >>"$work/installed"
-  autostart_said="on: switch it off in Workdiary's Settings"
+  autostart_said="on (switch it off in Workdiary's Settings)"
 else
   # An update, and no entry: the user switched autostart off in the app's settings.
-  autostart_said="kept off, as you switched it off"
+  autostart_said="kept off, as it was (switch it on in Workdiary's Settings)"
 fi
 
 make_dir "$bin_dir"
@@ -274,21 +274,25 @@ $done_word $version for $(id -un):
   icons      $icon_dir/{$(echo "$icon_sizes" | sed 's/\([0-9]*\)/\1x\1/g; s/ /,/g')}/apps/workdiary.png
   autostart  $autostart_entry: $autostart_said
   manifest   $manifest
-The data dir, $data_dir, is yours: nothing there was touched.
 EOF
+if [ -e "$data_dir" ]; then
+  echo "Your data in $data_dir was not touched."
+fi
 case ":${PATH:-}:" in
   *":$bin_dir:"* | *":$bin_dir/:"*)
     found=$(command -v workdiary || true)
     if [ "$found" != "$link" ]; then
-      echo "Note: the workdiary command on your PATH is $found, which comes before $link."
+      echo "Note: typing workdiary runs $found, which comes before $link on your PATH: remove"
+      echo "that one, or start this one from the applications menu or as $link."
     else
       echo "Start it from the applications menu, or with: workdiary"
     fi
     ;;
   *)
-    echo "$bin_dir is not on your PATH: start Workdiary from the applications menu, or with"
-    echo "$link; to type just workdiary, add $bin_dir to PATH (in ~/.profile)."
+    echo "$bin_dir is not on your PATH yet: start Workdiary from the applications menu, or"
+    echo "as $link. Most desktops add $bin_dir to PATH at your next login now that it"
+    echo "exists; if yours does not, add this line to ~/.profile:"
+    echo "  PATH=\"\$HOME/.local/bin:\$PATH\""
     ;;
 esac
-[ "$update" = no ] || echo "If Workdiary was running, start it again to use this version."
 echo "To remove it: $app_dir/uninstall.sh (keeps the data dir unless you add --remove-data)"

@@ -55,8 +55,9 @@ data_dir_said() {
       rm -rf -- "$data_dir"
       echo "Deleted the data dir $data_dir (the diary, screenshots, settings, signed records,"
       echo "log and the marketplace data kept on this computer)."
-      echo "The device key stays in the system keyring (service workdiary): remove it with"
-      echo "your keyring's tool (for example Passwords and Keys) if you no longer need it."
+      echo "The system keyring keeps Workdiary's entries (service workdiary: the device key"
+      echo "that signed your diary, and your marketplace sign-in): remove them with your"
+      echo "keyring's tool (for example Passwords and Keys) if you no longer need them."
     else
       echo "There is no data dir at $data_dir: nothing to delete."
     fi

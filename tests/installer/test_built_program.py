@@ -43,11 +43,23 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def commands() -> list[str]:
+    """Every command of the command line, as its parser knows them."""
+    import argparse
+
+    from cli.main import build_parser
+
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    raise AssertionError("the command line has no commands")
+
+
 def test_version_and_help_name_the_program(program: Path, tmp_path: Path) -> None:
     version = run([str(program), "--version"], tmp_path)
     assert version.returncode == 0, version.stderr
     assert version.stdout.startswith("workdiary "), version.stdout
-    for command in ([], ["verify"], ["serve"], ["export"], ["review"]):
+    for command in ([], *([name] for name in commands())):
         helped = run([str(program), *command, "--help"], tmp_path)
         assert helped.returncode == 0, (command, helped.stderr)
         assert helped.stdout.startswith(f"usage: workdiary {' '.join(command)}".rstrip())
