@@ -83,6 +83,17 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def run_login(args: argparse.Namespace, parts: Composition) -> int:
+    from sync.errors import KeyringUnavailable
+
+    try:
+        return _run_login(args, parts)
+    except KeyringUnavailable as error:
+        # Signing in keeps the sign-in (and makes the device key) in the keyring: the thing to
+        # do again is signing in, not signing.
+        raise KeyringUnavailable(str(error), code="no-keyring-sign-in") from error
+
+
+def _run_login(args: argparse.Namespace, parts: Composition) -> int:
     from sync.marketplace_client import MarketplaceClient
     from sync.signin import sign_in
     from sync.tokens import KeyringTokens

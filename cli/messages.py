@@ -20,6 +20,11 @@ ADVICE: dict[str, str] = {
         "Install or unlock one and run: {program} sign. Tracking goes on meanwhile; closed "
         "segments wait, unsigned, until the key can be stored."
     ),
+    "no-keyring-sign-in": (
+        "Install or unlock one (on Debian and Ubuntu, the gnome-keyring package; your desktop "
+        "unlocks it when you log in), then sign in again. Tracking works meanwhile, and "
+        "nothing tracked is lost."
+    ),
     "no-display-for-app": (
         "Start it from your desktop session, where DISPLAY names its X display (for example "
         "DISPLAY=:0 {program})."

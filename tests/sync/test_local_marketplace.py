@@ -174,3 +174,16 @@ def test_login_local_then_sync_starts_the_marketplace_for_as_long_as_they_run(
     assert code == 0 and "It replaces the key pinned before" in out
     assert pid_file.exists() and local.running() is None
     device.close()
+
+
+def test_login_without_a_keyring_says_to_sign_in_again(
+    tmp_path: Path, no_keyring: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sign-in is kept in the keyring: with none, the advice is to sign in again once it
+    works, not to run another command."""
+    code = main(["--data-dir", str(tmp_path), "login", "--local"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "no keyring is available" in err and "then sign in again" in err
+    assert " sign." not in err and "sign again" not in err
+    assert LocalMarketplace(tmp_path, own_command()).running() is None
