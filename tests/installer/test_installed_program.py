@@ -27,7 +27,7 @@ def tree(folder: Path) -> set[str]:
 
 
 def test_install_self_test_and_uninstall(tmp_path: Path) -> None:
-    require_keyring()  # the self-test signs with a key in the system keyring
+    vault = require_keyring()  # the self-test and export sign with a key in the keyring
     with tarfile.open(archive()) as packed:
         packed.extractall(tmp_path / "unpacked", filter="tar")
     home = tmp_path / "home"
@@ -64,10 +64,27 @@ def test_install_self_test_and_uninstall(tmp_path: Path) -> None:
     finally:
         x.stop()
     assert "FAILED" not in tested, tested
-    # The data dir a user's first run makes, which uninstalling keeps.
-    sh(str(program), "diary", "--json")
+    # A user's data dir, which uninstalling keeps: a contract, and its week exported (signed,
+    # with a device key in the keyring) and verified as a client would, with no display.
     data_dir = home / ".local/share/workdiary"
-    assert data_dir.is_dir()
+    try:
+        sh(
+            str(program),
+            "contract",
+            "add",
+            "--title",
+            "Website",
+            "--client",
+            "Acme",
+            "--rate",
+            "45",
+        )
+        sh(str(program), "export", "--contract", "1", "-o", str(tmp_path / "week.zip"))
+        headless = {"DBUS_SESSION_BUS_ADDRESS": "disabled:", "QT_QPA_PLATFORM": ""}
+        verified = sh(str(program), "verify", str(tmp_path / "week.zip"), extra=headless)
+        assert verified.startswith("Everything verifies: 1 record"), verified
+    finally:
+        vault.forget((data_dir,))
     kept = tree(data_dir)
 
     said = sh(str(home / ".local/lib/workdiary/uninstall.sh"))
