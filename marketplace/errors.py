@@ -1,5 +1,6 @@
-"""The server's start-up errors: what is wrong with its data dir, its clock or its address,
-in a sentence; the command line says what to do."""
+"""The server's errors: what is wrong with its data dir, its clock, its address or its blob
+store, in a sentence; the command line says what to do. A blob store that fails while the server
+runs answers the API with a 503 problem (``storage-unavailable``) instead."""
 
 from __future__ import annotations
 
@@ -20,3 +21,17 @@ class ClockUnusable(ServerError):
 
 class CannotListen(ServerError):
     code = "marketplace-cannot-listen"
+
+
+class BlobsAddressInvalid(ServerError):
+    """The blob store's address is not one the server can use (the user's to correct)."""
+
+    code = "marketplace-blobs-address-invalid"
+
+
+class BlobStoreUnusable(ServerError):
+    """The blob store cannot be used: its bucket is missing, the credentials are missing or
+    refused, its endpoint does not answer, or it holds a damaged file. Raised at start-up (the
+    bucket is checked once) and by any call while serving."""
+
+    code = "marketplace-blobs-unusable"

@@ -1,9 +1,15 @@
 """Where screenshot files are kept: one interface (``BlobStore``), content-addressed by
-SHA-256, one implementation per kind of store, chosen at start-up."""
+SHA-256, one implementation per kind of store, chosen at start-up (``open_blobs``): files in the
+data dir (``filesystem.py``), or an S3-compatible bucket (``s3.py``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import IO, Protocol
+
+from ..errors import BlobStoreUnusable
+from .address import S3Address
+from .filesystem import FilesystemBlobs
 
 
 class BlobStore(Protocol):
@@ -17,3 +23,18 @@ class BlobStore(Protocol):
     def open(self, sha256: str) -> IO[bytes]: ...
 
     def delete(self, sha256: str) -> None: ...
+
+
+def open_blobs(address: S3Address | None, folder: Path) -> BlobStore:
+    """The bucket at ``address``, checked once (BlobStoreUnusable says what is wrong), or the
+    files in ``folder`` when there is none (OSError when it cannot be made)."""
+    if address is None:
+        return FilesystemBlobs(folder)
+    try:
+        # boto3 (some 30 MB) only for a server whose screenshots are in a bucket.
+        from .s3 import S3BlobStore
+    except ImportError as error:
+        raise BlobStoreUnusable(
+            f"Screenshots in a bucket need boto3, which this installation lacks ({error})."
+        ) from error
+    return S3BlobStore.connect(address)

@@ -1,5 +1,6 @@
-"""Fixtures for the marketplace: the real server as a subprocess on 127.0.0.1, accounts made
-through its API, and a recording device on a fake clock."""
+"""Fixtures for the marketplace: the real server as a subprocess on 127.0.0.1, an S3 server
+(moto's) for its screenshots, accounts made through its API, and a recording device on a fake
+clock."""
 
 from __future__ import annotations
 
@@ -14,7 +15,22 @@ import pytest
 
 from tests.conftest import START
 from tests.marketplace.device import RecordingDevice
+from tests.marketplace.s3 import ENVIRONMENT, UNSET, S3Server, s3_running
 from tests.marketplace.server import Api, Server, running
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server in a process of its own on 127.0.0.1, for the whole session; from its
+    first use on, the AWS environment is the tests' own (credentials moto takes, no profile, no
+    instance metadata), so every marketplace started after it finds them."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in UNSET:
+            env.delenv(name, raising=False)
+        for name, value in ENVIRONMENT.items():
+            env.setenv(name, value)
+        with s3_running(tmp_path_factory.mktemp("s3") / "moto.log") as server:
+            yield server
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,408 @@
+"""Benchmark: many devices uploading to the reference marketplace at once, driven by locust.
+
+    .venv/bin/python bench/marketplace_load.py [--devices 100,500,1000] [--seconds 30]
+        [--pace 5] [--setups sqlite:1] [--shot-kb 40]
+
+Each simulated device is a locust user with an accepted contract and an enrolled device key
+(set up through the API before the timing). Every ``--pace`` seconds (ten minutes of the
+device's time, compressed) it uploads its next segment record (POST /v1/records, one record,
+signed and chained as the tracker does) and then that segment's screenshot (PUT
+/v1/screenshots/{sha256}). A setup names the engine and the number of server processes, each
+a ``main.py serve`` subprocess on 127.0.0.1 on the same data, the users spread over them in
+turn (as a load balancer would): ``sqlite:1`` (the embedded default, the baseline measured in
+the same run) and, where the server runs on PostgreSQL, ``postgres:1``, ``postgres:2`` and
+``postgres:4``.
+
+Each setup and size runs twice, on fresh data: paced (latency at the offered load: p50 and
+p99 of the record upload, errors) and flat out (no pause between uploads: the accepted
+records/s the servers can take). After each run the server's chains are read back: every
+device's records one chain, seq 0 to its last without a gap, no record held twice, exactly
+the records locust saw accepted.
+
+locust is a test-load tool, installed with ``pip install -e '.[bench]'``; it patches the
+standard library for gevent when imported, so this benchmark runs in a process of its own.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import itertools  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import signal  # noqa: E402
+import sqlite3  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections import deque  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+from gevent.pool import Pool  # noqa: E402
+from locust import HttpUser, constant, constant_pacing, task  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: E402
+    Ed25519PrivateKey,
+)
+
+from bench.marketplace_api import NOW, accepted_contract, first_open_slot  # noqa: E402
+from bench.marketplace_ingest import Device, build_segments, genesis  # noqa: E402
+from diary.times import SEGMENT, timestamp  # noqa: E402
+from tests.marketplace.server import Api  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
+
+#: Segments a device can upload in the week the server's clock leaves open.
+SLOTS = int((NOW - first_open_slot(NOW)) / SEGMENT)
+#: Records a second that the flat-out runs prepare for (more than any setup here accepts).
+MAX_RATE = 3000
+
+
+@dataclass(frozen=True)
+class Setup:
+    engine: str  # "sqlite" or "postgres"
+    processes: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.engine}:{self.processes}"
+
+
+def parse_setups(text: str) -> list[Setup]:
+    setups = []
+    for part in text.split(","):
+        engine, _, count = part.partition(":")
+        if engine not in ("sqlite", "postgres") or not count.isdigit() or int(count) < 1:
+            raise SystemExit(f"--setups: {part!r} is not ENGINE:PROCESSES (sqlite:1, postgres:2)")
+        setups.append(Setup(engine, int(count)))
+    return setups
+
+
+class LazyShots:
+    """Distinct screenshots of ``size`` bytes, kept as their hash and number only: the bytes
+    (a random prefix and the number) are made again when uploaded, so that a long run does
+    not hold every file in memory."""
+
+    def __init__(self, size: int) -> None:
+        self.prefix = random.Random(5).randbytes(size - 8)
+        self._hashed = hashlib.sha256(self.prefix)
+        self.made = 0
+
+    def next(self) -> tuple[str, int]:
+        number, self.made = self.made, self.made + 1
+        digest = self._hashed.copy()
+        digest.update(number.to_bytes(8, "big"))
+        return digest.hexdigest(), number
+
+    def data(self, number: int) -> bytes:
+        return self.prefix + number.to_bytes(8, "big")
+
+
+class Uploads:
+    """Each device's next upload: its segment record and the segment's screenshot, in order."""
+
+    def __init__(self, devices: list[Device], shots: LazyShots) -> None:
+        self.devices = devices
+        self.shots = shots
+        self.next = {d.id: 0 for d in devices}
+        self.free: deque[Device] = deque(devices)
+        self.accepted = 0
+        self.ran_out = 0
+
+    def take(self) -> Device:
+        return self.free.popleft()
+
+    def upload(self, device: Device) -> tuple[bytes, str, bytes] | None:
+        at = self.next[device.id]
+        if at >= len(device.entries):
+            self.ran_out += 1
+            return None
+        self.next[device.id] = at + 1
+        sha = device.entries[at]["details"]["screenshots"][0]["sha256"]
+        number = device.shot_numbers[at]  # type: ignore[attr-defined]
+        return json.dumps({"records": [device.entries[at]]}).encode(), sha, self.shots.data(number)
+
+
+def make_user_class(uploads: Uploads, hosts: list[str], pace: float) -> type[HttpUser]:
+    """A locust user that is one device, on one of ``hosts`` in turn."""
+    turn = itertools.cycle(hosts)
+
+    class DeviceUser(HttpUser):
+        host = hosts[0]
+        wait_time = constant_pacing(pace) if pace > 0 else constant(0)
+
+        def on_start(self) -> None:
+            self.device = uploads.take()
+            self.client.base_url = next(turn)
+            self.headers = {"Authorization": f"Bearer {self.device.token}"}
+
+        @task
+        def upload_segment(self) -> None:
+            found = uploads.upload(self.device)
+            if found is None:
+                gevent.sleep(pace or 1)
+                return
+            body, sha, shot = found
+            with self.client.post(
+                "/v1/records",
+                data=body,
+                headers={**self.headers, "Content-Type": "application/json"},
+                name="POST /v1/records",
+                catch_response=True,
+            ) as answer:
+                if answer.status_code != 200 or answer.json()["accepted"] != 1:
+                    answer.failure(f"{answer.status_code}: {answer.text[:300]}")
+                    return
+                uploads.accepted += 1
+            self.client.put(
+                f"/v1/screenshots/{sha}",
+                data=shot,
+                headers={**self.headers, "Content-Type": "image/jpeg"},
+                name="PUT /v1/screenshots",
+            )
+
+    return DeviceUser
+
+
+def make_devices(count: int) -> list[Device]:
+    """``count`` devices (one freelancer each), each with its key record."""
+    devices = [
+        Device(f"load-{n}@example.com", Ed25519PrivateKey.generate(), 0) for n in range(count)
+    ]
+    for device in devices:
+        genesis(device, first_open_slot(NOW) - timedelta(days=1))
+    return devices
+
+
+class NumberedShots:
+    """What build_segments takes screenshots from: each one's hash, its number kept aside."""
+
+    def __init__(self, shots: LazyShots) -> None:
+        self.shots = shots
+        self.numbers: list[int] = []
+
+    def next(self) -> tuple[str, bytes | None]:
+        sha, number = self.shots.next()
+        self.numbers.append(number)
+        return sha, None
+
+
+def sign_segments(devices: list[Device], segments: int, shots: LazyShots) -> None:
+    """Each device's next ``segments`` segment records, signed and chained after its key
+    record, for its contract, each with a screenshot of its own."""
+    rng = random.Random(11)
+    for device in devices:
+        device.segments = segments
+        numbered = NumberedShots(shots)
+        build_segments(device, first_open_slot(NOW), rng, numbered)  # type: ignore[arg-type]
+        device.shot_numbers = numbered.numbers  # type: ignore[attr-defined]
+
+
+def set_up(url: str, devices: list[Device]) -> None:
+    """An account, an accepted contract and an enrolled device for each, 16 at a time."""
+    api = Api(url)
+    client = api.sign_up("client@example.com", "client")
+
+    def one(device: Device) -> None:
+        freelancer = api.sign_up(device.email, "freelancer")
+        assert freelancer.token is not None
+        device.token = freelancer.token
+        device.contract = accepted_contract(client, freelancer, device.email)
+        freelancer.ok("POST", "/v1/devices", 201, json={"genesis": device.genesis})
+
+    Pool(16).map(one, devices)
+
+
+@dataclass
+class Process:
+    """One ``main.py serve`` of a setup: its process and the address it said."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+    url: str = ""
+
+    def started(self) -> bool:
+        if self.process.poll() is not None:
+            raise SystemExit(f"a server exited: {self.log.read_text(errors='replace')}")
+        for line in self.log.read_text(errors="replace").splitlines():
+            if line.startswith("Marketplace at "):
+                self.url = line.split()[2]
+                return True
+        return False
+
+
+@contextmanager
+def servers(setup: Setup, folder: Path, database: str | None) -> Iterator[list[Process]]:
+    """``setup.processes`` servers on one data dir (the receipt key) and, for PostgreSQL, one
+    database; their clock Monday 11:50 UTC, when last week still takes records."""
+    clock = folder / "clock"
+    clock.write_text(timestamp(NOW) + "\n")
+    command = [sys.executable, str(ROOT / "main.py"), "serve", "--port", "0"]
+    command += ["--data", str(folder / "data"), "--clock-file", str(clock)]
+    command += ["--database", database] if database else []
+    found: list[Process] = []
+    try:
+        for number in range(setup.processes):
+            log = folder / f"server-{number}.log"
+            with log.open("wb") as output:
+                process = subprocess.Popen(
+                    command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT
+                )
+            found.append(Process(process, log))
+            # One at a time: the first makes the data dir and the receipt key the others read.
+            wait_until(found[-1].started, timeout=60, what=f"server {number} to start")
+        yield found
+    finally:
+        for server in found:
+            server.process.send_signal(signal.SIGINT)
+        for server in found:
+            try:
+                server.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+
+
+def chains_ok(
+    setup: Setup, folder: Path, database: str | None, devices: list[Device], uploads: Uploads
+) -> str:
+    """What the server holds, read from its database: one gapless chain a device, no record
+    twice; '' when so, else what is wrong."""
+    query = (
+        "SELECT device, COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq), COUNT(DISTINCT hash)"
+        " FROM records GROUP BY device"
+    )
+    if setup.engine == "sqlite":
+        db = sqlite3.connect(folder / "data" / "marketplace.sqlite3")
+        rows = db.execute(query).fetchall()
+        db.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(database or "") as connection:
+            rows = connection.execute(query).fetchall()
+    problems = []
+    held = 0
+    for device, count, seqs, low, high, hashes in rows:
+        held += count
+        if not count == seqs == hashes == high - low + 1 or low != 0:
+            problems.append(f"{device[:12]}: {count} records, seq {low}..{high}, {hashes} hashes")
+    # Each device's key record, and every segment record locust saw accepted.
+    if held != len(devices) + uploads.accepted:
+        problems.append(f"{held} records held, {len(devices) + uploads.accepted} accepted")
+    return "; ".join(problems)
+
+
+@dataclass
+class Result:
+    setup: str
+    devices: int
+    mode: str
+    seconds: float
+    accepted: int
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    chains: str
+
+    @property
+    def per_second(self) -> float:
+        return self.accepted / self.seconds
+
+
+def run(
+    setup: Setup,
+    count: int,
+    seconds: float,
+    pace: float,
+    shot_kb: int,
+    database: Callable[[], str | None],
+) -> list[Result]:
+    results = []
+    for mode, wait in (("paced", pace), ("flat out", 0.0)):
+        # Enough records for the run: paced, one a pace; flat out, a share of MAX_RATE.
+        wanted = seconds / wait * 1.2 + 5 if wait else MAX_RATE * seconds / count + 5
+        devices = make_devices(count)
+        shots = LazyShots(shot_kb * 1024)
+        with tempfile.TemporaryDirectory() as temp:
+            folder = Path(temp)
+            url = database()
+            with servers(setup, folder, url) as running:
+                set_up(running[0].url, devices)
+                sign_segments(devices, min(SLOTS, int(wanted)), shots)
+                uploads = Uploads(devices, shots)
+                env = Environment(
+                    user_classes=[make_user_class(uploads, [s.url for s in running], wait)]
+                )
+                runner = env.create_local_runner()
+                runner.start(count, spawn_rate=count)  # all at once: devices wake together
+                began = time.perf_counter()
+                gevent.sleep(seconds)
+                runner.quit()
+                took = time.perf_counter() - began
+                stats = env.stats.get("POST /v1/records", "POST")
+                errors = env.stats.total.num_failures
+                chains = chains_ok(setup, folder, url, devices, uploads)
+            if wait == 0 and uploads.ran_out:
+                chains += f" (devices ran out of records {uploads.ran_out} times: raise MAX_RATE)"
+            results.append(
+                Result(
+                    setup.name,
+                    count,
+                    mode,
+                    took,
+                    uploads.accepted,
+                    stats.get_response_time_percentile(0.5) or 0.0,
+                    stats.get_response_time_percentile(0.99) or 0.0,
+                    errors,
+                    chains,
+                )
+            )
+            print(format_row(results[-1]), flush=True)
+    return results
+
+
+def format_row(result: Result) -> str:
+    chains = "one chain each, no duplicate" if not result.chains else result.chains
+    return (
+        f"{result.setup:12} {result.devices:>6} {result.mode:9} {result.per_second:10.0f} "
+        f"{result.p50_ms:8.0f} {result.p99_ms:8.0f} {result.errors:7}  {chains}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", default="100,500,1000")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--pace", type=float, default=5, help="seconds between a device's uploads")
+    parser.add_argument("--setups", default="sqlite:1")
+    parser.add_argument("--shot-kb", type=int, default=40)
+    args = parser.parse_args()
+    setups = parse_setups(args.setups)
+    sizes = [int(n) for n in args.devices.split(",")]
+    print(
+        f"{'setup':12} {'devices':>6} {'mode':9} {'records/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'errors':>7}  chains"
+    )
+    failed = False
+    for size in sizes:
+        for setup in setups:
+            for result in run(setup, size, args.seconds, args.pace, args.shot_kb, lambda: None):
+                failed |= bool(result.errors or result.chains)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
