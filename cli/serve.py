@@ -43,18 +43,32 @@ def add_commands(commands: Any) -> None:
         help="read the server's time from FILE (a UTC timestamp like 2026-11-25T10:00:00Z) "
         "instead of the system clock; for tests that move the billing week",
     )
+    serve.add_argument(
+        "--blobs",
+        metavar="URL",
+        help="keep the screenshots in an S3-compatible bucket: s3://BUCKET, with "
+        "?endpoint=URL&region=NAME for a server other than AWS's (credentials from "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile; default: screenshots/ in "
+        "the data dir)",
+    )
     # For the local marketplace (sync/local_marketplace.py): it stops with what started it.
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(run=run, needs_data_dir=False)
 
 
 def run(args: argparse.Namespace, composition: Composition) -> int:
+    from marketplace.blobs.address import parse_blobs_address
     from marketplace.clock import Clock, FileClock, SystemClock
-    from marketplace.errors import ClockUnusable, ServerError
+    from marketplace.errors import BlobsAddressInvalid, ClockUnusable, ServerError
     from marketplace.server import serve
 
     if not 0 <= args.port <= 65535:
         print(f"workdiary: --port {args.port} is not a port (0 to 65535).", file=sys.stderr)
+        return 2
+    try:
+        blobs = parse_blobs_address(args.blobs) if args.blobs is not None else None
+    except BlobsAddressInvalid as error:
+        print(f"workdiary: --blobs: {safe(str(error))}", file=sys.stderr)
         return 2
     data = args.data or composition.data_dir / "marketplace"
     try:
@@ -67,6 +81,7 @@ def run(args: argparse.Namespace, composition: Composition) -> int:
             args.demo,
             lambda line: print(line, flush=True),
             parent=args.parent_pid,
+            blobs=blobs,
         )
     except ClockUnusable as error:
         print(f"workdiary: {safe(str(error))}", file=sys.stderr)

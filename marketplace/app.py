@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from .body_limit import BodyLimit
+from .errors import BlobStoreUnusable
 from .problems import Problem
 from .routes import accounts, contracts, disputes, records
 from .schemas import EnrollIn, UploadIn
@@ -37,6 +38,7 @@ def create_app(market: Marketplace) -> FastAPI:
     app.add_exception_handler(Problem, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(BlobStoreUnusable, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)
@@ -99,6 +101,25 @@ async def _http(request: Request, error: HTTPException) -> JSONResponse:
     else:
         problem = Problem("not-found", "There is no such endpoint: see docs/api.md.")
     return answer(problem, request)
+
+
+#: How long a device waits before it tries again when the storage failed (its backoff may
+#: wait longer).
+RETRY_AFTER_SECONDS = 30
+
+
+async def _unavailable(request: Request, error: BlobStoreUnusable) -> JSONResponse:
+    """The storage failed (the bucket does not answer, refuses the credentials, or is gone):
+    the environment's fault, which a later try may not meet."""
+    log.error("Storage failed on %s %s: %s", request.method, request.url.path, error)
+    return answer(
+        Problem(
+            "storage-unavailable",
+            "The marketplace cannot reach the storage that holds its screenshots: try again later.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ),
+        request,
+    )
 
 
 async def _internal(request: Request, error: Exception) -> JSONResponse:

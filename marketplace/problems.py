@@ -16,6 +16,7 @@ CODES: dict[str, tuple[int, str]] = {
     "too-large": (413, "The body is larger than this endpoint takes"),
     "batch-too-large": (413, "A batch holds at most 500 records"),
     "internal": (500, "The marketplace failed; nothing of the request was kept"),
+    "storage-unavailable": (503, "The marketplace cannot reach its storage now: try again later"),
     # Accounts and sessions
     "unauthorized": (401, "Sign in: the request carries no bearer token"),
     "token-unknown": (401, "The token is not one this marketplace issued, or it was revoked"),

@@ -17,6 +17,7 @@ from types import FrameType
 import uvicorn
 
 from .app import create_app
+from .blobs.address import S3Address
 from .clock import Clock
 from .demo import Demo, seed
 from .errors import CannotListen
@@ -32,10 +33,12 @@ def serve(
     say: Callable[[str], None],
     *,
     parent: int | None = None,
+    blobs: S3Address | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM; with ``parent`` (the pid of the process that started
     this one), also when that process ends, however it ends (the local marketplace of an app
-    that crashed stops too), even before this one was listening."""
+    that crashed stops too), even before this one was listening. The screenshots are in the
+    bucket at ``blobs``, or in the data dir."""
     # SIGTERM ends the process as Ctrl+C does, from the start: a stop that comes as soon as
     # the address is said closes the database below, too. uvicorn stops gracefully on SIGTERM
     # while it serves, then raises the signal again, which this handler also takes.
@@ -43,7 +46,7 @@ def serve(
     try:
         listener = listen(host, port)
         try:
-            market = open_marketplace(data_dir, clock)
+            market = open_marketplace(data_dir, clock, blobs_address=blobs)
         except BaseException:
             listener.close()
             raise
@@ -57,6 +60,8 @@ def serve(
             )
             if parent is not None:
                 _stop_with_parent(parent)
+            if blobs is not None:
+                say(f"Screenshots in {blobs.where}.")
             say(
                 f"Marketplace at {url} (data in {data_dir}; receipt key "
                 f"{market.key.public.key_id[:16]}). Stop it with Ctrl+C."

@@ -15,8 +15,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .auth import authenticate
-from .blobs import BlobStore
-from .blobs.filesystem import FilesystemBlobs
+from .blobs import BlobStore, open_blobs
+from .blobs.address import S3Address
 from .clock import Clock
 from .errors import DataDirUnusable
 from .models import Account
@@ -45,9 +45,12 @@ class Marketplace:
         self.storage.close()
 
 
-def open_marketplace(data_dir: Path, clock: Clock) -> Marketplace:
+def open_marketplace(
+    data_dir: Path, clock: Clock, *, blobs_address: S3Address | None = None
+) -> Marketplace:
     """The marketplace whose data is in ``data_dir`` (made if need be, private to its owner):
-    marketplace.sqlite3, screenshots/ and receipt-key.pem; DataDirUnusable says what is wrong."""
+    marketplace.sqlite3, screenshots/ (or the bucket at ``blobs_address``) and
+    receipt-key.pem; DataDirUnusable (BlobStoreUnusable for a bucket) says what is wrong."""
     if data_dir.exists() and not data_dir.is_dir():
         raise DataDirUnusable(f"{data_dir} is a file, not a folder for the marketplace's data.")
     try:
@@ -70,12 +73,15 @@ def open_marketplace(data_dir: Path, clock: Clock) -> Marketplace:
             f"The marketplace's database {database} cannot be opened or written ({error})."
         ) from error
     try:
-        blobs = FilesystemBlobs(data_dir / "screenshots")
+        blobs = open_blobs(blobs_address, data_dir / "screenshots")
     except OSError as error:
         storage.close()
         raise DataDirUnusable(
             f"The screenshots folder in {data_dir} cannot be made: {error.strerror or error}."
         ) from error
+    except BaseException:
+        storage.close()
+        raise
     return Marketplace(storage=storage, blobs=blobs, key=key, clock=clock)
 
 

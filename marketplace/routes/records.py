@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from diary.canonical import parse_json
 from diary.limits import LIMITS
 
 from .. import ingest
+from ..errors import BlobStoreUnusable
 from ..problems import Problem
 from ..schemas import DeviceOut, EnrollIn, ScreenshotOut, UploadIn, UploadOut
 from ..service import Market, Marketplace, Token, signed_in
@@ -21,6 +23,7 @@ from ..storage import Transaction
 from .common import problems, stamp
 
 router = APIRouter(tags=["records"])
+log = logging.getLogger(__name__)
 
 #: A batch of 500 records of at most 64 KiB each, with room for the JSON around them.
 MAX_BATCH_BYTES = 500 * LIMITS.line + (1 << 20)
@@ -57,12 +60,17 @@ def _named(tx: Transaction, account_id: str, sha256: str) -> None:
 
 def _delete_unused(market: Marketplace, candidates: set[str]) -> None:
     """Delete the files no segment that counts names any more, once the deletions that freed
-    them are committed (a file is never gone while a record that still needs it is not)."""
+    them are committed (a file is never gone while a record that still needs it is not). A
+    store that fails here is logged, file by file, and the batch still answered: its records
+    are kept, and a device that tried again would not free the files again."""
     for sha256 in sorted(candidates):
         with market.transaction() as tx:
             if tx.names_screenshot(None, sha256):
                 continue
-            market.blobs.delete(sha256)
+            try:
+                market.blobs.delete(sha256)
+            except BlobStoreUnusable as error:
+                log.error("Screenshot %s no record needs was not deleted: %s", sha256, error)
 
 
 def _check_token(market: Marketplace, token: str | None) -> None:
@@ -237,6 +245,7 @@ async def put_screenshot(
 
     held = await run_in_threadpool(authorize)
     data = await _body(request, MAX_SCREENSHOT, "screenshot-too-large")
+    # The bytes are checked against their name here, before any store sees them.
     if hashlib.sha256(data).hexdigest() != sha256:
         raise Problem(
             "screenshot-hash",

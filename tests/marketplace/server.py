@@ -26,9 +26,16 @@ class Server:
     clock, its data dir."""
 
     def __init__(
-        self, data: Path, now: datetime, demo: bool = False, program: list[str] | None = None
+        self,
+        data: Path,
+        now: datetime,
+        demo: bool = False,
+        program: list[str] | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.program = program or [sys.executable, str(ROOT / "main.py")]
+        #: More of serve's options (--blobs URL, ...), after the ones every test needs.
+        self.extra_args = list(extra_args or [])
         self.data = data
         self.clock_file = data.parent / f"{data.name}-clock"
         self.set_time(now)
@@ -54,6 +61,7 @@ class Server:
         ]
         if self.demo:
             command.append("--demo")
+        command += self.extra_args
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.url = ""
         # A fresh log: the address of a server that was killed must not pass for this one's.
@@ -93,9 +101,13 @@ class Server:
 
 @contextmanager
 def running(
-    data: Path, now: datetime, demo: bool = False, program: list[str] | None = None
+    data: Path,
+    now: datetime,
+    demo: bool = False,
+    program: list[str] | None = None,
+    extra_args: list[str] | None = None,
 ) -> Iterator[Server]:
-    server = Server(data, now, demo, program)
+    server = Server(data, now, demo, program, extra_args)
     try:
         yield server
     finally:
