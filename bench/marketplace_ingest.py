@@ -75,7 +75,7 @@ from tests.marketplace.server import Api, running  # noqa: E402
 
 MIB = 1 << 20
 MEMOS = ("Checkout page", "Payment form validation", "Order history API", "Fix flaky tests")
-#: The server's records table, as marketplace/storage/sqlite.py makes it (without the
+#: The server's records table, as marketplace/storage/schema.py makes it (without the
 #: reference to devices, which the floor does not fill).
 FLOOR_TABLE = """
 CREATE TABLE records (

@@ -2,7 +2,10 @@
 
 A transaction is all or nothing: a batch's accepted records, their receipts and the device's
 new head commit together, and two transactions that extend one device's chain never both
-succeed (each implementation says how)."""
+succeed. Before it reads what it decides on, a transaction names the locks it needs
+(``lock_freelancers``, ``lock_device``, ``lock_screenshots``): an engine whose transactions
+run one at a time (SQLite) needs none of them, one that runs them side by side (PostgreSQL)
+makes each wait for the others that named the same (docs/architecture.md, "Storage engines")."""
 
 from __future__ import annotations
 
@@ -32,10 +35,27 @@ from ..models import (
 
 
 class Conflict(Exception):
-    """A write that a uniqueness rule refuses (an email taken, a seq already held)."""
+    """A write that a uniqueness rule refuses (an email taken, a seq already held); nothing
+    of it was written, and the transaction goes on."""
 
 
 class Transaction(Protocol):
+    # Locks, held until the transaction ends. Kinds in this order, each kind in one call (a
+    # later call may only repeat names held already): two transactions never wait for each
+    # other.
+    def lock_freelancers(self, *account_ids: str) -> None:
+        """Everything of these freelancers' that a transaction decides on: their devices'
+        chains, their segments (no two overlap) and their contracts' weeks and money."""
+        ...
+
+    def lock_device(self, device_id: str) -> None:
+        """A device being enrolled (by whichever account)."""
+        ...
+
+    def lock_screenshots(self, *sha256: str) -> None:
+        """Screenshot files being named, stored or deleted (by whichever account)."""
+        ...
+
     # Accounts and sessions
     def add_account(self, account: Account) -> None: ...
     def account(self, account_id: str) -> Account | None: ...
@@ -112,8 +132,9 @@ class Transaction(Protocol):
 
 class Storage(Protocol):
     def transaction(self) -> AbstractContextManager[Transaction]:
-        """A transaction that commits when the block ends normally, else rolls back; one that
-        writes holds the storage's write lock from its start (no two can extend a chain)."""
+        """A transaction that commits when the block ends normally, else rolls back. Each
+        statement sees what others committed before it (at least); the locks it names make
+        what it decides on stand still until it ends."""
         ...
 
     def close(self) -> None: ...
