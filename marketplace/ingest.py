@@ -62,6 +62,8 @@ def enroll(
     entry = _entry(line, 0)
     if entry.type != RecordType.KEY or entry.seq != 0:
         raise Problem("genesis", "A device enrolls with its genesis: the key record at seq 0.")
+    tx.lock_freelancers(account.id)
+    tx.lock_device(entry.device)  # two accounts may claim it at once
     device = tx.device(entry.device)
     if device is not None:
         if device.account != account.id:
@@ -99,6 +101,9 @@ def upload(
             break
     if not entries:
         return result
+    # The freelancer's chains, segments and weeks stand still from here to the commit: a batch
+    # sent twice at once (to two servers) is taken once, and the other answered with receipts.
+    tx.lock_freelancers(account.id)
     device = tx.device(entries[0].device)
     if device is None or device.account != account.id:
         raise Problem(
@@ -178,9 +183,12 @@ def _verify(
     accepted: list[Entry] = []
     batch_segments: list[Entry] = []
     contracts: dict[str, Contract | None] = {}
+    locked: dict[tuple[str, datetime], bool] = {}
     for index, entry in enumerate(extension.accepted):
         try:
-            _marketplace_checks(tx, account, entry, batch_segments, contracts, now, offset + index)
+            _marketplace_checks(
+                tx, account, entry, batch_segments, contracts, locked, now, offset + index
+            )
         except Problem as problem:
             return accepted, problem, {}
         accepted.append(entry)
@@ -227,6 +235,7 @@ def _marketplace_checks(
     entry: Entry,
     batch_segments: list[Entry],
     contracts: dict[str, Contract | None],
+    locked: dict[tuple[str, datetime], bool],
     now: datetime,
     index: int,
 ) -> None:
@@ -261,7 +270,7 @@ def _marketplace_checks(
                 f"Contract {contract.title!r} does not allow manual time.",
                 where,
             )
-        if start is not None and is_locked(week_start(start), now):
+        if start is not None and _week_locked(tx, contract, week_start(start), now, locked):
             raise Problem(
                 "week-locked",
                 f"The {'segment' if entry.type == RecordType.SEGMENT else 'change'} belongs to "
@@ -287,6 +296,23 @@ def _marketplace_checks(
                 f"{other.device[:12]}: no second is billed twice.",
                 where,
             )
+
+
+def _week_locked(
+    tx: Transaction,
+    contract: Contract,
+    start: datetime,
+    now: datetime,
+    locked: dict[tuple[str, datetime], bool],
+) -> bool:
+    """Whether the week takes no more records: it locked by the clock, or its amount is fixed
+    already (by a request that read a later time than this one, or a server whose clock runs
+    ahead, and locked the week first: its count is final all the same)."""
+    if is_locked(start, now):
+        return True
+    if (contract.id, start) not in locked:  # one read a batch, not one a record
+        locked[contract.id, start] = tx.week(contract.id, start) is not None
+    return locked[contract.id, start]
 
 
 def _segment_start(tx: Transaction, entry: Entry, batch: list[Entry]) -> datetime | None:
@@ -368,14 +394,17 @@ def _store(
             held = [stored_entry(h) for h in tx.segment_records(segment_id)]
             segment = next(e for e in held if e.type == RecordType.SEGMENT)
             _put_count(tx, account, segment, [e for e in held if e.type == RecordType.AMENDMENT])
-    for entry in entries:
-        if (
-            entry.type == RecordType.SEGMENT
-            and entry.details is not None
-            and not is_device_contract(entry.record["contract"])
-        ):
-            names = [s["sha256"] for s in entry.details["screenshots"] if s["sha256"]]
-            tx.add_screenshot_names(account.id, entry.record["segment"], names)
+    named = {
+        entry.record["segment"]: [s["sha256"] for s in entry.details["screenshots"] if s["sha256"]]
+        for entry in entries
+        if entry.type == RecordType.SEGMENT
+        and entry.details is not None
+        and not is_device_contract(entry.record["contract"])
+    }
+    # Not while a deletion decides that no segment names one of them (routes/records.py).
+    tx.lock_screenshots(*(sha256 for names in named.values() for sha256 in names))
+    for segment_id, names in named.items():
+        tx.add_screenshot_names(account.id, segment_id, names)
     return receipts
 
 

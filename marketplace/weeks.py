@@ -92,6 +92,9 @@ def settle_contract(tx: Transaction, contract: Contract, now: datetime) -> None:
 def settle_week(tx: Transaction, contract: Contract, start: datetime, now: datetime) -> Week | None:
     """The week as it stands at ``now`` (None while it is open), after locking it and moving
     the money of each transition that came due."""
+    # Under the freelancer's lock, the week read here is the last one written: two requests
+    # (in two servers) that find a transition due make it once, the second finding it made.
+    tx.lock_freelancers(contract.freelancer)
     week = tx.week(contract.id, start)
     if week is None:
         if not is_locked(start, now):

@@ -79,7 +79,10 @@ def me(token: Token, market: Market) -> dict[str, Any]:
     with market.transaction() as tx:
         now = market.now()
         account = signed_in(tx, token, now)
-        for contract in tx.contracts(account.id):
+        contracts = tx.contracts(account.id)
+        # A client's contracts have several freelancers: their locks in one call.
+        tx.lock_freelancers(*{contract.freelancer for contract in contracts})
+        for contract in contracts:
             settle_contract(tx, contract, now)
         balance = tx.balance(account.id)
     return {

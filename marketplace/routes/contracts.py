@@ -58,10 +58,13 @@ class _Party:
 @contextmanager
 def _party(market: Marketplace, token: str | None, contract_id: str) -> Iterator[_Party]:
     """The request's transaction, its time, the account signed in and the contract, which it
-    must be party to (404 else)."""
+    must be party to (404 else), under its freelancer's lock: what the request reads of the
+    contract's weeks and chains stands still until it ends."""
     with market.transaction() as tx:
         now = market.now()
         account = signed_in(tx, token, now)
+        tx.lock_freelancers(_visible(tx, account, contract_id).freelancer)
+        # Read again under the lock: an acceptance committed meanwhile shows.
         yield _Party(tx, now, account, _visible(tx, account, contract_id))
 
 

@@ -65,6 +65,7 @@ def _delete_unused(market: Marketplace, candidates: set[str]) -> None:
     are kept, and a device that tried again would not free the files again."""
     for sha256 in sorted(candidates):
         with market.transaction() as tx:
+            tx.lock_screenshots(sha256)  # no batch names it meanwhile
             if tx.names_screenshot(None, sha256):
                 continue
             try:
@@ -240,6 +241,7 @@ async def put_screenshot(
                     f"The file is {int(declared):,} bytes; a screenshot is at most "
                     f"{MAX_SCREENSHOT:,}.",
                 )
+            tx.lock_screenshots(sha256)  # not half way through a deletion
             _named(tx, account.id, sha256)
             return market.blobs.has(sha256)
 
@@ -255,7 +257,9 @@ async def put_screenshot(
     def store() -> bool:
         # Under the write lock, named again: a deletion committed meanwhile wins.
         with market.transaction() as tx:
-            _named(tx, signed_in(tx, token, market.now()).id, sha256)
+            account = signed_in(tx, token, market.now())
+            tx.lock_screenshots(sha256)
+            _named(tx, account.id, sha256)
             return market.blobs.put(sha256, data)
 
     stored = False if held else await run_in_threadpool(store)
