@@ -121,12 +121,16 @@ class Uploads:
         self.free: deque[Device] = deque(devices)
         self.accepted = 0
         self.ran_out = 0
+        #: Set when the run ends: a device still uploading finishes, and starts no other.
+        self.stopping = False
 
     def take(self) -> Device:
         return self.free.popleft()
 
     def upload(self, device: Device) -> tuple[bytes, str, bytes] | None:
         at = self.next[device.id]
+        if self.stopping:
+            return None
         if at >= len(device.entries):
             self.ran_out += 1
             return None
@@ -343,15 +347,20 @@ def run(
                 set_up(running[0].url, devices)
                 sign_segments(devices, min(SLOTS, int(wanted)), shots)
                 uploads = Uploads(devices, shots)
+                # Stopping lets each device finish the upload under way, so that what locust
+                # counts as accepted is what the server holds.
                 env = Environment(
-                    user_classes=[make_user_class(uploads, [s.url for s in running], wait)]
+                    user_classes=[make_user_class(uploads, [s.url for s in running], wait)],
+                    stop_timeout=120,
                 )
                 runner = env.create_local_runner()
                 runner.start(count, spawn_rate=count)  # all at once: devices wake together
                 began = time.perf_counter()
                 gevent.sleep(seconds)
-                runner.quit()
+                uploads.stopping = True
+                runner.stop()
                 took = time.perf_counter() - began
+                runner.quit()
                 stats = env.stats.get("POST /v1/records", "POST")
                 errors = env.stats.total.num_failures
                 chains = chains_ok(setup, folder, url, devices, uploads)
