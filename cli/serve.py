@@ -51,16 +51,38 @@ def add_commands(commands: Any) -> None:
         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile; default: screenshots/ in "
         "the data dir)",
     )
+    serve.add_argument(
+        "--database",
+        metavar="URL",
+        help="keep the records, accounts and money in a PostgreSQL database: "
+        "postgresql://USER@HOST:PORT/DATABASE, which several servers may share (the password "
+        "is best in PGPASSWORD or ~/.pgpass; default: marketplace.sqlite3 in the data dir, "
+        "which keeps the receipt key either way)",
+    )
     # For the local marketplace (sync/local_marketplace.py): it stops with what started it.
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(run=run, needs_data_dir=False)
 
 
+DATABASE_ADVICE = (
+    "Check that PostgreSQL runs at that address and takes that user (a password goes in "
+    "PGPASSWORD or ~/.pgpass), and that the database exists (createdb DATABASE); or leave out "
+    "--database to keep everything in the data dir."
+)
+
+
 def run(args: argparse.Namespace, composition: Composition) -> int:
     from marketplace.blobs.address import parse_blobs_address
     from marketplace.clock import Clock, FileClock, SystemClock
-    from marketplace.errors import BlobsAddressInvalid, ClockUnusable, ServerError
+    from marketplace.errors import (
+        BlobsAddressInvalid,
+        ClockUnusable,
+        DatabaseAddressInvalid,
+        DatabaseUnusable,
+        ServerError,
+    )
     from marketplace.server import serve
+    from marketplace.storage.address import parse_database_address
 
     if not 0 <= args.port <= 65535:
         print(f"workdiary: --port {args.port} is not a port (0 to 65535).", file=sys.stderr)
@@ -69,6 +91,11 @@ def run(args: argparse.Namespace, composition: Composition) -> int:
         blobs = parse_blobs_address(args.blobs) if args.blobs is not None else None
     except BlobsAddressInvalid as error:
         print(f"workdiary: --blobs: {safe(str(error))}", file=sys.stderr)
+        return 2
+    try:
+        database = parse_database_address(args.database) if args.database is not None else None
+    except DatabaseAddressInvalid as error:
+        print(f"workdiary: --database: {safe(str(error))}", file=sys.stderr)
         return 2
     data = args.data or composition.data_dir / "marketplace"
     try:
@@ -82,10 +109,15 @@ def run(args: argparse.Namespace, composition: Composition) -> int:
             lambda line: print(line, flush=True),
             parent=args.parent_pid,
             blobs=blobs,
+            database=database,
         )
     except ClockUnusable as error:
         print(f"workdiary: {safe(str(error))}", file=sys.stderr)
         return 2
+    except DatabaseUnusable as error:
+        print(f"workdiary: {safe(str(error))}", file=sys.stderr)
+        print(DATABASE_ADVICE, file=sys.stderr)
+        return 3
     except ServerError as error:
         print(f"workdiary: {safe(str(error))}", file=sys.stderr)
         return 3

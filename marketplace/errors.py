@@ -35,3 +35,16 @@ class BlobStoreUnusable(ServerError):
     bucket is checked once) and by any call while serving."""
 
     code = "marketplace-blobs-unusable"
+
+
+class DatabaseAddressInvalid(ServerError):
+    """The database's address is not a PostgreSQL address (the user's to correct)."""
+
+    code = "marketplace-database-address-invalid"
+
+
+class DatabaseUnusable(ServerError):
+    """The database cannot be used: its server does not answer, refuses the user or the
+    password, the database does not exist, or it holds tables of another program."""
+
+    code = "marketplace-database-unusable"

@@ -22,6 +22,7 @@ from .clock import Clock
 from .demo import Demo, seed
 from .errors import CannotListen
 from .service import open_marketplace
+from .storage.address import DatabaseAddress
 
 
 def serve(
@@ -34,11 +35,13 @@ def serve(
     *,
     parent: int | None = None,
     blobs: S3Address | None = None,
+    database: DatabaseAddress | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM; with ``parent`` (the pid of the process that started
     this one), also when that process ends, however it ends (the local marketplace of an app
     that crashed stops too), even before this one was listening. The screenshots are in the
-    bucket at ``blobs``, or in the data dir."""
+    bucket at ``blobs``, or in the data dir; the records in the PostgreSQL ``database``, or in
+    the data dir's SQLite file."""
     # SIGTERM ends the process as Ctrl+C does, from the start: a stop that comes as soon as
     # the address is said closes the database below, too. uvicorn stops gracefully on SIGTERM
     # while it serves, then raises the signal again, which this handler also takes.
@@ -46,7 +49,7 @@ def serve(
     try:
         listener = listen(host, port)
         try:
-            market = open_marketplace(data_dir, clock, blobs_address=blobs)
+            market = open_marketplace(data_dir, clock, blobs_address=blobs, database=database)
         except BaseException:
             listener.close()
             raise
@@ -62,6 +65,8 @@ def serve(
                 _stop_with_parent(parent)
             if blobs is not None:
                 say(f"Screenshots in {blobs.where}.")
+            if database is not None:
+                say(f"Records, accounts and money in {database.where}.")
             say(
                 f"Marketplace at {url} (data in {data_dir}; receipt key "
                 f"{market.key.public.key_id[:16]}). Stop it with Ctrl+C."

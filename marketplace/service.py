@@ -3,7 +3,6 @@ built once at start-up (``open_marketplace``) and handed to the app."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +20,8 @@ from .clock import Clock
 from .errors import DataDirUnusable
 from .models import Account
 from .receipt_key import ReceiptKey
-from .storage import Storage, Transaction
-from .storage.sqlite import SqliteStorage
+from .storage import Storage, Transaction, open_storage
+from .storage.address import DatabaseAddress
 
 
 @dataclass
@@ -46,11 +45,17 @@ class Marketplace:
 
 
 def open_marketplace(
-    data_dir: Path, clock: Clock, *, blobs_address: S3Address | None = None
+    data_dir: Path,
+    clock: Clock,
+    *,
+    blobs_address: S3Address | None = None,
+    database: DatabaseAddress | None = None,
 ) -> Marketplace:
     """The marketplace whose data is in ``data_dir`` (made if need be, private to its owner):
     marketplace.sqlite3, screenshots/ (or the bucket at ``blobs_address``) and
-    receipt-key.pem; DataDirUnusable (BlobStoreUnusable for a bucket) says what is wrong."""
+    receipt-key.pem; DataDirUnusable (BlobStoreUnusable for a bucket) says what is wrong.
+    The records, accounts and money are in the PostgreSQL ``database`` when there is one
+    (DatabaseUnusable), else in marketplace.sqlite3."""
     if data_dir.exists() and not data_dir.is_dir():
         raise DataDirUnusable(f"{data_dir} is a file, not a folder for the marketplace's data.")
     try:
@@ -65,13 +70,7 @@ def open_marketplace(
             f"The receipt key {data_dir / 'receipt-key.pem'} is damaged ({error}); restore it "
             "from a backup (a new key would make every receipt so far unverifiable against it)."
         ) from error
-    database = data_dir / "marketplace.sqlite3"
-    try:
-        storage = SqliteStorage(database)
-    except sqlite3.Error as error:
-        raise DataDirUnusable(
-            f"The marketplace's database {database} cannot be opened or written ({error})."
-        ) from error
+    storage = open_storage(database, data_dir / "marketplace.sqlite3")
     try:
         blobs = open_blobs(blobs_address, data_dir / "screenshots")
     except OSError as error:

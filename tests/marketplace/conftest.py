@@ -5,6 +5,7 @@ clock."""
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ import pytest
 
 from tests.conftest import START
 from tests.marketplace.device import RecordingDevice
+from tests.marketplace.postgres import PostgresMissing, PostgresServer
 from tests.marketplace.s3 import ENVIRONMENT, UNSET, S3Server, s3_running
 from tests.marketplace.server import Api, Server, running
 
@@ -118,3 +120,26 @@ def parties(server: Server, tmp_path: Path) -> Iterator[Parties]:
     found = make_parties(server, tmp_path)
     yield found
     found.device.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the tests' own on 127.0.0.1, for the whole session. Without
+    PostgreSQL's programs a test that needs it is skipped, unless in CI, where it fails."""
+    try:
+        found = PostgresServer()
+    except PostgresMissing as missing:
+        if os.environ.get("CI"):
+            pytest.fail(str(missing), pytrace=False)
+        pytest.skip(str(missing))
+    try:
+        found.start()
+        yield found
+    finally:
+        found.stop()
+
+
+@pytest.fixture
+def database_url(postgres: PostgresServer) -> str:
+    """The URL of a new, empty PostgreSQL database, the test's own."""
+    return postgres.create_database()
