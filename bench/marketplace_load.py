@@ -1,17 +1,17 @@
 """Benchmark: many devices uploading to the reference marketplace at once, driven by locust.
 
     .venv/bin/python bench/marketplace_load.py [--devices 100,500,1000] [--seconds 30]
-        [--pace 5] [--setups sqlite:1] [--shot-kb 40]
+        [--pace 5] [--setups sqlite:1,postgres:1,postgres:2,postgres:4] [--shot-kb 40]
 
 Each simulated device is a locust user with an accepted contract and an enrolled device key
 (set up through the API before the timing). Every ``--pace`` seconds (ten minutes of the
 device's time, compressed) it uploads its next segment record (POST /v1/records, one record,
 signed and chained as the tracker does) and then that segment's screenshot (PUT
-/v1/screenshots/{sha256}). A setup names the engine and the number of server processes, each
-a ``main.py serve`` subprocess on 127.0.0.1 on the same data, the users spread over them in
-turn (as a load balancer would): ``sqlite:1`` (the embedded default, the baseline measured in
-the same run) and, where the server runs on PostgreSQL, ``postgres:1``, ``postgres:2`` and
-``postgres:4``.
+/v1/screenshots/{sha256}). A setup names the engine and the number of server processes:
+one ``main.py serve --workers N`` on 127.0.0.1 (the kernel hands each connection to one of
+its processes). ``sqlite:1`` is the embedded default, the baseline measured in the same run;
+``postgres:1``, ``postgres:2`` and ``postgres:4`` run on a PostgreSQL the benchmark starts as
+the tests do (Debian's postgresql package), a fresh database each run.
 
 Each setup and size runs twice, on fresh data: paced (latency at the offered load: p50 and
 p99 of the record upload, errors) and flat out (no pause between uploads: the accepted
@@ -42,7 +42,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import deque  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+from contextlib import ExitStack, contextmanager  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -250,33 +250,28 @@ class Process:
 
 @contextmanager
 def servers(setup: Setup, folder: Path, database: str | None) -> Iterator[list[Process]]:
-    """``setup.processes`` servers on one data dir (the receipt key) and, for PostgreSQL, one
-    database; their clock Monday 11:50 UTC, when last week still takes records."""
+    """The setup's server: ``serve --workers N`` on one address (the kernel hands each
+    connection to one of its processes), its clock Monday 11:50 UTC, when last week still
+    takes records; on PostgreSQL, ``database``."""
     clock = folder / "clock"
     clock.write_text(timestamp(NOW) + "\n")
     command = [sys.executable, str(ROOT / "main.py"), "serve", "--port", "0"]
     command += ["--data", str(folder / "data"), "--clock-file", str(clock)]
+    command += ["--workers", str(setup.processes)]
     command += ["--database", database] if database else []
-    found: list[Process] = []
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+    server = Process(process, log)
     try:
-        for number in range(setup.processes):
-            log = folder / f"server-{number}.log"
-            with log.open("wb") as output:
-                process = subprocess.Popen(
-                    command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT
-                )
-            found.append(Process(process, log))
-            # One at a time: the first makes the data dir and the receipt key the others read.
-            wait_until(found[-1].started, timeout=60, what=f"server {number} to start")
-        yield found
+        wait_until(server.started, timeout=60, what="the server to start")
+        yield [server]
     finally:
-        for server in found:
-            server.process.send_signal(signal.SIGINT)
-        for server in found:
-            try:
-                server.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def chains_ok(
@@ -396,7 +391,7 @@ def main() -> int:
     parser.add_argument("--devices", default="100,500,1000")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--pace", type=float, default=5, help="seconds between a device's uploads")
-    parser.add_argument("--setups", default="sqlite:1")
+    parser.add_argument("--setups", default="sqlite:1,postgres:1,postgres:2,postgres:4")
     parser.add_argument("--shot-kb", type=int, default=40)
     args = parser.parse_args()
     setups = parse_setups(args.setups)
@@ -406,10 +401,21 @@ def main() -> int:
         f" {'errors':>7}  chains"
     )
     failed = False
-    for size in sizes:
-        for setup in setups:
-            for result in run(setup, size, args.seconds, args.pace, args.shot_kb, lambda: None):
-                failed |= bool(result.errors or result.chains)
+    with ExitStack() as stack:
+        postgres = None
+        if any(s.engine == "postgres" for s in setups):
+            from tests.marketplace.postgres import postgres_running
+
+            postgres = stack.enter_context(postgres_running())
+        for size in sizes:
+            for setup in setups:
+                fresh: Callable[[], str | None] = (
+                    postgres.create_database
+                    if postgres is not None and setup.engine == "postgres"
+                    else lambda: None
+                )
+                for result in run(setup, size, args.seconds, args.pace, args.shot_kb, fresh):
+                    failed |= bool(result.errors or result.chains)
     return 1 if failed else 0
 
 

@@ -59,6 +59,14 @@ def add_commands(commands: Any) -> None:
         "is best in PGPASSWORD or ~/.pgpass; default: marketplace.sqlite3 in the data dir, "
         "which keeps the receipt key either way)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve with N processes on the one address (default 1); they share the database "
+        "and the screenshots, so they can also run on several machines behind a load balancer",
+    )
     # For the local marketplace (sync/local_marketplace.py): it stops with what started it.
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(run=run, needs_data_dir=False)
@@ -97,10 +105,13 @@ def run(args: argparse.Namespace, composition: Composition) -> int:
     except DatabaseAddressInvalid as error:
         print(f"workdiary: --database: {safe(str(error))}", file=sys.stderr)
         return 2
+    if not 1 <= args.workers <= 64:
+        print(f"workdiary: --workers {args.workers}: give 1 to 64 processes.", file=sys.stderr)
+        return 2
     data = args.data or composition.data_dir / "marketplace"
     try:
         clock: Clock = FileClock(args.clock_file) if args.clock_file else SystemClock()
-        serve(
+        return serve(
             data,
             args.host,
             args.port,
@@ -110,6 +121,7 @@ def run(args: argparse.Namespace, composition: Composition) -> int:
             parent=args.parent_pid,
             blobs=blobs,
             database=database,
+            workers=args.workers,
         )
     except ClockUnusable as error:
         print(f"workdiary: {safe(str(error))}", file=sys.stderr)

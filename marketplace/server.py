@@ -21,8 +21,9 @@ from .blobs.address import S3Address
 from .clock import Clock
 from .demo import Demo, seed
 from .errors import CannotListen
-from .service import open_marketplace
+from .service import Marketplace, open_marketplace
 from .storage.address import DatabaseAddress
+from .workers import run_workers
 
 
 def serve(
@@ -36,12 +37,14 @@ def serve(
     parent: int | None = None,
     blobs: S3Address | None = None,
     database: DatabaseAddress | None = None,
-) -> None:
+    workers: int = 1,
+) -> int:
     """Serve until SIGINT or SIGTERM; with ``parent`` (the pid of the process that started
     this one), also when that process ends, however it ends (the local marketplace of an app
     that crashed stops too), even before this one was listening. The screenshots are in the
     bucket at ``blobs``, or in the data dir; the records in the PostgreSQL ``database``, or in
-    the data dir's SQLite file."""
+    the data dir's SQLite file. ``workers`` processes serve the one address (marketplace/
+    workers.py). The exit code: 0 after a stop, else a worker's that ended by itself."""
     # SIGTERM ends the process as Ctrl+C does, from the start: a stop that comes as soon as
     # the address is said closes the database below, too. uvicorn stops gracefully on SIGTERM
     # while it serves, then raises the signal again, which this handler also takes.
@@ -58,25 +61,44 @@ def serve(
             url = f"http://{host if ':' not in host else f'[{host}]'}:{listener.getsockname()[1]}"
             if seeded is not None:
                 _say_demo(seeded, url, say)
-            config = uvicorn.Config(
-                create_app(market), log_level="warning", access_log=False, lifespan="off"
-            )
-            if parent is not None:
-                _stop_with_parent(parent)
             if blobs is not None:
                 say(f"Screenshots in {blobs.where}.")
             if database is not None:
                 say(f"Records, accounts and money in {database.where}.")
+            processes = f" in {workers} processes" if workers > 1 else ""
             say(
                 f"Marketplace at {url} (data in {data_dir}; receipt key "
-                f"{market.key.public.key_id[:16]}). Stop it with Ctrl+C."
+                f"{market.key.public.key_id[:16]}){processes}. Stop it with Ctrl+C."
             )
-            uvicorn.Server(config).run(sockets=[listener])
+            if workers > 1:
+                # Each worker opens its own: no connection or pool thread crosses a fork.
+                market.close()
+
+                def work() -> None:
+                    own = open_marketplace(data_dir, clock, blobs_address=blobs, database=database)
+                    try:
+                        _run_uvicorn(own, listener)
+                    finally:
+                        own.close()
+
+                watch = (lambda: _stop_with_parent(parent)) if parent is not None else None
+                return run_workers(workers, work, say, started=watch)
+            if parent is not None:
+                _stop_with_parent(parent)
+            _run_uvicorn(market, listener)
+            return 0
         finally:
             market.close()
             listener.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _run_uvicorn(market: Marketplace, listener: socket.socket) -> None:
+    config = uvicorn.Config(
+        create_app(market), log_level="warning", access_log=False, lifespan="off"
+    )
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 def _stop(number: int, frame: FrameType | None) -> None:
