@@ -86,19 +86,18 @@ def authenticate(tx: Transaction, token: str | None, now: datetime) -> tuple[Acc
             "Send the token from POST /v1/sessions as Authorization: Bearer TOKEN.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    session = tx.session(token_hash(token))
-    if session is None or session.revoked_at is not None:
+    found = tx.session_account(token_hash(token))
+    if found is None or found[0].revoked_at is not None:
         raise Problem(
             "token-unknown",
             "The token is unknown or was revoked: sign in again.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+    session, account = found
     if now >= session.expires_at:
         raise Problem(
             "token-expired",
             f"The token expired at {session.expires_at:%Y-%m-%d %H:%M} UTC: sign in again.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    account = tx.account(session.account)
-    assert account is not None
     return account, session

@@ -40,6 +40,12 @@ class Marketplace:
         with self.storage.transaction() as tx:
             yield tx
 
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """A transaction that only reads, and waits for no lock (``Storage.reading``)."""
+        with self.storage.reading() as tx:
+            yield tx
+
     def close(self) -> None:
         self.storage.close()
 

@@ -5,7 +5,8 @@ new head commit together, and two transactions that extend one device's chain ne
 succeed. Before it reads what it decides on, a transaction names the locks it needs
 (``lock_freelancers``, ``lock_device``, ``lock_screenshots``): an engine whose transactions
 run one at a time (SQLite) needs none of them, one that runs them side by side (PostgreSQL)
-makes each wait for the others that named the same (docs/architecture.md, "Storage engines")."""
+makes each wait for the others that named the same (docs/architecture.md, "Storage engines").
+A transaction that only reads (``Storage.reading``) names none and waits for none."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ class Transaction(Protocol):
     def account_by_email(self, email: str) -> Account | None: ...
     def add_session(self, session: Session) -> None: ...
     def session(self, token_hash: str) -> Session | None: ...
+    def session_account(self, token_hash: str) -> tuple[Session, Account] | None:
+        """The session and its account, in one read."""
+        ...
+
     def revoke_session(self, token_hash: str, at: datetime) -> None: ...
 
     # Devices and their keys
@@ -135,6 +140,13 @@ class Storage(Protocol):
         """A transaction that commits when the block ends normally, else rolls back. Each
         statement sees what others committed before it (at least); the locks it names make
         what it decides on stand still until it ends."""
+        ...
+
+    def reading(self) -> AbstractContextManager[Transaction]:
+        """A transaction that only reads and takes no lock, so that it never waits for one
+        that writes (nor makes it wait): for what one read decides, such as who a token
+        belongs to. It names no lock (LockOrderError) and writes nothing; PostgreSQL runs each
+        of its statements on its own, so two of them may see different commits."""
         ...
 
     def close(self) -> None: ...

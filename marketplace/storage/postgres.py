@@ -55,6 +55,9 @@ CONNECT_TIMEOUT = 10
 
 
 def _advisory_locks(cursor: Cursor, keys: Sequence[int]) -> None:
+    if len(keys) == 1:  # the usual case: a plain query, which psycopg sends with no pipeline
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", keys)
+        return
     # One round trip for all (psycopg pipelines executemany); the server takes them in order.
     cursor.executemany("SELECT pg_advisory_xact_lock(%s)", [(key,) for key in keys])
 
@@ -93,7 +96,9 @@ class PostgresStorage:
             raise DatabaseUnusable(_reason(address, error)) from None
         pool = ConnectionPool(
             address.url,
-            min_size=1,
+            # All opened at start-up: a connection opened under load (PostgreSQL starts a
+            # process for each) made the requests that waited for it slow.
+            min_size=pool_size,
             max_size=pool_size,
             kwargs={"connect_timeout": CONNECT_TIMEOUT},
             configure=_configure,
@@ -114,6 +119,21 @@ class PostgresStorage:
                 # A failed statement whose error was caught: PostgreSQL would turn the commit
                 # into a rollback without a word.
                 raise RuntimeError("A statement of the transaction failed: nothing was kept.")
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlTransaction]:
+        # Autocommit: no BEGIN and no COMMIT, each statement on its own (two round trips
+        # fewer), and no advisory lock (SqlTransaction refuses one).
+        with self._pool.connection() as connection:
+            connection.autocommit = True
+            try:
+                with connection.cursor() as cursor:
+                    yield SqlTransaction(cast(Cursor, cursor), POSTGRES, read_only=True)
+            finally:
+                # Back to transactions before the pool hands it out again; a connection that
+                # broke meanwhile is not idle, and the pool replaces it.
+                if connection.info.transaction_status is TransactionStatus.IDLE:
+                    connection.autocommit = False
 
     def close(self) -> None:
         self._pool.close()

@@ -112,9 +112,10 @@ def _at(seconds: int) -> datetime:
 class SqlTransaction:
     """One transaction's reads and writes (the storage interface's ``Transaction``)."""
 
-    def __init__(self, cursor: Cursor, dialect: Dialect) -> None:
+    def __init__(self, cursor: Cursor, dialect: Dialect, *, read_only: bool = False) -> None:
         self._cursor = cursor
         self._dialect = dialect
+        self._read_only = read_only
         self._held: set[int] = set()
         self._last_kind = -1
 
@@ -153,6 +154,11 @@ class SqlTransaction:
         keys = sorted({lock_key(_KINDS[kind], name) for name in names} - self._held)
         if not keys:
             return
+        if self._read_only:
+            raise LockOrderError(
+                f"A {_KINDS[kind]}'s lock asked for in a transaction that only reads: what it "
+                "decides on is decided in a transaction that may write."
+            )
         if kind <= self._last_kind:
             raise LockOrderError(
                 f"A {_KINDS[kind]}'s lock asked for after a {_KINDS[self._last_kind]}'s: a "
@@ -210,6 +216,19 @@ class SqlTransaction:
             return None
         return Session(row[0], row[1], _at(row[2]), _at(row[3]), _dt(row[4]))
 
+    def session_account(self, token_hash: str) -> tuple[Session, Account] | None:
+        row = self._one(
+            "SELECT s.token_hash, s.account, s.created_at, s.expires_at, s.revoked_at, a.*"
+            " FROM sessions s JOIN accounts a ON a.id = s.account WHERE s.token_hash = ?",
+            token_hash,
+        )
+        if row is None:
+            return None
+        session = Session(row[0], row[1], _at(row[2]), _at(row[3]), _dt(row[4]))
+        account = self._account(row[5:])
+        assert account is not None
+        return session, account
+
     def revoke_session(self, token_hash: str, at: datetime) -> None:
         self._execute(
             "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
@@ -249,16 +268,16 @@ class SqlTransaction:
         return [DeviceKey(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
 
     def head(self, device_id: str) -> ChainHead | None:
+        # One round trip: the last record, and the key that signs from there.
         row = self._one(
-            "SELECT seq, hash, signed_at FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash, signed_at, (SELECT key_id FROM device_keys WHERE device = ?"
+            " ORDER BY seq DESC LIMIT 1) FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1",
+            device_id,
             device_id,
         )
         if row is None:
             return None
-        current = self._one(
-            "SELECT key_id FROM device_keys WHERE device = ? ORDER BY seq DESC LIMIT 1", device_id
-        )
-        return ChainHead(device_id, row[0], row[1], row[2], current[0])
+        return ChainHead(device_id, row[0], row[1], row[2], row[3])
 
     # Contracts ---------------------------------------------------------------------------
 
