@@ -44,6 +44,8 @@ class Upload:
     before, or accepted now), and the refusal."""
 
     receipts: list[Receipt] = field(default_factory=list)
+    #: The records accepted now (after those held before), in order.
+    kept: list[Entry] = field(default_factory=list)
     accepted: int = 0
     already_held: int = 0
     refused: Problem | None = None
@@ -135,6 +137,7 @@ def upload(
     offset = len(entries) - len(new)
     accepted, refusal, counted = _verify(tx, account, new, offset, now)
     result.receipts += _store(tx, account, accepted, key, now, counted)
+    result.kept = accepted
     result.accepted = len(accepted)
     if refusal is not None:
         result.refused = refusal
@@ -408,16 +411,15 @@ def _store(
     return receipts
 
 
-def deleted_screenshots(tx: Transaction, receipts: Sequence[Receipt]) -> set[str]:
-    """The screenshot files of segments a batch deleted: once no segment that counts names one,
-    the marketplace deletes the file (the freelancer deleted it)."""
+def deleted_screenshots(tx: Transaction, kept: Sequence[Entry]) -> set[str]:
+    """The screenshot files of segments a batch deleted (``kept``: the records it accepted):
+    once no segment that counts names one, the marketplace deletes the file (the freelancer
+    deleted it)."""
     found: set[str] = set()
-    for receipt in receipts:
-        held = tx.record(receipt.record)
-        if held is None or held.type != RecordType.AMENDMENT or held.segment is None:
-            continue
-        if parse_json(held.record)["kind"] in DELETING:
-            found.update(tx.screenshot_names(held.segment))
+    for entry in kept:
+        segment = entry.record.get("segment")
+        if entry.type == RecordType.AMENDMENT and segment and entry.record["kind"] in DELETING:
+            found.update(tx.screenshot_names(segment))
     return found
 
 

@@ -51,11 +51,15 @@ async def _body(request: Request, limit: int, code: str) -> bytes:
 
 def _named(tx: Transaction, account_id: str, sha256: str) -> None:
     if not tx.names_screenshot(account_id, sha256):
-        raise Problem(
-            "screenshot-not-named",
-            f"No segment of yours that counts names screenshot {sha256[:12]}: upload the "
-            "segment's record first (the screenshots of deleted segments are not taken).",
-        )
+        raise _not_named(sha256)
+
+
+def _not_named(sha256: str) -> Problem:
+    return Problem(
+        "screenshot-not-named",
+        f"No segment of yours that counts names screenshot {sha256[:12]}: upload the "
+        "segment's record first (the screenshots of deleted segments are not taken).",
+    )
 
 
 def _delete_unused(market: Marketplace, candidates: set[str]) -> None:
@@ -75,7 +79,7 @@ def _delete_unused(market: Marketplace, candidates: set[str]) -> None:
 
 
 def _check_token(market: Marketplace, token: str | None) -> None:
-    with market.transaction() as tx:
+    with market.reading() as tx:
         signed_in(tx, token, market.now())
 
 
@@ -183,7 +187,7 @@ async def upload(
             now = market.now()
             account = signed_in(tx, token, now)
             result = ingest.upload(tx, account, body["records"], market.key, now)
-            unused = ingest.deleted_screenshots(tx, result.receipts[result.already_held :])
+            unused = ingest.deleted_screenshots(tx, result.kept)
         _delete_unused(market, unused)
         receipts = [r.to_json() for r in result.receipts]
         if result.refused is not None:
@@ -231,8 +235,12 @@ async def put_screenshot(
 
     declared = request.headers.get("content-length", "")
 
-    def authorize() -> bool:
-        with market.transaction() as tx:
+    def authorize() -> tuple[str, bool]:
+        # Reads only, under no lock: a file named at this read and present at the next stays
+        # until a segment that names it is deleted. (A deletion that found it named by none
+        # deleted the file before a batch could name it again: batches that name a file wait
+        # for its lock, which the deletion holds until the file is gone.)
+        with market.reading() as tx:
             account = signed_in(tx, token, market.now())
             ingest.require_freelancer(account)
             if declared.isdigit() and int(declared) > MAX_SCREENSHOT:
@@ -241,11 +249,10 @@ async def put_screenshot(
                     f"The file is {int(declared):,} bytes; a screenshot is at most "
                     f"{MAX_SCREENSHOT:,}.",
                 )
-            tx.lock_screenshots(sha256)  # not half way through a deletion
             _named(tx, account.id, sha256)
-            return market.blobs.has(sha256)
+        return account.id, market.blobs.has(sha256)
 
-    held = await run_in_threadpool(authorize)
+    account_id, held = await run_in_threadpool(authorize)
     data = await _body(request, MAX_SCREENSHOT, "screenshot-too-large")
     # The bytes are checked against their name here, before any store sees them.
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -253,14 +260,35 @@ async def put_screenshot(
             "screenshot-hash",
             f"The bytes hash to {hashlib.sha256(data).hexdigest()[:12]}, not to {sha256[:12]}.",
         )
-
-    def store() -> bool:
-        # Under the write lock, named again: a deletion committed meanwhile wins.
-        with market.transaction() as tx:
-            account = signed_in(tx, token, market.now())
-            tx.lock_screenshots(sha256)
-            _named(tx, account.id, sha256)
-            return market.blobs.put(sha256, data)
-
-    stored = False if held else await run_in_threadpool(store)
+    stored = False if held else await run_in_threadpool(_store, market, account_id, sha256, data)
     return JSONResponse({"sha256": sha256, "stored": stored}, status_code=201 if stored else 200)
+
+
+def _store(market: Marketplace, account_id: str, sha256: str, data: bytes) -> bool:
+    """Keep a screenshot whose bytes hash to its name; True if this wrote the file.
+
+    The file is written first, in no transaction (it is content-addressed: writing it again
+    changes nothing, and no lock waits on its I/O), then read back as named: a segment of the
+    account still names it and the file is there, so it stays (as ``authorize`` says). Only
+    when a deletion ran meanwhile is it decided again under the file's lock (``_store_again``).
+    """
+    stored = market.blobs.put(sha256, data)
+    with market.reading() as tx:
+        named = tx.names_screenshot(account_id, sha256)
+    if named and market.blobs.has(sha256):
+        return stored
+    return _store_again(market, account_id, sha256, data) or stored
+
+
+def _store_again(market: Marketplace, account_id: str, sha256: str, data: bytes) -> bool:
+    """A screenshot written while a deletion ran, decided under its lock (no batch names it,
+    no deletion decides meanwhile): kept, written again if the deletion took it, while a
+    segment of the account names it; else refused, and the file this wrote deleted if no
+    segment of anyone names it (a deletion that decided before the write never saw it)."""
+    with market.transaction() as tx:
+        tx.lock_screenshots(sha256)
+        if tx.names_screenshot(account_id, sha256):
+            return market.blobs.put(sha256, data)
+        if not tx.names_screenshot(None, sha256):
+            market.blobs.delete(sha256)
+    raise _not_named(sha256)
