@@ -17,7 +17,9 @@ Each setup and size runs twice, on fresh data: paced (latency at the offered loa
 p99 of the record upload, errors) and flat out (no pause between uploads: the accepted
 records/s the servers can take). After each run the server's chains are read back: every
 device's records one chain, seq 0 to its last without a gap, no record held twice, exactly
-the records locust saw accepted.
+the records locust saw accepted. Each row also says the CPU the load generator (this process)
+and the server's processes used while it ran, in % of one core: on a small machine locust is
+one of the loads, and a run it saturates measures locust as much as the server.
 
 locust is a test-load tool, installed with ``pip install -e '.[bench]'``; it patches the
 standard library for gevent when imported, so this benchmark runs in a process of its own.
@@ -48,6 +50,7 @@ from datetime import timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
+import psutil  # noqa: E402  (a dependency of locust)
 from gevent.pool import Pool  # noqa: E402
 from locust import HttpUser, constant, constant_pacing, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
@@ -315,6 +318,11 @@ class Result:
     p99_ms: float
     errors: int
     chains: str
+    #: CPU used while the load ran, in % of one core: the load generator's, the servers'.
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+    #: The errors locust saw, in its words, with how often.
+    error_kinds: tuple[str, ...] = ()
 
     @property
     def per_second(self) -> float:
@@ -349,12 +357,14 @@ def run(
                     stop_timeout=120,
                 )
                 runner = env.create_local_runner()
+                cpu = Cpu(running[0].process.pid)
                 runner.start(count, spawn_rate=count)  # all at once: devices wake together
                 began = time.perf_counter()
                 gevent.sleep(seconds)
                 uploads.stopping = True
                 runner.stop()
                 took = time.perf_counter() - began
+                client_cpu, server_cpu = cpu.used(took)
                 runner.quit()
                 stats = env.stats.get("POST /v1/records", "POST")
                 errors = env.stats.total.num_failures
@@ -372,18 +382,56 @@ def run(
                     stats.get_response_time_percentile(0.99) or 0.0,
                     errors,
                     chains,
+                    client_cpu,
+                    server_cpu,
+                    tuple(
+                        f"{e.occurrences} x {e.method} {e.name}: {str(e.error)[:160]}"
+                        for e in sorted(env.stats.errors.values(), key=lambda e: -e.occurrences)
+                    ),
                 )
             )
             print(format_row(results[-1]), flush=True)
     return results
 
 
+class Cpu:
+    """CPU time used from now on by this process (locust) and by the server (the process
+    ``server`` and its workers)."""
+
+    def __init__(self, server: int) -> None:
+        self.server = psutil.Process(server)
+        self.began = self._times()
+
+    def _times(self) -> tuple[float, float]:
+        own = psutil.Process().cpu_times()
+        processes = [self.server, *self.server.children(recursive=True)]
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return own.user + own.system, total
+
+    def used(self, seconds: float) -> tuple[float, float]:
+        """% of one core over ``seconds``: this process's, the server's. (A worker's CPU
+        counts from the first reading, which is taken once they all run.)"""
+        client, server = self._times()
+        return (
+            100 * (client - self.began[0]) / seconds,
+            100 * (server - self.began[1]) / seconds,
+        )
+
+
 def format_row(result: Result) -> str:
     chains = "one chain each, no duplicate" if not result.chains else result.chains
-    return (
+    row = (
         f"{result.setup:12} {result.devices:>6} {result.mode:9} {result.per_second:10.0f} "
-        f"{result.p50_ms:8.0f} {result.p99_ms:8.0f} {result.errors:7}  {chains}"
+        f"{result.p50_ms:8.0f} {result.p99_ms:8.0f} {result.errors:7} "
+        f"{result.client_cpu:6.0f}% {result.server_cpu:6.0f}%  {chains}"
     )
+    return "\n".join([row, *(f"    {kind}" for kind in result.error_kinds[:3])])
 
 
 def main() -> int:
@@ -398,7 +446,7 @@ def main() -> int:
     sizes = [int(n) for n in args.devices.split(",")]
     print(
         f"{'setup':12} {'devices':>6} {'mode':9} {'records/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'errors':>7}  chains"
+        f" {'errors':>7} {'locust':>7} {'server':>7}  chains"
     )
     failed = False
     with ExitStack() as stack:
