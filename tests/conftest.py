@@ -1,4 +1,5 @@
-"""Shared fixtures: a fake clock, a fresh data dir and store per test, real X servers."""
+"""Shared fixtures: a fake clock, a fresh data dir and store per test, real X servers, and the
+marketplace's storage for the whole session (tests/marketplace/backend.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.marketplace import backend
 from tests.xvfb import Xvfb
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
@@ -89,3 +91,25 @@ def own_xserver() -> Iterator[Xvfb]:
     server = Xvfb()
     yield server
     server.stop()
+
+
+def pytest_report_header() -> str:
+    return f"marketplace: {backend.chosen()} ({backend.SWITCH})"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if backend.chosen() == backend.SQLITE_FILES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_files")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=f"only on sqlite-files: {marker.args[0]}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def marketplace_services() -> Iterator[None]:
+    """The PostgreSQL and S3 servers the marketplaces of the session shared, if any started:
+    stopped once every test is done (after the module-scoped marketplaces)."""
+    backend.chosen()
+    yield
+    backend.stop_services()

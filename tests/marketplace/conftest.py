@@ -15,24 +15,24 @@ from typing import Any
 import pytest
 
 from tests.conftest import START
+from tests.marketplace.backend import SERVICES
 from tests.marketplace.device import RecordingDevice
 from tests.marketplace.postgres import PostgresMissing, PostgresServer
-from tests.marketplace.s3 import ENVIRONMENT, UNSET, S3Server, s3_running
+from tests.marketplace.s3 import ENVIRONMENT, UNSET, S3Server
 from tests.marketplace.server import Api, Server, running
 
 
 @pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """moto's S3 server in a process of its own on 127.0.0.1, for the whole session; from its
-    first use on, the AWS environment is the tests' own (credentials moto takes, no profile, no
-    instance metadata), so every marketplace started after it finds them."""
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server in a process of its own on 127.0.0.1, the session's one (backend.py);
+    from its first use on, the AWS environment is the tests' own (credentials moto takes, no
+    profile, no instance metadata), so every marketplace started after it finds them."""
     with pytest.MonkeyPatch.context() as env:
         for name in UNSET:
             env.delenv(name, raising=False)
         for name, value in ENVIRONMENT.items():
             env.setenv(name, value)
-        with s3_running(tmp_path_factory.mktemp("s3") / "moto.log") as server:
-            yield server
+        yield SERVICES.s3()
 
 
 @pytest.fixture(scope="module")
@@ -123,20 +123,16 @@ def parties(server: Server, tmp_path: Path) -> Iterator[Parties]:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A PostgreSQL server of the tests' own on 127.0.0.1, for the whole session. Without
-    PostgreSQL's programs a test that needs it is skipped, unless in CI, where it fails."""
+def postgres() -> PostgresServer:
+    """A PostgreSQL server of the tests' own on 127.0.0.1, the session's one (backend.py).
+    Without PostgreSQL's programs a test that needs it is skipped, unless in CI, where it
+    fails."""
     try:
-        found = PostgresServer()
+        return SERVICES.postgres()
     except PostgresMissing as missing:
         if os.environ.get("CI"):
             pytest.fail(str(missing), pytrace=False)
         pytest.skip(str(missing))
-    try:
-        found.start()
-        yield found
-    finally:
-        found.stop()
 
 
 @pytest.fixture

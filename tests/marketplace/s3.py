@@ -91,9 +91,11 @@ class S3Server:
         if self._client is None:
             import boto3
 
-            self._client = boto3.session.Session().client(
-                "s3", endpoint_url=self.endpoint, region_name=REGION
-            )
+            # The credentials moto takes, whatever the environment of the tests holds.
+            self._client = boto3.session.Session(
+                aws_access_key_id=ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            ).client("s3", endpoint_url=self.endpoint, region_name=REGION)
         return self._client
 
     def new_bucket(self) -> str:

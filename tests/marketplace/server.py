@@ -1,10 +1,13 @@
 """The real reference marketplace, started as a subprocess on 127.0.0.1 (a free port), with its
-clock read from a file the tests write; and a small HTTP client of its API."""
+clock read from a file the tests write, on the storage the test run chooses (backend.py); what
+it holds, read and changed behind its back on either storage; and a small HTTP client of its
+API."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +19,7 @@ from typing import Any
 import requests
 
 from diary.times import timestamp
+from tests.marketplace.backend import place_for
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class Server:
     """``python main.py serve`` in a subprocess (or ``program``'s, a built one): its URL, its
-    clock, its data dir."""
+    clock, its data dir, and its database and bucket when the run is on PostgreSQL and S3
+    (``place``)."""
 
     def __init__(
         self,
@@ -41,6 +46,8 @@ class Server:
         self.set_time(now)
         self.log = data.parent / f"{data.name}.log"
         self.demo = demo
+        #: Where it keeps records and screenshots when not in the data dir (the switch's).
+        self.place = place_for(data, self.extra_args)
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.start()
@@ -63,6 +70,9 @@ class Server:
             command.append("--demo")
         command += self.extra_args
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.place is not None:
+            command += self.place.serve_args()
+            env = self.place.environment(env)
         self.url = ""
         # A fresh log: the address of a server that was killed must not pass for this one's.
         with self.log.open("wb") as log:
@@ -97,6 +107,56 @@ class Server:
 
     def api(self, token: str | None = None) -> Api:
         return Api(self.url, token)
+
+    # What it holds, behind its back: a test that tampers with the server's copy, or looks at
+    # what it keeps, does it the same way on either storage. (A test that names its own
+    # --database or --blobs reads them itself.)
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run ``query`` (``?`` for each of ``params``) on the server's database and commit:
+        the rows it returns."""
+        if self.place is not None:
+            import psycopg
+
+            with psycopg.connect(self.place.database) as db:
+                cursor = db.execute(query.replace("?", "%s").encode(), params)
+                return cursor.fetchall() if cursor.description else []
+        embedded = sqlite3.connect(self.data / "marketplace.sqlite3")
+        try:
+            with embedded:
+                return embedded.execute(query, params).fetchall()
+        finally:
+            embedded.close()
+
+    def screenshot_hashes(self) -> set[str]:
+        """The hashes of the screenshot files it keeps."""
+        if self.place is not None:
+            return {key.rsplit("/", 1)[-1][:-4] for key in self.place.s3.keys(self.place.bucket)}
+        return {p.stem for p in (self.data / "screenshots").rglob("*.jpg")}
+
+    def screenshot(self, sha256: str) -> bytes:
+        """The file it keeps under ``sha256``."""
+        if self.place is not None:
+            held = self.place.s3.client().get_object(
+                Bucket=self.place.bucket, Key=_blob_key(sha256)
+            )
+            return bytes(held["Body"].read())
+        return (self.data / _blob_key(sha256)).read_bytes()
+
+    def replace_screenshot(self, sha256: str, data: bytes) -> None:
+        """Put ``data`` where it keeps the file ``sha256`` (a damaged copy, or the original
+        back)."""
+        if self.place is not None:
+            self.place.s3.client().put_object(
+                Bucket=self.place.bucket, Key=_blob_key(sha256), Body=data
+            )
+        else:
+            (self.data / _blob_key(sha256)).write_bytes(data)
+
+
+def _blob_key(sha256: str) -> str:
+    """Where both blob stores keep a file: under the data dir, or as the bucket's key."""
+    return f"screenshots/{sha256[:2]}/{sha256}.jpg"
 
 
 @contextmanager

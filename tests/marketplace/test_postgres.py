@@ -337,6 +337,7 @@ def test_a_database_that_cannot_be_used_is_explained_without_its_password(
     assert not (tmp_path / "data" / "marketplace.sqlite3").exists()
 
 
+@pytest.mark.sqlite_files("about serve without --database, which postgres-s3 always passes")
 def test_the_default_is_still_the_data_dirs_sqlite_file(tmp_path: Path) -> None:
     with running(tmp_path / "data", START) as server:
         server.api().sign_up("a@example.com", "client")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -12,16 +13,21 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import START
+from tests.marketplace.backend import Place
 from tests.marketplace.server import ROOT, running
 
 
-def serve(*args: str) -> subprocess.CompletedProcess[str]:
+def serve(*args: str, place: Place | None = None) -> subprocess.CompletedProcess[str]:
+    """serve run to its end (a refusal at start-up), on ``place``'s database and bucket if
+    given (a Server's)."""
+    extra = [] if place is None else place.serve_args()
     return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "serve", "--port", "0", *args],
+        [sys.executable, str(ROOT / "main.py"), "serve", "--port", "0", *args, *extra],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=ROOT,
+        env=None if place is None else place.environment(dict(os.environ)),
     )
 
 
@@ -85,8 +91,8 @@ def test_a_clock_file_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
 
 
 def test_demo_accounts_without_their_passwords_are_explained(tmp_path: Path) -> None:
-    with running(tmp_path / "data", START, demo=True):
+    with running(tmp_path / "data", START, demo=True) as server:
         pass
     (tmp_path / "data" / "demo-logins.json").unlink()
-    result = serve("--data", str(tmp_path / "data"), "--demo")
+    result = serve("--data", str(tmp_path / "data"), "--demo", place=server.place)
     assert result.returncode == 3 and "demo-logins.json" in result.stderr

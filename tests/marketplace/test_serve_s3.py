@@ -160,6 +160,7 @@ def test_an_address_that_is_not_one_is_refused_before_anything_is_made(tmp_path:
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.sqlite_files("about serve without --blobs, which postgres-s3 always passes")
 def test_the_server_without_blobs_keeps_its_screenshots_in_its_data_dir(
     server: Server, tmp_path: Path
 ) -> None:

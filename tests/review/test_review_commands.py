@@ -181,21 +181,15 @@ def test_approval_is_refused_while_the_week_does_not_verify(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import sqlite3
-
     require_keyring()  # the tokens go to the keyring
     parties = _week(server, tmp_path)
     client = Person(tmp_path / "client", monkeypatch, capsys)
     email = parties.client.ok("GET", "/v1/me")["email"]
     client.run("login", server.url, email, "--password-stdin", stdin="correct horse battery\n")
     first = parties.device.chain()[1]
-    database = sqlite3.connect(server.data / "marketplace.sqlite3")
-    (details,) = database.execute(
-        "SELECT details FROM records WHERE hash = ?", (first.hash,)
-    ).fetchone()
+    ((details,),) = server.sql("SELECT details FROM records WHERE hash = ?", first.hash)
     changed = bytes(details).replace(b"Checkout page", b"Checkout pages")
-    database.execute("UPDATE records SET details = ? WHERE hash = ?", (changed, first.hash))
-    database.commit()
+    server.sql("UPDATE records SET details = ? WHERE hash = ?", changed, first.hash)
     try:
         code, out, err = client.run("approve", "--contract", parties.contract_id, "--week", WEEK)
         assert code == 2 and "does not verify" in err and "approval is refused" in err
@@ -203,9 +197,7 @@ def test_approval_is_refused_while_the_week_does_not_verify(
             client.json("review", "--contract", parties.contract_id, "--week", WEEK)["ok"] is False
         )
     finally:
-        database.execute("UPDATE records SET details = ? WHERE hash = ?", (details, first.hash))
-        database.commit()
-        database.close()
+        server.sql("UPDATE records SET details = ? WHERE hash = ?", details, first.hash)
     code, out, err = client.run("approve", "--contract", parties.contract_id, "--week", WEEK)
     assert code == 0 and out.startswith(f"Approved week {WEEK}:"), err
     parties.device.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,31 +122,20 @@ def test_a_valid_week_with_its_flags_protection_and_totals(seeded: Parties, tmp_
 def _set_details(server: Server, device: str, seq: int, details: bytes | None) -> bytes:
     """The details the server holds of a record (and, given ``details``, changes them there
     behind the server's back): what was held before."""
-    database = sqlite3.connect(server.data / "marketplace.sqlite3")
-    try:
-        (held,) = database.execute(
-            "SELECT details FROM records WHERE device = ? AND seq = ?", (device, seq)
-        ).fetchone()
-        if details is not None:
-            assert details != bytes(held)
-            database.execute(
-                "UPDATE records SET details = ? WHERE device = ? AND seq = ?",
-                (details, device, seq),
-            )
-            database.commit()
-        return bytes(held)
-    finally:
-        database.close()
+    ((held,),) = server.sql("SELECT details FROM records WHERE device = ? AND seq = ?", device, seq)
+    if details is not None:
+        assert details != bytes(held)
+        server.sql(
+            "UPDATE records SET details = ? WHERE device = ? AND seq = ?", details, device, seq
+        )
+    return bytes(held)
 
 
-def test_a_copy_altered_on_the_server_is_shown_failed_with_the_reason(
+def test_a_record_altered_on_the_server_is_shown_failed_with_the_reason(
     seeded: Parties, server: Server, tmp_path: Path
 ) -> None:
     target = next(
         s for s in _review(seeded, tmp_path / "before.zip").segments if s.memo == "Reports"
-    )
-    shot = next(
-        s for s in _review(seeded, tmp_path / "b.zip").segments if s.memo == "Checkout page"
     )
     details = _set_details(server, target.device, target.seq, None)
     _set_details(
@@ -156,20 +144,36 @@ def test_a_copy_altered_on_the_server_is_shown_failed_with_the_reason(
         target.seq,
         details.replace(b'"memo":"Reports"', b'"memo":"Reports, reviewed"'),
     )
-    sha256 = shot.screenshots[0].sha256
-    assert sha256 is not None
-    (stored,) = [p for p in (server.data / "screenshots").rglob(f"*{sha256}*") if p.is_file()]
-    original = stored.read_bytes()
-    stored.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
     try:
         review = _review(seeded, tmp_path / "altered.zip")
     finally:  # the other tests read the week as it was uploaded
-        stored.write_bytes(original)
         _set_details(server, target.device, target.seq, details)
     assert not review.ok
     altered = review.segment(target.id)
     assert not altered.verified and Unprotected.NOT_VERIFIED in altered.unprotected
     assert any(r.startswith("details:") for r in altered.failures), altered.failures
+    assert review.totals.verified_billable < seeded.device.week_seconds(seeded.local, START)
+
+
+@pytest.mark.sqlite_files(
+    "the data dir's copy is served as it is; a bucket's is hashed again when read and a damaged "
+    "one not served at all (503, test_serve_s3.py)"
+)
+def test_a_screenshot_altered_on_the_server_is_shown_failed_with_the_reason(
+    seeded: Parties, server: Server, tmp_path: Path
+) -> None:
+    shot = next(
+        s for s in _review(seeded, tmp_path / "b.zip").segments if s.memo == "Checkout page"
+    )
+    sha256 = shot.screenshots[0].sha256
+    assert sha256 is not None
+    original = server.screenshot(sha256)
+    server.replace_screenshot(sha256, original[:-1] + bytes([original[-1] ^ 1]))
+    try:
+        review = _review(seeded, tmp_path / "altered.zip")
+    finally:  # the other tests read the week as it was uploaded
+        server.replace_screenshot(sha256, original)
+    assert not review.ok
     swapped = review.segment(shot.id)
     assert not swapped.verified and any("screenshot" in r for r in swapped.failures), (
         swapped.failures

@@ -95,7 +95,7 @@ def test_an_offline_week_reaches_the_marketplace_once_and_whole(tmp_path: Path) 
         assert [r.at[1] for r in receipts] == [r.seq for r in chain]
         assert Counter(r.record for r in receipts).most_common(1)[0][1] == 1
         assert parties.freelancer.ok("GET", "/v1/devices")[0]["head_seq"] == chain[-1].seq
-        held = {p.stem for p in (server.data / "screenshots").rglob("*.jpg")}
+        held = server.screenshot_hashes()
         assert shot.sha256 not in held and not outbox.uploaded(str(shot.sha256))
         assert outbox.state().failures == 0
 
