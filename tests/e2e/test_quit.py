@@ -85,13 +85,12 @@ def test_quit_stops_tracking_and_exits(
             second_launch(x, data_dir)
             wait_until(lambda: app.visible("window"), what="the window to come back")
         if situation == "again":
-            for shortcut, name in (("ctrl+d", "diary"), ("ctrl+t", "timesheet")):
-                app.focus("window")
-                x.xdotool("key", shortcut)
-                app.wait_visible(name)
-            app.focus("window")
-            x.xdotool("key", "ctrl+comma")
-            app.wait_visible("dialog")
+            for shortcut, name in (
+                ("ctrl+d", "diary"),
+                ("ctrl+t", "timesheet"),
+                ("ctrl+comma", "dialog"),
+            ):
+                app.open_with(shortcut, name)
         asked_at = datetime.now(UTC)
         app.quit(path)
         code = app.wait_exit()
