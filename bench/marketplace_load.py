@@ -347,7 +347,11 @@ def run(
             folder = Path(temp)
             url = database()
             with servers(setup, folder, url) as running:
-                set_up(running[0].url, devices)
+                try:
+                    set_up(running[0].url, devices)
+                except Exception:
+                    print(running[0].log.read_text(errors="replace")[-3000:], file=sys.stderr)
+                    raise
                 sign_segments(devices, min(SLOTS, int(wanted)), shots)
                 uploads = Uploads(devices, shots)
                 # Stopping lets each device finish the upload under way, so that what locust
