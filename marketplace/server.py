@@ -75,7 +75,9 @@ def serve(
                 market.close()
 
                 def work() -> None:
-                    own = open_marketplace(data_dir, clock, blobs_address=blobs, database=database)
+                    own = open_marketplace(
+                        data_dir, clock, blobs_address=blobs, database=database, share=workers
+                    )
                     try:
                         _run_uvicorn(own, listener)
                     finally:

@@ -56,6 +56,7 @@ def open_marketplace(
     *,
     blobs_address: S3Address | None = None,
     database: DatabaseAddress | None = None,
+    share: int = 1,
 ) -> Marketplace:
     """The marketplace whose data is in ``data_dir`` (made if need be, private to its owner):
     marketplace.sqlite3, screenshots/ (or the bucket at ``blobs_address``) and
@@ -76,7 +77,7 @@ def open_marketplace(
             f"The receipt key {data_dir / 'receipt-key.pem'} is damaged ({error}); restore it "
             "from a backup (a new key would make every receipt so far unverifiable against it)."
         ) from error
-    storage = open_storage(database, data_dir / "marketplace.sqlite3")
+    storage = open_storage(database, data_dir / "marketplace.sqlite3", share)
     try:
         blobs = open_blobs(blobs_address, data_dir / "screenshots")
     except OSError as error:

@@ -16,9 +16,10 @@ from .sqlite import SqliteStorage
 __all__ = ["Conflict", "Storage", "Transaction", "open_storage"]
 
 
-def open_storage(address: DatabaseAddress | None, file: Path) -> Storage:
+def open_storage(address: DatabaseAddress | None, file: Path, share: int = 1) -> Storage:
     """The PostgreSQL database at ``address`` (DatabaseUnusable says what is wrong), or the
-    SQLite ``file`` when there is none (DataDirUnusable)."""
+    SQLite ``file`` when there is none (DataDirUnusable). ``share``: how many processes of one
+    server divide its connections to PostgreSQL between them."""
     if address is None:
         try:
             return SqliteStorage(file)
@@ -29,4 +30,4 @@ def open_storage(address: DatabaseAddress | None, file: Path) -> Storage:
     # psycopg (some 10 MB) only for a server whose database is PostgreSQL.
     from .postgres import PostgresStorage
 
-    return PostgresStorage.open(address)
+    return PostgresStorage.open(address, PostgresStorage.pool_share(share))

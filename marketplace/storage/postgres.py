@@ -83,6 +83,13 @@ class PostgresStorage:
         self.address = address
         self._pool = pool
 
+    @staticmethod
+    def pool_share(processes: int) -> int:
+        """Each process's connections when ``processes`` serve together: one server holds
+        POOL_SIZE in all, however many workers it runs (PostgreSQL's default limit is 100),
+        and each worker at least 4."""
+        return max(4, POOL_SIZE // processes)
+
     @classmethod
     def open(cls, address: DatabaseAddress, pool_size: int = POOL_SIZE) -> PostgresStorage:
         """The database at ``address``, its migrations run; DatabaseUnusable says what is

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.conftest import START
@@ -42,9 +43,11 @@ def test_workers_share_one_address_and_everything_behind_it(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     extra = ["--workers", "3"]
+    database = ""
     if engine == "postgres":
         postgres: PostgresServer = request.getfixturevalue("postgres")
-        extra += ["--database", postgres.create_database()]
+        database = postgres.create_database()
+        extra += ["--database", database]
     server = Server(tmp_path / "data", START, extra_args=extra)
     try:
         assert "in 3 processes" in server.output()
@@ -58,6 +61,14 @@ def test_workers_share_one_address_and_everything_behind_it(
         server.set_time(at(11, 30))
         receipts = parties.upload(device.entries(), batch=1)
         assert len(receipts) == len(device.chain()) - 1  # all but the key record, enrolled
+        if database:
+            # The workers share one server's connections (PostgreSQL allows 100 by default).
+            with psycopg.connect(database) as db:
+                (held,) = db.execute(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()"
+                ).fetchone() or (0,)
+            assert held <= 3 * 7, held
         for _ in range(20):  # fresh connections: sessions are found by every worker
             assert server.api(parties.freelancer.token).ok("GET", "/v1/me")["role"] == "freelancer"
     finally:
