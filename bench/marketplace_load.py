@@ -62,9 +62,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: E402
     Ed25519PrivateKey,
 )
 
-from bench.marketplace_api import NOW, accepted_contract, first_open_slot  # noqa: E402
+from bench.marketplace_api import NOW, first_open_slot  # noqa: E402
 from bench.marketplace_ingest import Device, build_segments, genesis  # noqa: E402
-from diary.times import SEGMENT, timestamp  # noqa: E402
+from diary.times import SEGMENT, timestamp, week_start  # noqa: E402
 from tests.marketplace.server import Api  # noqa: E402
 from tests.waiting import wait_until  # noqa: E402
 
@@ -218,19 +218,61 @@ def sign_segments(devices: list[Device], segments: int, shots: LazyShots) -> Non
         device.shot_numbers = numbered.numbers  # type: ignore[attr-defined]
 
 
-def set_up(url: str, devices: list[Device]) -> None:
-    """An account, an accepted contract and an enrolled device for each, 16 at a time."""
-    api = Api(url)
-    client = api.sign_up("client@example.com", "client")
+def seed(folder: Path, database: str | None, devices: list[Device]) -> None:
+    """An account, a session and an active contract for each device's freelancer, and one
+    client, written through the server's own storage and auth code before it starts, as
+    ``serve --demo`` seeds its accounts. One argon2 hash serves every account: hashing is slow
+    on purpose, and 1,001 sign-ups and sign-ins through the API took longer than the runs."""
+    from marketplace import auth
+    from marketplace.clock import FileClock
+    from marketplace.contracts import new_contract_id
+    from marketplace.models import Contract, ContractState, LimitChange, Role
+    from marketplace.service import open_marketplace
+    from marketplace.storage.address import parse_database_address
 
-    def one(device: Device) -> None:
-        freelancer = api.sign_up(device.email, "freelancer")
-        assert freelancer.token is not None
-        device.token = freelancer.token
-        device.contract = accepted_contract(client, freelancer, device.email)
-        freelancer.ok("POST", "/v1/devices", 201, json={"genesis": device.genesis})
+    market = open_marketplace(
+        folder / "data",
+        FileClock(folder / "clock"),
+        database=parse_database_address(database) if database else None,
+    )
+    try:
+        now = market.now()
+        shared = auth.hash_password("correct horse battery")
+        with market.transaction() as tx:
+            client = auth.register(tx, "client@example.com", shared, "client", Role.CLIENT, now)
+            for device in devices:
+                freelancer = auth.register(
+                    tx, device.email, shared, device.email.split("@")[0], Role.FREELANCER, now
+                )
+                device.token = auth.start_session(tx, freelancer, now).token
+                contract = Contract(
+                    id=new_contract_id(),
+                    client=client.id,
+                    freelancer=freelancer.id,
+                    title="Web shop",
+                    rate_cents=4500,
+                    manual_time_allowed=True,
+                    state=ContractState.ACTIVE,
+                    created_at=now,
+                    accepted_at=now,
+                )
+                tx.add_contract(contract)
+                # The whole week: no segment is beyond the limit.
+                tx.add_limit_change(LimitChange(contract.id, 168, week_start(now), now))
+                device.contract = contract.id
+    finally:
+        market.close()
 
-    Pool(16).map(one, devices)
+
+def enroll(url: str, devices: list[Device]) -> None:
+    """Each device enrolled through the API (its key record checked and receipted), 16 at a
+    time."""
+    pool = Pool(16)
+    for device in devices:
+        pool.spawn(
+            Api(url, device.token).ok, "POST", "/v1/devices", 201, json={"genesis": device.genesis}
+        )
+    pool.join(raise_error=True)
 
 
 @dataclass
@@ -257,7 +299,6 @@ def servers(setup: Setup, folder: Path, database: str | None) -> Iterator[list[P
     connection to one of its processes), its clock Monday 11:50 UTC, when last week still
     takes records; on PostgreSQL, ``database``."""
     clock = folder / "clock"
-    clock.write_text(timestamp(NOW) + "\n")
     command = [sys.executable, str(ROOT / "main.py"), "serve", "--port", "0"]
     command += ["--data", str(folder / "data"), "--clock-file", str(clock)]
     command += ["--workers", str(setup.processes)]
@@ -346,9 +387,11 @@ def run(
         with tempfile.TemporaryDirectory() as temp:
             folder = Path(temp)
             url = database()
+            (folder / "clock").write_text(timestamp(NOW) + "\n")
+            seed(folder, url, devices)
             with servers(setup, folder, url) as running:
                 try:
-                    set_up(running[0].url, devices)
+                    enroll(running[0].url, devices)
                 except Exception:
                     print(running[0].log.read_text(errors="replace")[-3000:], file=sys.stderr)
                     raise

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from .body_limit import BodyLimit
-from .errors import BlobStoreUnusable
+from .errors import BlobStoreUnusable, DatabaseUnusable
 from .problems import Problem
 from .routes import accounts, contracts, disputes, records
 from .schemas import EnrollIn, UploadIn
@@ -39,6 +39,7 @@ def create_app(market: Marketplace) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(BlobStoreUnusable, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(DatabaseUnusable, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)
@@ -108,14 +109,18 @@ async def _http(request: Request, error: HTTPException) -> JSONResponse:
 RETRY_AFTER_SECONDS = 30
 
 
-async def _unavailable(request: Request, error: BlobStoreUnusable) -> JSONResponse:
-    """The storage failed (the bucket does not answer, refuses the credentials, or is gone):
-    the environment's fault, which a later try may not meet."""
+async def _unavailable(
+    request: Request, error: BlobStoreUnusable | DatabaseUnusable
+) -> JSONResponse:
+    """The storage failed (the bucket or the database does not answer, refuses the credentials,
+    or is gone): the environment's fault, which a later try may not meet. Nothing of the
+    request was kept: a transaction the database lost is rolled back."""
     log.error("Storage failed on %s %s: %s", request.method, request.url.path, error)
+    what = "its screenshots" if isinstance(error, BlobStoreUnusable) else "its records"
     return answer(
         Problem(
             "storage-unavailable",
-            "The marketplace cannot reach the storage that holds its screenshots: try again later.",
+            f"The marketplace cannot reach the storage that holds {what}: try again later.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ),
         request,

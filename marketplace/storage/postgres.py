@@ -40,7 +40,7 @@ from typing import cast
 
 import psycopg
 from psycopg.pq import TransactionStatus
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..errors import DatabaseUnusable
 from .address import DatabaseAddress
@@ -52,6 +52,9 @@ from .sql import Cursor, Dialect, SqlTransaction
 POOL_SIZE = 20
 #: How long opening waits for the server to answer.
 CONNECT_TIMEOUT = 10
+#: How long a request waits for a connection of the pool: all busy that long means the
+#: database is gone or overwhelmed, and the request is answered 503 (try again later).
+POOL_WAIT = 10
 
 
 def _advisory_locks(cursor: Cursor, keys: Sequence[int]) -> None:
@@ -108,6 +111,7 @@ class PostgresStorage:
             min_size=pool_size,
             max_size=pool_size,
             kwargs={"connect_timeout": CONNECT_TIMEOUT},
+            timeout=POOL_WAIT,
             configure=_configure,
             # A connection the server dropped (a restart, an idle timeout) is replaced before
             # a request gets it, not failed in the request.
@@ -120,7 +124,11 @@ class PostgresStorage:
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         # The pool's connection commits when the block ends normally and rolls back otherwise.
-        with self._pool.connection() as connection, connection.cursor() as cursor:
+        with (
+            self._reachable(),
+            self._pool.connection() as connection,
+            connection.cursor() as cursor,
+        ):
             yield SqlTransaction(cast(Cursor, cursor), POSTGRES)
             if connection.info.transaction_status is TransactionStatus.INERROR:
                 # A failed statement whose error was caught: PostgreSQL would turn the commit
@@ -131,7 +139,7 @@ class PostgresStorage:
     def reading(self) -> Iterator[SqlTransaction]:
         # Autocommit: no BEGIN and no COMMIT, each statement on its own (two round trips
         # fewer), and no advisory lock (SqlTransaction refuses one).
-        with self._pool.connection() as connection:
+        with self._reachable(), self._pool.connection() as connection:
             connection.autocommit = True
             try:
                 with connection.cursor() as cursor:
@@ -141,6 +149,21 @@ class PostgresStorage:
                 # broke meanwhile is not idle, and the pool replaces it.
                 if connection.info.transaction_status is TransactionStatus.IDLE:
                     connection.autocommit = False
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """DatabaseUnusable (a 503 to the API) when the database is lost on the way: its
+        server stopped or restarts, or no connection came within POOL_WAIT. A transaction whose
+        connection broke was not committed, so nothing of it was kept."""
+        try:
+            yield
+        except PoolTimeout:
+            raise DatabaseUnusable(
+                f"The database {self.address.where} gave no connection within {POOL_WAIT} s: "
+                "its server does not answer, or every connection is busy."
+            ) from None
+        except psycopg.OperationalError as error:
+            raise DatabaseUnusable(_reason(self.address, error)) from None
 
     def close(self) -> None:
         self._pool.close()

@@ -43,6 +43,7 @@ class DesktopApp:
         self.x = x
         self.data_dir = data_dir
         self.output = ""
+        self._last_read = "none yet"
         self.process = subprocess.Popen(
             [sys.executable, str(MAIN), "--data-dir", str(data_dir)],
             env=x.env(QT_QPA_PLATFORM="xcb"),
@@ -126,6 +127,8 @@ class DesktopApp:
 
     def start_tracking(self, memo: str = "Checkout page") -> None:
         for attempt in range(2):
+            if attempt and self._tracking():
+                return  # it started after all, later than the wait: Ctrl+Return would stop it
             self.focus("window")  # the memo field has the focus
             self.x.xdotool("key", "ctrl+a")  # what it holds is replaced
             self.x.xdotool("type", "--delay", "10", memo)
@@ -141,15 +144,20 @@ class DesktopApp:
                 # no memo is refused; a person whose typing went nowhere types again.
                 if attempt or not self.running():
                     raise AssertionError(
-                        f"tracking did not start; {self._situation()}; the app said: "
-                        f"{self._stop_for_output()}"
+                        f"tracking did not start; {self._situation()}; the last read of the "
+                        f"diary: {self._last_read}; the app said: {self._stop_for_output()}"
                     ) from None
 
     def _tracking(self) -> bool:
         """Whether a segment is open; a read that fails (the app holding the database a moment)
-        is not yet known, so not an answer."""
+        is not yet known, so not an answer. What the last read saw is kept for the failure."""
         read = cli(self.data_dir, "diary", "--json")
-        return read.returncode == 0 and any(s["open"] for s in json.loads(read.stdout))
+        if read.returncode != 0:
+            self._last_read = f"exit {read.returncode}: {read.stderr.strip()[-400:]}"
+            return False
+        segments = json.loads(read.stdout)
+        self._last_read = f"{len(segments)} segments, {sum(s['open'] for s in segments)} open"
+        return any(s["open"] for s in segments)
 
     def _situation(self) -> str:
         """What the screen shows: the active window and the app's windows, by name."""

@@ -32,6 +32,7 @@ from tests.marketplace.device import RecordingDevice
 from tests.marketplace.postgres import PostgresServer
 from tests.marketplace.server import ROOT, Api, Server, running
 from tests.tracker.helpers import at
+from tests.waiting import wait_until
 from tracker.edits import add_manual_time
 
 ROUNDS = int(os.environ.get("WORKDIARY_RACE_ROUNDS", "100"))
@@ -343,3 +344,53 @@ def test_the_default_is_still_the_data_dirs_sqlite_file(tmp_path: Path) -> None:
         server.api().sign_up("a@example.com", "client")
         assert "Records, accounts and money in" not in server.output()
     assert (tmp_path / "data" / "marketplace.sqlite3").exists()
+
+
+def test_a_database_lost_while_serving_answers_503_and_keeps_nothing_then_recovers(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """The database refuses connections and drops the server's (as a restart of PostgreSQL
+    does): each request is answered 503 storage-unavailable with Retry-After, none of it kept,
+    the server keeps running, and serves again once the database is back."""
+    url = postgres.create_database()
+    name = url.rsplit("/", 1)[1]
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(postgres.url("postgres"), autocommit=True) as db:
+            db.execute(sql)
+
+    with running(tmp_path / "data", START, extra_args=["--database", url]) as server:
+        client = server.api().sign_up("client@example.com", "client")
+        admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        try:
+            for call in (
+                lambda: client.call("GET", "/v1/me"),
+                lambda: server.api().call(
+                    "POST",
+                    "/v1/accounts",
+                    json={
+                        "email": "late@example.com",
+                        "password": "correct horse battery",
+                        "name": "Late",
+                        "role": "freelancer",
+                    },
+                ),
+            ):
+                answer = call()
+                assert answer.status_code == 503, answer.text
+                assert answer.json()["code"] == "storage-unavailable", answer.text
+                assert "its records" in answer.json()["detail"]
+                assert answer.headers["Retry-After"].isdigit()
+            assert server.process is not None and server.process.poll() is None, server.output()
+            assert "Storage failed on GET /v1/me" in server.output()
+        finally:
+            admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+        def serves() -> bool:
+            return client.call("GET", "/v1/me").status_code == 200
+
+        wait_until(serves, timeout=60, what="the server to serve again")
+        with psycopg.connect(url) as db:
+            assert db.execute("SELECT count(*) FROM accounts").fetchone() == (1,)
+        server.api().sign_up("late@example.com", "freelancer")
