@@ -100,5 +100,5 @@ class Composition:
             can_ask=can_ask,
         )
         if signing is not None:
-            engine.subscribe(SignOnClose(signing.request))
+            engine.subscribe(SignOnClose(signing.request, signing.request_later))
         return engine

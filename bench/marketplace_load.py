@@ -1,21 +1,26 @@
 """Benchmark: many devices uploading to the reference marketplace at once, driven by locust.
 
-    .venv/bin/python bench/marketplace_load.py [--devices 100,500,1000] [--seconds 30]
-        [--pace 5] [--setups sqlite:1,postgres:1,postgres:2,postgres:4] [--shot-kb 40]
+    .venv/bin/python bench/marketplace_load.py [--devices 100,500,1000] [--pace 60]
+        [--spread 0.5] [--seconds 60] [--flat-seconds 30]
+        [--setups sqlite:1,postgres:1,postgres:2,postgres:4] [--shot-kb 40]
 
 Each simulated device is a locust user with an accepted contract and an enrolled device key
-(set up through the API before the timing). Every ``--pace`` seconds (ten minutes of the
-device's time, compressed) it uploads its next segment record (POST /v1/records, one record,
-signed and chained as the tracker does) and then that segment's screenshot (PUT
-/v1/screenshots/{sha256}). A setup names the engine and the number of server processes:
+(seeded before the server starts, enrolled through the API, all before the timing). Every
+``--pace`` seconds (ten minutes of the device's time, compressed: 60 s is ten times a real
+fleet's rate) it uploads its next segment record (POST /v1/records, one record, signed and
+chained as the tracker does) and then that segment's screenshot (PUT
+/v1/screenshots/{sha256}). Segments end together on every device (they align to UTC), and the
+app spreads its upload at random over the first half of the next segment
+(sync/autosign.py), so each device's first upload comes at a random moment in the first
+``--spread`` of a pace: the peak rate is the average divided by the spread. A setup names the engine and the number of server processes:
 one ``main.py serve --workers N`` on 127.0.0.1 (the kernel hands each connection to one of
 its processes). ``sqlite:1`` is the embedded default, the baseline measured in the same run;
 ``postgres:1``, ``postgres:2`` and ``postgres:4`` run on a PostgreSQL the benchmark starts as
 the tests do (Debian's postgresql package), a fresh database each run.
 
-Each setup and size runs twice, on fresh data: paced (latency at the offered load: p50 and
-p99 of the record upload, errors) and flat out (no pause between uploads: the accepted
-records/s the servers can take). After each run the server's chains are read back: every
+Each setup and size runs twice, on fresh data: paced for ``--seconds`` (latency at the offered
+load: p50 and p99 of the record upload, errors) and flat out for ``--flat-seconds`` (no pause
+between uploads: the accepted records/s the servers can take). After each run the server's chains are read back: every
 device's records one chain, seq 0 to its last without a gap, no record held twice, exactly
 the records locust saw accepted. Each row also says the CPU the load generator (this process)
 and the server's processes used while it ran, in % of one core: on a small machine locust is
@@ -143,9 +148,25 @@ class Uploads:
         return json.dumps({"records": [device.entries[at]]}).encode(), sha, self.shots.data(number)
 
 
-def make_user_class(uploads: Uploads, hosts: list[str], pace: float) -> type[HttpUser]:
+@dataclass(frozen=True)
+class Load:
+    """What each device does: an upload every ``pace`` seconds (0: flat out), the first at a
+    random moment in the first ``spread`` of a pace; for how long, with screenshots of what
+    size."""
+
+    pace: float
+    spread: float
+    seconds: float
+    flat_seconds: float
+    shot_kb: int
+
+
+def make_user_class(
+    uploads: Uploads, hosts: list[str], pace: float, spread: float
+) -> type[HttpUser]:
     """A locust user that is one device, on one of ``hosts`` in turn."""
     turn = itertools.cycle(hosts)
+    offsets = random.Random(17)
 
     class DeviceUser(HttpUser):
         host = hosts[0]
@@ -155,6 +176,8 @@ def make_user_class(uploads: Uploads, hosts: list[str], pace: float) -> type[Htt
             self.device = uploads.take()
             self.client.base_url = next(turn)
             self.headers = {"Authorization": f"Bearer {self.device.token}"}
+            if pace:  # where in the pace this device's uploads fall
+                gevent.sleep(offsets.uniform(0, pace * spread))
 
         @task
         def upload_segment(self) -> None:
@@ -362,6 +385,7 @@ class Result:
     #: CPU used while the load ran, in % of one core: the load generator's, the servers'.
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    database_cpu: float = 0.0
     #: The errors locust saw, in its words, with how often.
     error_kinds: tuple[str, ...] = ()
 
@@ -373,17 +397,19 @@ class Result:
 def run(
     setup: Setup,
     count: int,
-    seconds: float,
-    pace: float,
-    shot_kb: int,
+    load: Load,
     database: Callable[[], str | None],
+    database_pid: int | None,
 ) -> list[Result]:
     results = []
-    for mode, wait in (("paced", pace), ("flat out", 0.0)):
+    for mode, wait, seconds in (
+        ("paced", load.pace, load.seconds),
+        ("flat out", 0.0, load.flat_seconds),
+    ):
         # Enough records for the run: paced, one a pace; flat out, a share of MAX_RATE.
         wanted = seconds / wait * 1.2 + 5 if wait else MAX_RATE * seconds / count + 5
         devices = make_devices(count)
-        shots = LazyShots(shot_kb * 1024)
+        shots = LazyShots(load.shot_kb * 1024)
         with tempfile.TemporaryDirectory() as temp:
             folder = Path(temp)
             url = database()
@@ -400,18 +426,20 @@ def run(
                 # Stopping lets each device finish the upload under way, so that what locust
                 # counts as accepted is what the server holds.
                 env = Environment(
-                    user_classes=[make_user_class(uploads, [s.url for s in running], wait)],
+                    user_classes=[
+                        make_user_class(uploads, [s.url for s in running], wait, load.spread)
+                    ],
                     stop_timeout=120,
                 )
                 runner = env.create_local_runner()
-                cpu = Cpu(running[0].process.pid)
+                cpu = Cpu(running[0].process.pid, database_pid if url else None)
                 runner.start(count, spawn_rate=count)  # all at once: devices wake together
                 began = time.perf_counter()
                 gevent.sleep(seconds)
                 uploads.stopping = True
                 runner.stop()
                 took = time.perf_counter() - began
-                client_cpu, server_cpu = cpu.used(took)
+                client_cpu, server_cpu, database_cpu = cpu.used(took)
                 runner.quit()
                 stats = env.stats.get("POST /v1/records", "POST")
                 errors = env.stats.total.num_failures
@@ -431,6 +459,7 @@ def run(
                     chains,
                     client_cpu,
                     server_cpu,
+                    database_cpu,
                     tuple(
                         f"{e.occurrences} x {e.method} {e.name}: {str(e.error)[:160]}"
                         for e in sorted(env.stats.errors.values(), key=lambda e: -e.occurrences)
@@ -442,33 +471,37 @@ def run(
 
 
 class Cpu:
-    """CPU time used from now on by this process (locust) and by the server (the process
-    ``server`` and its workers)."""
+    """CPU time used from now on, in % of one core: by this process (locust), by the server
+    (the process ``server`` and its workers) and by the database (PostgreSQL's processes,
+    ``database`` and its children; none for SQLite, which runs in the server's)."""
 
-    def __init__(self, server: int) -> None:
-        self.server = psutil.Process(server)
+    def __init__(self, server: int, database: int | None) -> None:
+        self.groups = [psutil.Process(), psutil.Process(server)]
+        self.groups += [psutil.Process(database)] if database else []
         self.began = self._times()
 
-    def _times(self) -> tuple[float, float]:
-        own = psutil.Process().cpu_times()
-        processes = [self.server, *self.server.children(recursive=True)]
-        total = 0.0
-        for process in processes:
-            try:
-                times = process.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system
-        return own.user + own.system, total
+    def _times(self) -> list[float]:
+        totals = []
+        for number, root in enumerate(self.groups):
+            processes = [root] if number == 0 else [root, *root.children(recursive=True)]
+            total = 0.0
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system
+            totals.append(total)
+        return totals
 
-    def used(self, seconds: float) -> tuple[float, float]:
-        """% of one core over ``seconds``: this process's, the server's. (A worker's CPU
-        counts from the first reading, which is taken once they all run.)"""
-        client, server = self._times()
-        return (
-            100 * (client - self.began[0]) / seconds,
-            100 * (server - self.began[1]) / seconds,
-        )
+    def used(self, seconds: float) -> tuple[float, float, float]:
+        """% of one core over ``seconds``: locust's, the server's, the database's. (A worker's
+        or a connection's CPU counts from the first reading, taken once they all run.)"""
+        now = self._times()
+        used = [
+            100 * (after - before) / seconds for before, after in zip(self.began, now, strict=True)
+        ]
+        return used[0], used[1], used[2] if len(used) > 2 else 0.0
 
 
 def format_row(result: Result) -> str:
@@ -476,7 +509,8 @@ def format_row(result: Result) -> str:
     row = (
         f"{result.setup:12} {result.devices:>6} {result.mode:9} {result.per_second:10.0f} "
         f"{result.p50_ms:8.0f} {result.p99_ms:8.0f} {result.errors:7} "
-        f"{result.client_cpu:6.0f}% {result.server_cpu:6.0f}%  {chains}"
+        f"{result.client_cpu:6.0f}% {result.server_cpu:6.0f}% {result.database_cpu:6.0f}%  "
+        f"{chains}"
     )
     return "\n".join([row, *(f"    {kind}" for kind in result.error_kinds[:3])])
 
@@ -484,16 +518,21 @@ def format_row(result: Result) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", default="100,500,1000")
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--pace", type=float, default=5, help="seconds between a device's uploads")
+    parser.add_argument("--pace", type=float, default=60, help="seconds between a device's uploads")
+    parser.add_argument(
+        "--spread", type=float, default=0.5, help="the share of a pace its uploads come in"
+    )
+    parser.add_argument("--seconds", type=float, default=60, help="how long a paced run lasts")
+    parser.add_argument("--flat-seconds", type=float, default=30, help="a flat-out run's")
     parser.add_argument("--setups", default="sqlite:1,postgres:1,postgres:2,postgres:4")
     parser.add_argument("--shot-kb", type=int, default=40)
     args = parser.parse_args()
+    load = Load(args.pace, args.spread, args.seconds, args.flat_seconds, args.shot_kb)
     setups = parse_setups(args.setups)
     sizes = [int(n) for n in args.devices.split(",")]
     print(
         f"{'setup':12} {'devices':>6} {'mode':9} {'records/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'errors':>7} {'locust':>7} {'server':>7}  chains"
+        f" {'errors':>7} {'locust':>7} {'server':>7} {'db':>7}  chains"
     )
     failed = False
     with ExitStack() as stack:
@@ -501,7 +540,7 @@ def main() -> int:
         if any(s.engine == "postgres" for s in setups):
             from tests.marketplace.postgres import postgres_running
 
-            postgres = stack.enter_context(postgres_running())
+            postgres = stack.enter_context(postgres_running(durable=True))
         for size in sizes:
             for setup in setups:
                 fresh: Callable[[], str | None] = (
@@ -509,7 +548,13 @@ def main() -> int:
                     if postgres is not None and setup.engine == "postgres"
                     else lambda: None
                 )
-                for result in run(setup, size, args.seconds, args.pace, args.shot_kb, fresh):
+                for result in run(
+                    setup,
+                    size,
+                    load,
+                    fresh,
+                    postgres.process.pid if postgres and postgres.process else None,
+                ):
                     failed |= bool(result.errors or result.chains)
     return 1 if failed else 0
 

@@ -61,7 +61,8 @@ def _free_port() -> int:
 class PostgresServer:
     """A PostgreSQL server of the tests' own: its port, its log, and fresh databases."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self.bin = binaries()
         # Not in pytest's temporary folder: that one is private to root, and the server runs
         # as nobody, who must reach its own directory.
@@ -104,12 +105,7 @@ class PostgresServer:
                     "listen_addresses=127.0.0.1",
                     "-c",
                     "unix_socket_directories=",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
+                    *self._durability(),
                     "-c",
                     "max_connections=200",
                 ],
@@ -119,6 +115,14 @@ class PostgresServer:
                 **self._as,
             )
         wait_until(self._ready, timeout=60, what=f"PostgreSQL to start (log: {self.log})")
+
+    def _durability(self) -> list[str]:
+        """The tests' server writes nothing to disk it need not (fsync off: a crash of the
+        machine may corrupt it, which no test meets). A durable one, the benchmarks', keeps
+        SQLite's promise in WAL with synchronous=NORMAL: a crash may lose the last commits, never
+        corrupt the database (fsync and full-page writes on, synchronous_commit off)."""
+        on = "on" if self.durable else "off"
+        return ["-c", f"fsync={on}", "-c", f"full_page_writes={on}", "-c", "synchronous_commit=off"]
 
     def _run(self, *command: str) -> None:
         result = subprocess.run(
@@ -167,8 +171,8 @@ def _as_nobody() -> dict[str, Any]:
 
 
 @contextmanager
-def postgres_running() -> Iterator[PostgresServer]:
-    server = PostgresServer()
+def postgres_running(durable: bool = False) -> Iterator[PostgresServer]:
+    server = PostgresServer(durable)
     try:
         server.start()
         yield server

@@ -1,16 +1,25 @@
-"""The signing runner: rounds in a separate process, coalesced, failures reported plainly."""
+"""The signing runner: rounds in a separate process, coalesced, failures reported plainly; a
+segment closed while tracking goes on signed and uploaded at a random moment after it, a stop
+at once."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
-from sync.autosign import SigningRunner
+from sync.autosign import UPLOAD_SPREAD_SECONDS, SigningRunner, SignOnClose
 from sync.signing import SigningReport
+from tests.sync.seeding import track
+from tests.tracker.helpers import at
+from tracker.activity import ActivityCounter
+from tracker.clock import FakeClock
+from tracker.engine import Engine
 
 
 def _command(script: str) -> list[str]:
@@ -69,3 +78,73 @@ def test_the_sign_command_reports_as_json(data_dir: Path) -> None:
     assert result.returncode == 3
     report = SigningReport.from_json(json.loads(result.stdout))
     assert report.signed == 0 and report.problem and "no keyring is available" in report.problem
+
+
+def test_a_segment_closed_while_tracking_asks_for_a_later_round_and_a_stop_for_one_now(
+    engine: Engine, fake_clock: FakeClock, counter: ActivityCounter, contract_id: int
+) -> None:
+    asked: list[str] = []
+    engine.subscribe(SignOnClose(lambda: asked.append("now"), lambda: asked.append("later")))
+    track(engine, fake_clock, counter, contract_id, "Checkout page", at(10, 3), at(10, 25))
+    # 10:10 and 10:20 closed while tracking went on; the stop at 10:25 closed the last
+    # segment (a later round asked for, which the stop's round at once makes moot).
+    assert asked == ["later", "later", "later", "now"]
+    assert UPLOAD_SPREAD_SECONDS == 300  # half a segment: docs/scale.md counts on it
+
+
+class Fixed(random.Random):
+    """A random source whose every draw is ``value`` seconds into the spread."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(0)
+        self.value = value
+
+    def uniform(self, a: float, b: float) -> float:
+        assert a <= self.value <= b
+        return self.value
+
+
+def _counting(log: Path) -> list[str]:
+    return _command(
+        "import json, pathlib\n"
+        f"log = pathlib.Path({str(log)!r})\n"
+        "log.write_text((log.read_text() if log.exists() else '') + 'x')\n"
+        "print(json.dumps({'signed': 0, 'waiting': 0, 'problem': None, 'notices': []}))\n"
+    )
+
+
+def test_later_requests_make_one_round_at_the_drawn_moment(tmp_path: Path) -> None:
+    log = tmp_path / "rounds"
+    reports: list[SigningReport] = []
+    runner = SigningRunner(_counting(log), reports.append, spread=10, rng=Fixed(0.5))
+    began = time.monotonic()
+    for _ in range(3):  # segments closing while one round waits for its moment: one round
+        runner.request_later()
+    assert not log.exists()
+    deadline = time.monotonic() + 30
+    while not reports and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert reports == [SigningReport(0, 0)]
+    assert time.monotonic() - began >= 0.5
+    assert runner.wait(30) and log.read_text() == "x"
+
+
+def test_a_program_that_ends_does_not_wait_for_a_round_that_waits_for_its_moment(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "rounds"
+    runner = SigningRunner(_counting(log), lambda report: None, spread=10, rng=Fixed(1.0))
+    runner.request_later()
+    assert runner.wait(0.1)  # nothing runs: the stop's own round signed what it would have
+    time.sleep(1.5)  # past the moment it had drawn: it never runs
+    assert not log.exists()
+
+
+def test_a_round_asked_for_now_makes_the_waiting_one_moot(tmp_path: Path) -> None:
+    log = tmp_path / "rounds"
+    runner = SigningRunner(_counting(log), lambda report: None, spread=10, rng=Fixed(1.0))
+    runner.request_later()  # the segment a stop closed
+    runner.request()  # the stop
+    assert runner.wait(30) and log.read_text() == "x"
+    time.sleep(1.5)  # past the later round's moment: it never runs
+    assert log.read_text() == "x"
