@@ -436,6 +436,9 @@ def run(
                 runner.start(count, spawn_rate=count)  # all at once: devices wake together
                 began = time.perf_counter()
                 gevent.sleep(seconds)
+                # The rate is of what the run's seconds accepted: the stop that follows waits
+                # for each device's upload under way (and, paced, its pause).
+                in_time = uploads.accepted
                 uploads.stopping = True
                 runner.stop()
                 took = time.perf_counter() - began
@@ -451,8 +454,8 @@ def run(
                     setup.name,
                     count,
                     mode,
-                    took,
-                    uploads.accepted,
+                    seconds,
+                    in_time,
                     stats.get_response_time_percentile(0.5) or 0.0,
                     stats.get_response_time_percentile(0.99) or 0.0,
                     errors,

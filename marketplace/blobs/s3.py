@@ -8,7 +8,10 @@ processes: nothing about the files is kept in a process's memory.
   their name all the same. The upload carries the bytes' SHA-256 (x-amz-checksum-sha256) and
   MD5 (Content-MD5), so an S3 server refuses bytes damaged on the way (BadDigest) rather than
   keep them; ``open`` hashes what it reads again, for a server that does not check (moto's
-  does not).
+  does not), and logs a copy that does not hash to its name. It serves it all the same, as the
+  filesystem store serves its folder's copy: whoever reviews the week verifies every file
+  against its record, and shows that segment failed, with the reason, where a refusal would
+  hold back the whole week.
 - Nothing half-written is visible: one PutObject is atomic (a reader gets the whole object or
   none, and a failed upload leaves nothing), and a screenshot (at most 16 MiB) always goes in
   one PutObject, never a multipart upload.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 from typing import IO, Any
 
 import boto3
@@ -42,6 +46,8 @@ from botocore.exceptions import (
 
 from ..errors import BlobStoreUnusable
 from .address import S3Address
+
+log = logging.getLogger(__name__)
 
 PREFIX = "screenshots/"
 #: boto3's client is thread-safe; the API's endpoints run on up to 40 threads (anyio's
@@ -120,8 +126,8 @@ class S3BlobStore:
         return True
 
     def open(self, sha256: str) -> IO[bytes]:
-        """The file, read whole (at most 16 MiB) and checked against its name, so a failure
-        comes here rather than halfway through whatever reads it."""
+        """The file, read whole (at most 16 MiB), so a failure comes here rather than halfway
+        through whatever reads it; a copy that does not hash to its name is logged."""
         key = self.key(sha256)
         try:
             data = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
@@ -132,9 +138,12 @@ class S3BlobStore:
         except BotoCoreError as error:
             raise self._failed(error, f"reading {key} from") from error
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise BlobStoreUnusable(
-                f"{key} in {self.address.where} does not hash to its name: the bucket holds a "
-                "damaged copy. Delete it; the freelancer's device uploads the file again."
+            log.warning(
+                "%s in %s does not hash to its name: the bucket holds a damaged copy, which a "
+                "review shows as failed. Delete it; the freelancer's device uploads the file "
+                "again.",
+                key,
+                self.address.where,
             )
         return io.BytesIO(data)
 

@@ -1,7 +1,8 @@
 """Where the marketplace keeps its data: one interface (``Storage``), one implementation per
 engine, chosen at start-up (``open_storage``): the data dir's SQLite file (``sqlite.py``), or a
 PostgreSQL database (``postgres.py``); their queries and migrations are written once
-(``sql.py``, ``schema.py``). Nothing outside the implementations knows which one runs."""
+(``sql*.py``, ``transaction.py``, ``schema.py``). Nothing outside the implementations knows
+which one runs."""
 
 from __future__ import annotations
 

@@ -45,7 +45,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from ..errors import DatabaseUnusable
 from .address import DatabaseAddress
 from .schema import MIGRATIONS, migrate
-from .sql import Cursor, Dialect, SqlTransaction
+from .sql import Cursor, Dialect
+from .transaction import SqlTransaction
 
 #: Connections a server process keeps open at most: one a request in a transaction. Four
 #: processes leave room on PostgreSQL's default of 100 connections.

@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .schema import migrate
-from .sql import Cursor, Dialect, SqlTransaction
+from .sql import Cursor, Dialect
+from .transaction import SqlTransaction
 
 
 def _no_locks(cursor: Cursor, keys: Sequence[int]) -> None:

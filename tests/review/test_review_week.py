@@ -155,10 +155,6 @@ def test_a_record_altered_on_the_server_is_shown_failed_with_the_reason(
     assert review.totals.verified_billable < seeded.device.week_seconds(seeded.local, START)
 
 
-@pytest.mark.sqlite_files(
-    "the data dir's copy is served as it is; a bucket's is hashed again when read and a damaged "
-    "one not served at all (503, test_serve_s3.py)"
-)
 def test_a_screenshot_altered_on_the_server_is_shown_failed_with_the_reason(
     seeded: Parties, server: Server, tmp_path: Path
 ) -> None:
