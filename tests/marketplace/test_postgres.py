@@ -346,6 +346,7 @@ def test_the_default_is_still_the_data_dirs_sqlite_file(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "marketplace.sqlite3").exists()
 
 
+@pytest.mark.sqlite_files("its server names a database of its own either way: once is enough")
 def test_a_database_lost_while_serving_answers_503_and_keeps_nothing_then_recovers(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:
