@@ -23,6 +23,7 @@ from .demo import Demo, seed
 from .errors import CannotListen
 from .service import Marketplace, open_marketplace
 from .storage.address import DatabaseAddress
+from .unused import retry_failed
 from .workers import run_workers
 
 
@@ -58,6 +59,7 @@ def serve(
             raise
         try:
             seeded = seed(market, data_dir) if demo else None
+            retry_failed(market)  # deletions the store failed before this start
             url = f"http://{host if ':' not in host else f'[{host}]'}:{listener.getsockname()[1]}"
             if seeded is not None:
                 _say_demo(seeded, url, say)

@@ -15,11 +15,11 @@ from diary.canonical import parse_json
 from diary.limits import LIMITS
 
 from .. import ingest
-from ..errors import BlobStoreUnusable
 from ..problems import Problem
 from ..schemas import DeviceOut, EnrollIn, ScreenshotOut, UploadIn, UploadOut
 from ..service import Market, Marketplace, Token, signed_in
 from ..storage import Transaction
+from ..unused import delete_unused
 from .common import problems, stamp
 
 router = APIRouter(tags=["records"])
@@ -60,22 +60,6 @@ def _not_named(sha256: str) -> Problem:
         f"No segment of yours that counts names screenshot {sha256[:12]}: upload the "
         "segment's record first (the screenshots of deleted segments are not taken).",
     )
-
-
-def _delete_unused(market: Marketplace, candidates: set[str]) -> None:
-    """Delete the files no segment that counts names any more, once the deletions that freed
-    them are committed (a file is never gone while a record that still needs it is not). A
-    store that fails here is logged, file by file, and the batch still answered: its records
-    are kept, and a device that tried again would not free the files again."""
-    for sha256 in sorted(candidates):
-        with market.transaction() as tx:
-            tx.lock_screenshots(sha256)  # no batch names it meanwhile
-            if tx.names_screenshot(None, sha256):
-                continue
-            try:
-                market.blobs.delete(sha256)
-            except BlobStoreUnusable as error:
-                log.error("Screenshot %s no record needs was not deleted: %s", sha256, error)
 
 
 def _check_token(market: Marketplace, token: str | None) -> None:
@@ -188,7 +172,7 @@ async def upload(
             account = signed_in(tx, token, now)
             result = ingest.upload(tx, account, body["records"], market.key, now)
             unused = ingest.deleted_screenshots(tx, result.kept)
-        _delete_unused(market, unused)
+        delete_unused(market, unused)
         receipts = [r.to_json() for r in result.receipts]
         if result.refused is not None:
             problem = result.refused

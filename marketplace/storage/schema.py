@@ -92,6 +92,12 @@ MIGRATIONS: Sequence[tuple[str, str]] = (
             text TEXT NOT NULL, at INTEGER NOT NULL);
         """,
     ),
+    (
+        "0003_unused_screenshots",
+        """
+        CREATE TABLE unused_screenshots (sha256 TEXT PRIMARY KEY, since INTEGER NOT NULL);
+        """,
+    ),
 )
 
 _TABLE = "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER)"

@@ -173,3 +173,19 @@ class RecordQueries(SqlQueries):
         if account_id is None:
             return self._one(query + " LIMIT 1", sha256) is not None
         return self._one(query + " AND n.account = ? LIMIT 1", sha256, account_id) is not None
+
+    def add_unused_screenshot(self, sha256: str, since: datetime) -> None:
+        self._execute(
+            "INSERT INTO unused_screenshots VALUES (?, ?) ON CONFLICT DO NOTHING",
+            sha256,
+            epoch(since),
+        )
+
+    def unused_screenshots(self, limit: int) -> list[str]:
+        rows = self._all(
+            "SELECT sha256 FROM unused_screenshots ORDER BY since, sha256 LIMIT ?", limit
+        )
+        return [r[0] for r in rows]
+
+    def remove_unused_screenshot(self, sha256: str) -> None:
+        self._execute("DELETE FROM unused_screenshots WHERE sha256 = ?", sha256)

@@ -283,7 +283,11 @@ def test_two_servers_starting_together_on_a_new_database_migrate_it_once(
         server.stop()
     with psycopg.connect(url) as db:
         rows = db.execute("SELECT name FROM migrations ORDER BY name").fetchall()
-        assert [r[0] for r in rows] == ["0001_marketplace", "0002_mediation"]
+        assert [r[0] for r in rows] == [
+            "0001_marketplace",
+            "0002_mediation",
+            "0003_unused_screenshots",
+        ]
         assert db.execute("SELECT count(*) FROM accounts").fetchone() == (2,)
 
 

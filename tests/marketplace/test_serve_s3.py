@@ -174,3 +174,56 @@ def test_the_server_without_blobs_keeps_its_screenshots_in_its_data_dir(
     for sha256 in parties.device.screenshots():
         assert (server.data / content_address(sha256)).is_file()
     parties.device.close()
+
+
+def test_a_screenshot_the_bucket_failed_to_delete_is_deleted_later(
+    s3_server: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    """A freelancer deletes a screenshot while the bucket drops every request: the batch is
+    answered all the same (its records kept) and the file noted; the next deletion that works
+    deletes it too, and a server that starts deletes what is still noted."""
+    from tracker.edits import delete_screenshot
+
+    with (
+        faulty(s3_server.endpoint) as proxy,
+        running(
+            tmp_path / "data",
+            START,
+            extra_args=["--blobs", s3_server.address(bucket, endpoint=proxy.url)],
+        ) as server,
+    ):
+        parties = make_parties(server, tmp_path)
+        device = parties.device
+        for n, colour in enumerate([(200, 30, 30), (30, 200, 30), (30, 30, 200)]):
+            device.track(
+                parties.local, "Checkout page", at(10, 10 * (n + 1)), at(10, 10 * (n + 2)), colour
+            )
+        server.set_time(device.clock.now())
+        parties.upload(device.entries())
+        parties.upload_screenshots()
+        segments = device.store.segments_between(at(10, 10), at(10, 40), parties.local)
+        shots = [device.store.screenshots([s.id])[s.id][0] for s in segments]
+        keys = [content_address(shot.sha256 or "") for shot in shots]
+        assert len(set(keys)) == 3 and set(keys) <= set(s3_server.keys(bucket))
+
+        def delete(number: int) -> None:
+            delete_screenshot(device.store, device.data_dir, shots[number].id)
+            device.signer.sign_pending()
+            parties.upload(device.entries())  # every record receipted, whatever the bucket did
+
+        proxy.fail(Fault.DROP_REQUEST, times=1000)
+        delete(0)
+        assert "was not deleted" in server.output()
+        proxy.fail(Fault.NONE, times=0)
+        assert keys[0] in s3_server.keys(bucket)
+        delete(1)  # works, and deletes the one noted too
+        assert set(s3_server.keys(bucket)) & set(keys) == {keys[2]}
+
+        proxy.fail(Fault.DROP_REQUEST, times=1000)
+        delete(2)
+        proxy.fail(Fault.NONE, times=0)
+        assert keys[2] in s3_server.keys(bucket)
+        server.stop()
+        server.start()  # deletes what is still noted
+        assert not set(s3_server.keys(bucket)) & set(keys)
+        device.close()

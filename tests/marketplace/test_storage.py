@@ -229,6 +229,23 @@ def test_segments_overlaps_and_screenshot_names(storage: Storage) -> None:
         assert not tx.names_screenshot("id-bo", "a" * 64)
 
 
+def test_files_whose_deletion_failed_are_noted_once_and_read_oldest_first(
+    storage: Storage,
+) -> None:
+    with storage.transaction() as tx:
+        tx.add_unused_screenshot("c" * 64, T0 + timedelta(minutes=1))
+        tx.add_unused_screenshot("d" * 64, T0)
+        tx.add_unused_screenshot("c" * 64, T0 + timedelta(minutes=5))  # failed again: once
+    with storage.reading() as tx:
+        assert tx.unused_screenshots(10) == ["d" * 64, "c" * 64]
+        assert tx.unused_screenshots(1) == ["d" * 64]
+    with storage.transaction() as tx:
+        tx.remove_unused_screenshot("d" * 64)
+        tx.remove_unused_screenshot("e" * 64)  # not noted: nothing to do
+    with storage.reading() as tx:
+        assert tx.unused_screenshots(10) == ["c" * 64]
+
+
 def test_weeks_disputes_decisions_comments_actions_and_money(storage: Storage) -> None:
     week = Week("m-1", FAR, WeekState.IN_REVIEW, 3600, BIG_CENTS, 0, 0, FAR)
     dispute = Dispute("x1", "m-1", FAR, ("s1", "s2"), "Not worked", 1200, 900, "id-bo", FAR)
