@@ -18,6 +18,10 @@ from .storage import Conflict, Transaction
 
 TOKEN_LIFETIME = timedelta(days=30)
 MIN_PASSWORD = 10
+#: Failed sign-ins with one email that make it wait: whoever guesses a password gets this many
+#: guesses in SIGN_IN_WINDOW, whichever server process answers (each failure is a row).
+SIGN_IN_ATTEMPTS = 10
+SIGN_IN_WINDOW = timedelta(minutes=15)
 _hasher = PasswordHasher()
 #: Checked against when the email is unknown, so that a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -69,6 +73,30 @@ def check_password(account: Account | None, password: str) -> Account:
     if account is None:
         raise Problem("login-failed", "The email or the password is wrong.")
     return account
+
+
+def check_attempts(tx: Transaction, email: str, now: datetime) -> None:
+    """too-many-sign-ins (429, with Retry-After) while ``email`` has failed SIGN_IN_ATTEMPTS
+    times within the last SIGN_IN_WINDOW: the next try waits until the oldest of them is older
+    than the window. Two processes that check at once may let a try or two more through; the
+    limit is on guessing, not an exact count."""
+    failures = tx.sign_in_failures(email, now - SIGN_IN_WINDOW)
+    if len(failures) < SIGN_IN_ATTEMPTS:
+        return
+    wait = max(1, int((failures[-SIGN_IN_ATTEMPTS] + SIGN_IN_WINDOW - now).total_seconds()))
+    minutes = -(-wait // 60)
+    raise Problem(
+        "too-many-sign-ins",
+        f"Sign-ins with {email} failed {len(failures)} times in the last "
+        f"{int(SIGN_IN_WINDOW.total_seconds()) // 60} minutes: try again in {minutes} "
+        f"minute{'s' if minutes != 1 else ''}.",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def note_failure(tx: Transaction, email: str, now: datetime) -> None:
+    """A failed sign-in with ``email``; those older than the window are forgotten."""
+    tx.add_sign_in_failure(email, now, now - SIGN_IN_WINDOW)
 
 
 def start_session(tx: Transaction, account: Account, now: datetime) -> Login:

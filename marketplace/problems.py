@@ -22,6 +22,7 @@ CODES: dict[str, tuple[int, str]] = {
     "token-unknown": (401, "The token is not one this marketplace issued, or it was revoked"),
     "token-expired": (401, "The token has expired: sign in again"),
     "login-failed": (401, "The email or the password is wrong"),
+    "too-many-sign-ins": (429, "Too many sign-ins with this email failed: wait, then try again"),
     "email-taken": (409, "An account with this email exists"),
     "weak-password": (422, "A password has at least 10 characters"),
     "wrong-role": (403, "Your account's role may not do this"),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from .. import auth
 from ..models import Role
+from ..problems import Problem
 from ..schemas import AccountIn, AccountOut, LoginIn, MarketplaceInfo, MeOut, SessionOut
 from ..service import Market, Token, signed_in
 from ..weeks import settle_contract
@@ -45,16 +46,26 @@ def register(body: AccountIn, market: Market) -> dict[str, Any]:
     "/v1/sessions",
     status_code=201,
     response_model=SessionOut,
-    responses=problems(401),
+    responses=problems(401, 429),
     tags=["accounts"],
 )
 def login(body: LoginIn, market: Market) -> dict[str, Any]:
-    """Sign in: a bearer token valid for 30 days, until logout."""
+    """Sign in: a bearer token valid for 30 days, until logout. After 10 failed sign-ins with
+    one email in 15 minutes, the next waits (429 too-many-sign-ins, with Retry-After)."""
+    email = body.email.strip().lower()
+    now = market.now()
+    with market.reading() as tx:
+        auth.check_attempts(tx, email, now)
+        account = tx.account_by_email(email)
+    try:
+        account = auth.check_password(account, body.password)  # slow: outside any transaction
+    except Problem:
+        with market.transaction() as tx:
+            auth.note_failure(tx, email, now)
+        raise
     with market.transaction() as tx:
-        account = tx.account_by_email(body.email.strip().lower())
-    account = auth.check_password(account, body.password)  # slow: outside any transaction
-    with market.transaction() as tx:
-        found = auth.start_session(tx, account, market.now())
+        tx.clear_sign_in_failures(email)
+        found = auth.start_session(tx, account, now)
     return {
         "token": found.token,
         "expires_at": stamp(found.session.expires_at),

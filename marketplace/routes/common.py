@@ -18,6 +18,7 @@ _DESCRIPTIONS = {
     409: "Refused: it conflicts with what the marketplace holds",
     413: "Too large",
     422: "Refused: the request or a record is invalid",
+    429: "Too many tries: wait as long as Retry-After says",
 }
 
 

@@ -98,6 +98,14 @@ MIGRATIONS: Sequence[tuple[str, str]] = (
         CREATE TABLE unused_screenshots (sha256 TEXT PRIMARY KEY, since INTEGER NOT NULL);
         """,
     ),
+    (
+        "0004_sign_in_failures",
+        """
+        CREATE TABLE sign_in_failures (email TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX sign_in_failures_email ON sign_in_failures (email, at);
+        CREATE INDEX sign_in_failures_at ON sign_in_failures (at);
+        """,
+    ),
 )
 
 _TABLE = "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER)"

@@ -73,6 +73,21 @@ class AccountQueries(SqlQueries):
             token_hash,
         )
 
+    def add_sign_in_failure(self, email: str, at: datetime, forget_before: datetime) -> None:
+        self._execute("DELETE FROM sign_in_failures WHERE at < ?", epoch(forget_before))
+        self._execute("INSERT INTO sign_in_failures VALUES (?, ?)", email, epoch(at))
+
+    def sign_in_failures(self, email: str, since: datetime) -> list[datetime]:
+        rows = self._all(
+            "SELECT at FROM sign_in_failures WHERE email = ? AND at > ? ORDER BY at",
+            email,
+            epoch(since),
+        )
+        return [moment(r[0]) for r in rows]
+
+    def clear_sign_in_failures(self, email: str) -> None:
+        self._execute("DELETE FROM sign_in_failures WHERE email = ?", email)
+
     # Devices -----------------------------------------------------------------------------
 
     def add_device(self, device: Device) -> None:

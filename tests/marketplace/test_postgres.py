@@ -1,7 +1,8 @@
 """Two server processes on one PostgreSQL database, as several behind one address would run:
 the same batches sent to both at once make one chain, with no fork and no record twice; two
 devices of one freelancer never bill a minute twice; a week settled by both at once moves its
-money once; and a database that cannot be used is explained without its password.
+money once; failed sign-ins are counted by both; and a database that cannot be used is
+explained without its password.
 
 WORKDIARY_RACE_ROUNDS sets how many times one device's batch is sent to both servers at once
 (100 by default; the issue's acceptance asks for 1,000)."""
@@ -26,6 +27,7 @@ import pytest
 import requests
 
 from diary.times import MINUTE
+from marketplace.storage.schema import MIGRATIONS
 from tests.conftest import START
 from tests.marketplace.conftest import Parties, make_parties
 from tests.marketplace.device import RecordingDevice
@@ -269,6 +271,19 @@ def test_a_week_locked_by_a_server_whose_clock_runs_ahead_takes_no_more_records(
     assert parties.client.ok("GET", path)["billable_seconds"] == 60
 
 
+def test_failed_sign_ins_are_counted_by_every_server(servers: Pair) -> None:
+    """Whoever guesses a password gets 10 guesses, however many servers they spread them over:
+    the count is in the database, not in a process."""
+    a, b = servers.a.api(), servers.b.api()
+    a.sign_up("shared@example.com", "client", "the right password")
+    wrong = {"email": "shared@example.com", "password": "a wrong guess"}
+    for n in range(10):
+        (a if n % 2 else b).refused("POST", "/v1/sessions", "login-failed", json=wrong)
+    right = {"email": "shared@example.com", "password": "the right password"}
+    for api in (a, b):
+        api.refused("POST", "/v1/sessions", "too-many-sign-ins", json=right)
+
+
 def starting(data: Path, url: str) -> Callable[[], Server]:
     return lambda: Server(data, START, extra_args=["--database", url])
 
@@ -283,11 +298,7 @@ def test_two_servers_starting_together_on_a_new_database_migrate_it_once(
         server.stop()
     with psycopg.connect(url) as db:
         rows = db.execute("SELECT name FROM migrations ORDER BY name").fetchall()
-        assert [r[0] for r in rows] == [
-            "0001_marketplace",
-            "0002_mediation",
-            "0003_unused_screenshots",
-        ]
+        assert [r[0] for r in rows] == [name for name, _ in MIGRATIONS]
         assert db.execute("SELECT count(*) FROM accounts").fetchone() == (2,)
 
 

@@ -248,6 +248,40 @@ def test_a_wrong_or_expired_token_is_refused(parties: Parties) -> None:
     assert "sign in again" in problem["detail"]
 
 
+def test_ten_failed_sign_ins_make_the_next_wait_whatever_its_password(server: Server) -> None:
+    anyone = server.api()
+    anyone.sign_up("guessed@example.com", "freelancer", "the right password")
+    anyone.sign_up("other@example.com", "freelancer", "the right password")
+    wrong = {"email": "guessed@example.com", "password": "a wrong guess"}
+    for minute in range(10):
+        server.set_time(START + timedelta(minutes=minute))
+        anyone.refused("POST", "/v1/sessions", "login-failed", json=wrong)
+    right = {"email": "Guessed@Example.com ", "password": "the right password"}
+    answer = anyone.call("POST", "/v1/sessions", json=right)
+    assert answer.status_code == 429 and answer.json()["code"] == "too-many-sign-ins", answer.text
+    # The oldest failure, at START, leaves the 15-minute window at 10:15: 6 minutes from 10:09.
+    assert answer.headers["Retry-After"] == "360"
+    assert answer.json()["detail"] == (
+        "Sign-ins with guessed@example.com failed 10 times in the last 15 minutes: try again in "
+        "6 minutes."
+    )
+    other = anyone.ok(
+        "POST",
+        "/v1/sessions",
+        201,
+        json={"email": "other@example.com", "password": "the right password"},
+    )
+    assert other["account"]["email"] == "other@example.com"  # another email is not held up
+    server.set_time(START + timedelta(minutes=15))  # one failure is out of the window: one try
+    anyone.refused("POST", "/v1/sessions", "login-failed", json=wrong)
+    anyone.refused("POST", "/v1/sessions", "too-many-sign-ins", json=right)
+    server.set_time(START + timedelta(minutes=30))
+    anyone.ok("POST", "/v1/sessions", 201, json=right)
+    for _ in range(9):  # a sign-in that works cleared the count
+        anyone.refused("POST", "/v1/sessions", "login-failed", json=wrong)
+    anyone.ok("POST", "/v1/sessions", 201, json=right)
+
+
 def test_logout_revokes_the_token(parties: Parties) -> None:
     parties.freelancer.ok("DELETE", "/v1/sessions/current", 204)
     parties.freelancer.refused("GET", "/v1/me", "token-unknown")

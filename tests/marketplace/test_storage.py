@@ -246,6 +246,28 @@ def test_files_whose_deletion_failed_are_noted_once_and_read_oldest_first(
         assert tx.unused_screenshots(10) == ["c" * 64]
 
 
+def test_failed_sign_ins_are_read_after_a_moment_and_forgotten(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        for minutes in (0, 5, 10):
+            tx.add_sign_in_failure("ana@example.com", T0 + timedelta(minutes=minutes), T0)
+        tx.add_sign_in_failure("bo@example.com", T0 + timedelta(minutes=10), T0)
+    with storage.reading() as tx:
+        assert tx.sign_in_failures("ana@example.com", T0) == [
+            T0 + timedelta(minutes=5),
+            T0 + timedelta(minutes=10),
+        ]
+    with storage.transaction() as tx:  # those before the window go with the next failure
+        tx.add_sign_in_failure(
+            "bo@example.com", T0 + timedelta(minutes=11), T0 + timedelta(minutes=6)
+        )
+        tx.clear_sign_in_failures("bo@example.com")
+    with storage.reading() as tx:
+        assert tx.sign_in_failures("ana@example.com", T0 - timedelta(minutes=1)) == [
+            T0 + timedelta(minutes=10)
+        ]
+        assert tx.sign_in_failures("bo@example.com", T0) == []
+
+
 def test_weeks_disputes_decisions_comments_actions_and_money(storage: Storage) -> None:
     week = Week("m-1", FAR, WeekState.IN_REVIEW, 3600, BIG_CENTS, 0, 0, FAR)
     dispute = Dispute("x1", "m-1", FAR, ("s1", "s2"), "Not worked", 1200, 900, "id-bo", FAR)

@@ -75,6 +75,22 @@ def test_a_refused_record_comes_back_with_the_receipts_before_it(
     assert (refused.value.problem, refused.value.status) == ("login-failed", 401)
 
 
+def test_too_many_failed_sign_ins_are_said_as_the_marketplace_says_them(
+    server: Server, tmp_path: Path
+) -> None:
+    """Not "cannot take requests now": the person is told how long to wait."""
+    server.set_time(START)
+    parties = make_parties(server, tmp_path)
+    client = MarketplaceClient(server.url)
+    for _ in range(10):
+        with pytest.raises(MarketplaceRefused):
+            client.login(parties.freelancer_email, "wrong password!")
+    with pytest.raises(MarketplaceRefused) as refused:
+        client.login(parties.freelancer_email, "correct horse battery")
+    assert (refused.value.problem, refused.value.status) == ("too-many-sign-ins", 429)
+    assert str(refused.value).endswith("try again in 15 minutes.")
+
+
 def test_a_marketplace_that_does_not_answer_is_worth_trying_later() -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
