@@ -147,7 +147,9 @@ class ClientWindow(QMainWindow):
         return action
 
     def sizeHint(self) -> QSize:
-        return QSize(1240, 820)
+        # Wide enough for the week list and a day grid of six 10-minute columns side by side
+        # (the last, :50, is cut off below about 1,330).
+        return QSize(1360, 820)
 
     @Slot()
     def bring_up(self) -> None:
