@@ -69,7 +69,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: E402
 
 from bench.marketplace_api import NOW, first_open_slot  # noqa: E402
 from bench.marketplace_ingest import Device, build_segments, genesis  # noqa: E402
-from diary.times import SEGMENT, timestamp, week_start  # noqa: E402
+from diary.times import SEGMENT, timestamp  # noqa: E402
 from tests.marketplace.server import Api  # noqa: E402
 from tests.waiting import wait_until  # noqa: E402
 
@@ -248,8 +248,8 @@ def seed(folder: Path, database: str | None, devices: list[Device]) -> None:
     on purpose, and 1,001 sign-ups and sign-ins through the API took longer than the runs."""
     from marketplace import auth
     from marketplace.clock import FileClock
-    from marketplace.contracts import new_contract_id
-    from marketplace.models import Contract, ContractState, LimitChange, Role
+    from marketplace.demo import add_active_contract
+    from marketplace.models import Role
     from marketplace.service import open_marketplace
     from marketplace.storage.address import parse_database_address
 
@@ -268,20 +268,8 @@ def seed(folder: Path, database: str | None, devices: list[Device]) -> None:
                     tx, device.email, shared, device.email.split("@")[0], Role.FREELANCER, now
                 )
                 device.token = auth.start_session(tx, freelancer, now).token
-                contract = Contract(
-                    id=new_contract_id(),
-                    client=client.id,
-                    freelancer=freelancer.id,
-                    title="Web shop",
-                    rate_cents=4500,
-                    manual_time_allowed=True,
-                    state=ContractState.ACTIVE,
-                    created_at=now,
-                    accepted_at=now,
-                )
-                tx.add_contract(contract)
                 # The whole week: no segment is beyond the limit.
-                tx.add_limit_change(LimitChange(contract.id, 168, week_start(now), now))
+                contract = add_active_contract(tx, client.id, freelancer.id, "Web shop", 168, now)
                 device.contract = contract.id
     finally:
         market.close()

@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from diary.times import week_start
@@ -17,6 +18,7 @@ from .contracts import new_contract_id
 from .errors import DataDirUnusable
 from .models import Contract, ContractState, LimitChange, Role
 from .service import Marketplace
+from .storage import Transaction
 
 DEMO_ACCOUNTS = (
     ("client@demo.workdiary", "Demo Client", Role.CLIENT),
@@ -37,6 +39,27 @@ class DemoLogin:
 class Demo:
     logins: list[DemoLogin]
     contract: str
+
+
+def add_active_contract(
+    tx: Transaction, client: str, freelancer: str, title: str, weekly_hours: int, now: datetime
+) -> Contract:
+    """A contract at $45 an hour, with manual time, offered and accepted at ``now``, its
+    weekly limit ``weekly_hours`` from this week on (what the demo and the load benchmark seed)."""
+    contract = Contract(
+        id=new_contract_id(),
+        client=client,
+        freelancer=freelancer,
+        title=title,
+        rate_cents=4500,
+        manual_time_allowed=True,
+        state=ContractState.ACTIVE,
+        created_at=now,
+        accepted_at=now,
+    )
+    tx.add_contract(contract)
+    tx.add_limit_change(LimitChange(contract.id, weekly_hours, week_start(now), now))
+    return contract
 
 
 def seed(market: Marketplace, data_dir: Path) -> Demo:
@@ -63,19 +86,9 @@ def seed(market: Marketplace, data_dir: Path) -> Demo:
             ids[login.role] = auth.register(
                 tx, login.email, hashes[login.email], name, login.role, now
             ).id
-        contract = Contract(
-            id=new_contract_id(),
-            client=ids[Role.CLIENT],
-            freelancer=ids[Role.FREELANCER],
-            title=DEMO_CONTRACT,
-            rate_cents=4500,
-            manual_time_allowed=True,
-            state=ContractState.ACTIVE,
-            created_at=now,
-            accepted_at=now,
+        contract = add_active_contract(
+            tx, ids[Role.CLIENT], ids[Role.FREELANCER], DEMO_CONTRACT, 40, now
         )
-        tx.add_contract(contract)
-        tx.add_limit_change(LimitChange(contract.id, 40, week_start(now), now))
     demo = Demo(logins, contract.id)
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(handle, "w", encoding="utf-8") as file:

@@ -203,10 +203,9 @@ class MarketplaceClient:
         except requests.RequestException as error:
             raise MarketplaceUnreachable(f"Cannot reach {self.url}: {_why(error)}.") from None
         status = answer.status_code
-        if status == 429 and _problem(answer)[0] == "too-many-sign-ins":
+        if status == 429 and (problem := _problem(answer))[0] == "too-many-sign-ins":
             # The person's to read (the wait is in its words), not a marketplace out of reach.
-            code, detail = _problem(answer)
-            raise MarketplaceRefused(detail, problem=code, status=status)
+            raise MarketplaceRefused(problem[1], problem=problem[0], status=status)
         if status == 429 or status >= 500:
             wait = retry_after_seconds(answer.headers.get("Retry-After"), datetime.now(UTC))
             raise MarketplaceUnreachable(

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import START
 from tests.marketplace.conftest import Parties, make_parties
-from tests.marketplace.proxy import Fault, faulty
+from tests.marketplace.proxy import Fault, FaultyProxy, faulty
 from tests.marketplace.s3 import S3Server
 from tests.marketplace.server import ROOT, Server, running
 from tests.tracker.helpers import at
@@ -92,12 +93,11 @@ def test_screenshots_go_to_the_bucket_and_come_back_in_the_bundle(
     assert "does not hash to its name" in server.output()
 
 
-def test_a_bucket_that_fails_answers_503_and_takes_the_file_once_it_is_back(
+@contextmanager
+def behind_a_faulty_proxy(
     s3_server: S3Server, bucket: str, tmp_path: Path
-) -> None:
-    """The server reaches the bucket through a proxy that starts dropping every request: the
-    upload answers 503 storage-unavailable with Retry-After, and nothing is half-kept; once the
-    bucket answers again the same upload is stored."""
+) -> Iterator[tuple[FaultyProxy, Server]]:
+    """A server whose bucket it reaches through a proxy the test can make drop requests."""
     with (
         faulty(s3_server.endpoint) as proxy,
         running(
@@ -106,6 +106,16 @@ def test_a_bucket_that_fails_answers_503_and_takes_the_file_once_it_is_back(
             extra_args=["--blobs", s3_server.address(bucket, endpoint=proxy.url)],
         ) as server,
     ):
+        yield proxy, server
+
+
+def test_a_bucket_that_fails_answers_503_and_takes_the_file_once_it_is_back(
+    s3_server: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    """The server reaches the bucket through a proxy that starts dropping every request: the
+    upload answers 503 storage-unavailable with Retry-After, and nothing is half-kept; once the
+    bucket answers again the same upload is stored."""
+    with behind_a_faulty_proxy(s3_server, bucket, tmp_path) as (proxy, server):
         parties = make_parties(server, tmp_path)
         parties.device.track(parties.local, "Checkout page", START, at(10, 20))
         server.set_time(parties.device.clock.now())
@@ -184,14 +194,7 @@ def test_a_screenshot_the_bucket_failed_to_delete_is_deleted_later(
     deletes it too, and a server that starts deletes what is still noted."""
     from tracker.edits import delete_screenshot
 
-    with (
-        faulty(s3_server.endpoint) as proxy,
-        running(
-            tmp_path / "data",
-            START,
-            extra_args=["--blobs", s3_server.address(bucket, endpoint=proxy.url)],
-        ) as server,
-    ):
+    with behind_a_faulty_proxy(s3_server, bucket, tmp_path) as (proxy, server):
         parties = make_parties(server, tmp_path)
         device = parties.device
         for n, colour in enumerate([(200, 30, 30), (30, 200, 30), (30, 30, 200)]):
