@@ -435,6 +435,12 @@ def run(
                 stats = env.stats.get("POST /v1/records", "POST")
                 errors = env.stats.total.num_failures
                 chains = chains_ok(setup, folder, url, devices, uploads)
+                if errors:  # what the server said of them, before its folder goes
+                    said = running[0].log.read_text(errors="replace")
+                    # The first error's lines of ours and its last line (the error itself).
+                    first = said[said.find("ERROR") :].split("\nERROR")[0].splitlines()
+                    ours = [line for line in first if "site-packages" not in line]
+                    print("\n".join(ours[:40]), file=sys.stderr)
             if wait == 0 and uploads.ran_out:
                 chains += f" (devices ran out of records {uploads.ran_out} times: raise MAX_RATE)"
             results.append(
