@@ -152,13 +152,16 @@ class Engine:
             )
             self._emit(SegmentClosed(closed[-1], reason))
         for period in self._store.pending_idle_periods():
+            # A period with an end was asked about: it ends at the minute input came back. One
+            # without was cut short by the stop: no input came after it began, so it runs to
+            # where the diary ends, to the second (its last partial minute was idle too).
             end = period.end or self._store.last_segment_end() or period.start
             keep = self.settings.idle_policy_value is IdlePolicy.KEEP
             self._settle_idle(
                 period.id,
                 period.contract_id,
                 period.start,
-                minute_floor(end),
+                end,
                 keep,
                 "left undecided by an unexpected stop",
             )

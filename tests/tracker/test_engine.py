@@ -237,27 +237,34 @@ def test_idle_ask_with_someone_to_ask(
     assert billable == (28 * 60 + 3 if keep else 2 * 60 + 33 + 30)
 
 
+@pytest.mark.parametrize("rng", [random.Random(seed) for seed in range(20)])
 def test_idle_from_the_os_idle_time(
-    fake_clock: FakeClock, store: Store, counter: ActivityCounter, contract_id: int
+    fake_clock: FakeClock,
+    store: Store,
+    counter: ActivityCounter,
+    contract_id: int,
+    rng: random.Random,
 ) -> None:
     """An OS idle source that says 'no input for 11 minutes' makes the time idle."""
 
     class OsIdle:
-        seconds = 0.0
+        """The system's idle time on the same clock: the seconds since the last input it saw."""
+
+        last_input = fake_clock.now()
 
         def seconds_idle(self) -> float | None:
-            return self.seconds
+            return (fake_clock.now() - self.last_input).total_seconds()
 
     os_idle = OsIdle()
     events: list[EngineEvent] = []
-    engine = Engine(fake_clock, store, Settings(idle_policy="discard"), counter, idle=os_idle)
+    engine = Engine(
+        fake_clock, store, Settings(idle_policy="discard"), counter, idle=os_idle, rng=rng
+    )
     engine.subscribe(events.append)
     engine.start(contract_id, "Reading")
-    while fake_clock.now() < at(10, 20):
-        run_for(engine, fake_clock, 5)
-        os_idle.seconds += 5
+    run_until(engine, fake_clock, at(10, 20))
     assert any(isinstance(e, IdleStarted) for e in events)
-    os_idle.seconds = 0.5
+    os_idle.last_input = fake_clock.now()  # input the counter never saw (another app's, say)
     run_for(engine, fake_clock, 5)
     resolved = [e for e in events if isinstance(e, IdleResolved)]
     assert len(resolved) == 1 and not resolved[0].kept
@@ -387,10 +394,14 @@ def test_crash_recovery_closes_at_the_last_committed_minute(
     engine.start(contract_id, "After the crash")
 
 
+@pytest.mark.parametrize("seed", [7, 84, 116])  # 84 and 116 take a screenshot after 10:30
 def test_crash_while_idle_never_bills_the_idle_time(
-    fake_clock: FakeClock, store: Store, counter: ActivityCounter, contract_id: int
+    fake_clock: FakeClock, store: Store, counter: ActivityCounter, contract_id: int, seed: int
 ) -> None:
-    crashed = Engine(fake_clock, store, Settings(idle_policy="ask"), counter)
+    """Not even the seconds after the last whole idle minute: no input came back."""
+    crashed = Engine(
+        fake_clock, store, Settings(idle_policy="ask"), counter, rng=random.Random(seed)
+    )
     crashed.start(contract_id, "Reading")
     run_until(crashed, fake_clock, at(10, 30, 10))  # idle since 10:03:27, still pending
     engine = Engine(fake_clock, store, Settings(idle_policy="ask"), ActivityCounter())
