@@ -437,10 +437,11 @@ def run(
                 chains = chains_ok(setup, folder, url, devices, uploads)
                 if errors:  # what the server said of them, before its folder goes
                     said = running[0].log.read_text(errors="replace")
-                    # The first error's lines of ours and its last line (the error itself).
+                    # The first error whole: its message, its traceback, the error itself.
                     first = said[said.find("ERROR") :].split("\nERROR")[0].splitlines()
-                    ours = [line for line in first if "site-packages" not in line]
-                    print("\n".join(ours[:40]), file=sys.stderr)
+                    if len(first) > 63:
+                        first = [*first[:3], "...", *first[-60:]]
+                    print("\n".join(first), file=sys.stderr)
             if wait == 0 and uploads.ran_out:
                 chains += f" (devices ran out of records {uploads.ran_out} times: raise MAX_RATE)"
             results.append(

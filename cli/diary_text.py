@@ -50,6 +50,7 @@ def segment_json(view: SegmentView, data_dir: Path) -> dict[str, Any]:
         "start": iso(segment.start),
         "end": iso(segment.end),
         "open": segment.end is None,
+        "close_reason": segment.close_reason,
         "memo": view.memo,
         "state": view.state.value,
         "active_minutes": view.active_minutes,

@@ -38,6 +38,10 @@ class Xvfb:
                 "tcp",
                 "-br",
                 "-noreset",
+                # No auto-repeat: on a loaded machine xdotool's release of a key can come after
+                # the server's repeat delay, and the repeat would press it again (Ctrl+Return
+                # twice is a start and a stop). The tests press keys; nobody holds one.
+                *os.environ.get("XVFB_REPEAT_TEST", "-r").split(),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ Everything that talks to the marketplace or verifies is a command run in its own
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from .dispute_dialog import DisputeDialog
 from .review_source import ReviewSource
 from .review_view import ReviewView
 from .timesheet_view import money_text
+
+log = logging.getLogger(__name__)
 
 
 def disputed_texts(disputes: list[dict[str, Any]]) -> dict[str, str]:
@@ -163,6 +166,7 @@ class ClientWindow(QMainWindow):
 
     def show_problem(self, text: str) -> None:
         """In the window's middle when no week is shown (the status line cuts long text)."""
+        log.warning("%s", text)  # in the log too, for whoever looks into it later
         self.show_message(text)
         if self.review.source is None:
             self.placeholder.setText(text)

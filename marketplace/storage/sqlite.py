@@ -67,11 +67,17 @@ class SqliteStorage:
     def _immediate(self) -> Iterator[sqlite3.Cursor]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
+            cursor = self._db.cursor()
             try:
-                yield self._db.cursor()
+                yield cursor
             except BaseException:
+                cursor.close()
                 self._db.execute("ROLLBACK")
                 raise
+            # Closed here, under the lock: a cursor dropped later, on whichever thread lets go
+            # of its transaction last, would reset its statement (one the connection's cache
+            # hands to the next transaction too) while another thread steps it.
+            cursor.close()
             self._db.execute("COMMIT")
 
     @contextmanager
@@ -94,9 +100,11 @@ class SqliteStorage:
         db = self._reader()
         try:
             db.execute("BEGIN")  # deferred: the first read fixes the snapshot, no lock is taken
+            cursor = db.cursor()
             try:
-                yield SqlTransaction(db.cursor(), SQLITE, read_only=True)
+                yield SqlTransaction(cursor, SQLITE, read_only=True)
             finally:
+                cursor.close()  # before another thread may take the connection (as above)
                 db.execute("COMMIT")
         finally:
             with self._readers_lock:

@@ -147,10 +147,10 @@ def test_diary_json_and_table(
     )
     assert code == 0
     segments = json.loads(out)
-    assert [(s["start"], s["end"], s["state"]) for s in segments] == [
-        ("2026-11-25T10:03:27Z", "2026-11-25T10:10:00Z", "tracked"),
-        ("2026-11-25T10:10:00Z", "2026-11-25T10:20:00Z", "deleted"),
-        ("2026-11-25T10:20:00Z", "2026-11-25T10:21:10Z", "tracked"),
+    assert [(s["start"], s["end"], s["state"], s["close_reason"]) for s in segments] == [
+        ("2026-11-25T10:03:27Z", "2026-11-25T10:10:00Z", "tracked", "segment ended"),
+        ("2026-11-25T10:10:00Z", "2026-11-25T10:20:00Z", "deleted", "segment ended"),
+        ("2026-11-25T10:20:00Z", "2026-11-25T10:21:10Z", "tracked", "stopped"),
     ]
     first = segments[0]
     assert first["active_minutes"] == 1 and first["memo"] == "Checkout page"

@@ -156,7 +156,10 @@ class DesktopApp:
             self._last_read = f"exit {read.returncode}: {read.stderr.strip()[-400:]}"
             return False
         segments = json.loads(read.stdout)
-        self._last_read = f"{len(segments)} segments, {sum(s['open'] for s in segments)} open"
+        reasons = ", ".join(f"{s['start'][11:19]} {s['close_reason']}" for s in segments)
+        self._last_read = (
+            f"{len(segments)} segments, {sum(s['open'] for s in segments)} open ({reasons})"
+        )
         return any(s["open"] for s in segments)
 
     def _situation(self) -> str:

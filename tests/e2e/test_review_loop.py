@@ -398,12 +398,19 @@ def client_reviews_in_the_app(loop: ReviewLoop) -> None:
             wait_until(reviewed, timeout=90, what="the week's review in the app")
         except AssertionError:
             # What the window showed, and what the app said, to see why.
-            _save_png(grab(loop.x, window), loop.freelancer.parent / "review-window.png")
+            shown = grab(loop.x, window)
+            _save_png(shown, loop.freelancer.parent / "review-window.png")
             app.process.kill()
             output = app.process.communicate()[0]
+            log = loop.client / "workdiary.log"
+            logged = log.read_text(encoding="utf-8")[-2000:] if log.exists() else "(no log)"
             raise AssertionError(
                 f"the review did not show (the window: "
-                f"{loop.freelancer.parent / 'review-window.png'}); the app said: {output}"
+                f"{loop.freelancer.parent / 'review-window.png'}: "
+                f"{_badges(*shown, VERIFIED)} verified signs, "
+                f"{_badges(*shown, NOT_PROTECTED)} not protected, "
+                f"{_highlighted(*shown)} pixels highlighted); the app said: {output}; "
+                f"its log: {logged}"
             ) from None
         folder = os.environ.get("WORKDIARY_SCREENSHOTS")
         if folder:

@@ -4,6 +4,7 @@ once, and a lock makes a second transaction wait for the first."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -189,6 +190,20 @@ def test_a_transaction_that_fails_keeps_nothing(storage: Storage) -> None:
         print(1 / 0)
     with storage.transaction() as tx:
         assert tx.account("id-ana") is None and tx.balance("id-ana") == {}
+
+
+def test_a_transaction_is_done_with_when_its_block_ends(storage: Storage) -> None:
+    """Its cursor is closed there, on the thread that ran it. A route keeps its transaction
+    object until it returns, after the connection went to another thread; a SQLite cursor let
+    go of then resets its last statement, which the connection's statement cache may have
+    handed to that thread meanwhile ("bad parameter or other API misuse" under load)."""
+    with storage.transaction() as written:
+        written.head("d1")
+    with storage.reading() as read:
+        read.head("d1")
+    for done in (written, read):
+        with pytest.raises((sqlite3.ProgrammingError, psycopg.InterfaceError), match="closed"):
+            done.head("d1")
 
 
 def test_segments_overlaps_and_screenshot_names(storage: Storage) -> None:
