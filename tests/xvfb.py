@@ -41,7 +41,7 @@ class Xvfb:
                 # No auto-repeat: on a loaded machine xdotool's release of a key can come after
                 # the server's repeat delay, and the repeat would press it again (Ctrl+Return
                 # twice is a start and a stop). The tests press keys; nobody holds one.
-                *os.environ.get("XVFB_REPEAT_TEST", "-r").split(),
+                "-r",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
