@@ -90,6 +90,10 @@ class ClientWindow(QMainWindow):
         self.bundle: Path | None = None
         self.rate_cents: int | None = None
         self.contracts: list[dict[str, Any]] = []
+        #: Reviews of marketplace weeks asked for so far: only the last one's answer shows.
+        self._reviews = 0
+        #: The week whose review is under way, if one is.
+        self._reviewing: tuple[str, str] | None = None
         self._build()
 
     def _build(self) -> None:
@@ -239,8 +243,15 @@ class ClientWindow(QMainWindow):
             self.review_week(*chosen)
 
     def review_week(self, contract_id: str, week: str) -> None:
-        """Fetch the week's bundle, verify and review it (a command), and show it."""
-        bundle = Path(self._folder.name) / f"{contract_id}-{week}.zip"
+        """Fetch the week's bundle, verify and review it (a command), and show it. A double
+        click (a click, then an activation) asks twice: the review under way is the answer.
+        Another week chosen meanwhile is reviewed beside it, into a file of its own, and only
+        the week chosen last is shown."""
+        if self._reviewing == (contract_id, week):
+            return
+        self._reviews += 1
+        number, self._reviewing = self._reviews, (contract_id, week)
+        bundle = Path(self._folder.name) / f"{contract_id}-{week}-{number}.zip"
         self.show_message(f"Verifying week {week}…")
         self.busy_changed.emit(True)
         self.commands.run(
@@ -254,8 +265,19 @@ class ClientWindow(QMainWindow):
                 "--save-bundle",
                 str(bundle),
             ],
-            lambda code, out, err: self._on_review(code, out, err, bundle, contract_id),
+            lambda code, out, err: self._on_week_review(
+                number, code, out, err, bundle, contract_id
+            ),
         )
+
+    def _on_week_review(
+        self, number: int, code: int, out: str, err: str, bundle: Path, contract_id: str
+    ) -> None:
+        if number != self._reviews:
+            bundle.unlink(missing_ok=True)  # a week chosen before the last: not shown
+            return
+        self._reviewing = None
+        self._on_review(code, out, err, bundle, contract_id)
 
     # A bundle alone ----------------------------------------------------------------------------
 
@@ -303,7 +325,10 @@ class ClientWindow(QMainWindow):
             else ""
         )
         source = ReviewSource(found, bundle, disputed=disputed)
+        previous = self.bundle
         self.contract, self.week, self.bundle = contract, week, bundle
+        if previous not in (None, bundle) and previous.parent == Path(self._folder.name):
+            previous.unlink(missing_ok=True)  # fetched anew when its week is chosen again
         self.rate_cents = found["totals"]["rate_cents"]
         if contract is not None and week is not None:
             heading = f"{contract['title']} — {contract['freelancer']['name']}, week {week['week']}"

@@ -245,3 +245,33 @@ def test_a_client_picks_the_week_and_disputes_segments_told_what_is_held(
         assert window.week["rest_approved"] and window.week["held_cents"] == held
         assert not review.approve_button.isEnabled() and not review.dispute_button.isEnabled()
         assert "You approved the rest of the week" in review.message.text()
+
+
+def test_a_week_chosen_twice_at_once_is_reviewed_once(
+    qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A double click is a click and an activation: one review runs, not two writing one
+    bundle file; another week chosen meanwhile is what shows, and the first one's answer is
+    dropped with its file."""
+    (tmp_path / "data").mkdir()
+    command = [sys.executable, str(ROOT / "main.py"), "--data-dir", str(tmp_path / "data")]
+    window = ClientWindow(command)
+    qtbot.addWidget(window)
+    first, second = QTreeWidgetItem(["W47"]), QTreeWidgetItem(["W48"])
+    first.setData(0, WEEK_ROLE, ("m-1", "2026-W47"))
+    second.setData(0, WEEK_ROLE, ("m-1", WEEK))
+    window.weeks.addTopLevelItems([first, second])
+    window.on_week_chosen(first)
+    window.on_week_chosen(first)
+    assert len(window.commands.running) == 1
+    window.on_week_chosen(second)
+    assert len(window.commands.running) == 2
+    # Nobody is signed in here: each review fails, and only the last one's problem is shown.
+    qtbot.waitUntil(lambda: not window.commands.running, timeout=60_000)
+    assert "could not be reviewed" in window.placeholder.text()
+    shown = [r.getMessage() for r in caplog.records]
+    assert len(shown) == 1 and shown[0].startswith("The week could not be reviewed"), shown
+    assert not list(Path(window._folder.name).iterdir())
+    window.on_week_chosen(second)  # once answered, choosing it again asks the marketplace again
+    assert len(window.commands.running) == 1
+    qtbot.waitUntil(lambda: not window.commands.running, timeout=60_000)
