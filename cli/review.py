@@ -304,8 +304,9 @@ def run_dispute(args: argparse.Namespace, parts: Composition) -> int:
         )
         if protected:
             print(
-                f"{len(protected)} of them are protected (their evidence meets the rule): they "
-                "stay payable unless a mediator rules otherwise: "
+                f"{len(protected)} of them {'is' if len(protected) == 1 else 'are'} protected "
+                f"(their evidence meets the rule): {'it stays' if len(protected) == 1 else 'they stay'} "
+                "payable unless a mediator rules otherwise: "
                 + ", ".join(f"{s.start:%a %H:%M}" for s in protected)
             )
         if not args.yes and not _confirmed():

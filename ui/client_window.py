@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -95,6 +95,11 @@ class ClientWindow(QMainWindow):
         #: The week whose review is under way, if one is.
         self._reviewing: tuple[str, str] | None = None
         self._build()
+        # Qt opens a window at most 2/3 of the screen unless told its size (1,280 wide on a
+        # 1,920 screen, which cuts off the :50 column): told, up to the screen's free area.
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen else self.sizeHint()
+        self.resize(self.sizeHint().boundedTo(room))
 
     def _build(self) -> None:
         self.weeks = QTreeWidget()
@@ -129,6 +134,8 @@ class ClientWindow(QMainWindow):
             QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel
         )
         self.confirm_approve.button(QMessageBox.StandardButton.Ok).setText("&Approve")
+        # Approval cannot be taken back: Enter alone must not give it.
+        self.confirm_approve.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.confirm_approve.accepted.connect(self.on_approve_confirmed)
         self.review.approve_requested.connect(self.on_approve_clicked)
         self.review.dispute_requested.connect(self.on_dispute_clicked)

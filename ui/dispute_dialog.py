@@ -35,10 +35,12 @@ def dispute_summary(chosen: list[ReviewedSegment], rate_cents: int) -> str:
     ]
     if protected:
         times = ", ".join(f"{s.start:%a %H:%M}" for s in protected)
+        one = len(protected) == 1
         lines.append(
-            f"{len(protected)} of them are protected (their evidence meets the rule: tracked, "
-            "verified, on time, with a memo, a screenshot and activity), so they stay payable "
-            f"unless a mediator rules otherwise: {times} UTC."
+            f"{len(protected)} of them {'is' if one else 'are'} protected (their evidence meets "
+            "the rule: tracked, verified, on time, with a memo, a screenshot and activity), so "
+            f"{'it stays' if one else 'they stay'} payable unless a mediator rules otherwise: "
+            f"{times} UTC."
         )
     lines.append("The freelancer sees the dispute and your reason, and may answer.")
     return "\n\n".join(lines)

@@ -162,8 +162,13 @@ class ReviewView(QWidget):
         failed = sum(1 for s in self.source.segments if not s.verified)
         if review["ok"]:
             self.verdict.setText(
-                f"✓ The week verifies: every one of its {len(self.source.segments)} segments is "
-                "exactly what the freelancer's device signed."
+                "✓ The week verifies: "
+                + (
+                    "its one segment is"
+                    if len(self.source.segments) == 1
+                    else f"every one of its {len(self.source.segments)} segments is"
+                )
+                + " exactly what the freelancer's device signed."
                 + (f" {flagged} segment(s) carry observations (⚑)." if flagged else "")
             )
         else:

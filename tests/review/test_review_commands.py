@@ -124,7 +124,7 @@ def test_a_client_reviews_and_disputes_and_a_mediator_decides(
     assert code == 0, err
     held = amount_cents(600, parties.contract["hourly_rate_cents"])
     assert f"{held // 100}.{held % 100:02d} would be held" in out
-    assert "1 of them are protected" in out and "stay payable" in out
+    assert "1 of them is protected" in out and "it stays payable" in out
     dispute = out.split("dispute ", 1)[1].split(".", 1)[0]
 
     # The freelancer's device learns of the dispute at its next sync; the diary shows it.

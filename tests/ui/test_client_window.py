@@ -208,8 +208,8 @@ def test_a_client_picks_the_week_and_disputes_segments_told_what_is_held(
         # Only the reading segment is unprotected (no input): only its 10 minutes are held.
         held = amount_cents(600, 4500)
         assert f"{money_text(held)} would be held in escrow" in dialog.summary.text()
-        assert "1 of them are protected" in dialog.summary.text()
-        assert "stay payable unless a mediator rules otherwise" in dialog.summary.text()
+        assert "1 of them is protected" in dialog.summary.text()
+        assert "it stays payable unless a mediator rules otherwise" in dialog.summary.text()
         qtbot.keyClicks(dialog.reason, "No input at all in this hour")
         folder = os.environ.get("WORKDIARY_SCREENSHOTS")
         if folder:
@@ -234,6 +234,8 @@ def test_a_client_picks_the_week_and_disputes_segments_told_what_is_held(
         assert review.approve_button.text() == "Approve the rest…"
         qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
         assert window.confirm_approve.isVisible()
+        cancel = window.confirm_approve.button(QMessageBox.StandardButton.Cancel)
+        assert window.confirm_approve.defaultButton() is cancel  # Enter alone approves nothing
         total = amount_cents(1800, 4500)
         assert (
             f"{money_text(total - held)} is released to " in window.confirm_approve.text()
@@ -282,3 +284,13 @@ def test_a_week_chosen_twice_at_once_is_reviewed_once(
     window.on_week_chosen(second)  # once answered, choosing it again asks the marketplace again
     assert len(window.commands.running) == 1
     qtbot.waitUntil(lambda: not window.commands.running, timeout=60_000)
+
+
+def test_the_window_opens_as_wide_as_its_day_grid_needs(qtbot: QtBot, tmp_path: Path) -> None:
+    """Not the 2/3 of the screen Qt gives a window of no size of its own (1,280 on a 1,920
+    screen cut off the :50 column): its size hint, as far as the screen has room."""
+    window = ClientWindow([sys.executable, str(ROOT / "main.py")], marketplace=False)
+    qtbot.addWidget(window)
+    screen = window.screen().availableGeometry().size()
+    assert window.size() == window.sizeHint().boundedTo(screen)
+    assert window.width() > screen.width() * 2 // 3 or window.width() == 1360
