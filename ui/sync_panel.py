@@ -30,9 +30,13 @@ MISSED_STYLE = "color: #b3261e; font-weight: bold;"
 def signing_text(report: SigningReport) -> str:
     """What signing says: everything signed, or why records wait."""
     if report.problem:
-        waiting = f"{report.waiting} record(s)" if report.waiting >= 0 else "Records"
         more = advice(report.code)
-        return f"{waiting} wait to be signed: {report.problem}" + (f" {more}" if more else "")
+        if report.waiting == 0:  # nothing tracked yet: what will wait, and why
+            said = f"Nothing can be signed here yet: {report.problem}"
+        else:
+            waiting = f"{report.waiting} record(s)" if report.waiting > 0 else "Records"
+            said = f"{waiting} wait to be signed: {report.problem}"
+        return said + (f" {more}" if more else "")
     return "Everything recorded is signed on this device."
 
 

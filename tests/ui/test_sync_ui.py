@@ -78,6 +78,9 @@ def test_the_sync_line_says_where_sync_stands() -> None:
         START,
     )
     assert "4 record(s) wait to be signed: no keyring is available" in unsigned
+    nothing_yet = status_line(SigningReport(0, 0, problem="no keyring", code="no-keyring"), START)
+    assert "Nothing can be signed here yet: no keyring" in nothing_yet
+    assert "0 record(s)" not in nothing_yet
 
 
 def test_a_round_is_due_at_the_next_attempt_after_the_marketplace_was_out_of_reach() -> None:
