@@ -238,9 +238,12 @@ def _say_signed_in(
     if link.role == "freelancer":
         print(f"Upload what waits with: {command()} sync")
     elif link.role == "client":
+        which = (
+            f"Your contracts and their latest weeks: {command()} weeks. " if demo is None else ""
+        )
         print(
-            "Signed in as a client: this device uploads nothing. Review the latest week with: "
-            f"{command()} review --contract {safe(contract)} (another with --week 2026-W48)"
+            f"Signed in as a client: this device uploads nothing. {which}Review the latest week "
+            f"with: {command()} review --contract {safe(contract)} (another with --week 2026-W48)"
         )
     else:
         print(

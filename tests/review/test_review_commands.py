@@ -105,6 +105,7 @@ def test_a_client_reviews_and_disputes_and_a_mediator_decides(
     )
     assert code == 0, err
     assert "Signed in as a client: this device uploads nothing." in out
+    assert "Your contracts and their latest weeks: " in out and " weeks. " in out
     found = client.json("review", "--contract", parties.contract_id, "--week", WEEK)
     assert found["ok"] and found["week"]["state"] == "in-review"
     segments = found["segments"]
