@@ -123,7 +123,8 @@ class ReviewView(QWidget):
                     for s in source.segments
                     if s.start.date() == day and s.verified
                 )
-                self.days.addTab(f"{day:%a %d} · {clock_text(seconds)}")
+                # A day with no verified time is its date alone: seven tabs fit the window.
+                self.days.addTab(f"{day:%a %d}" + (f" · {clock_text(seconds)}" if seconds else ""))
                 self.days.setTabData(index, day)
                 if seconds > most:
                     busiest, most = index, seconds

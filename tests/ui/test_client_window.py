@@ -126,6 +126,12 @@ def test_a_bundle_opens_read_only_with_each_segments_verdict_protection_and_flag
         f"{money_text(amount_cents(protected, 4500))}"
     )
     assert review.verdict.text().startswith("✓ The week verifies")
+    # A tab a day: the day with the week's time shows it, the empty days their date alone.
+    tabs = [review.days.tabText(i) for i in range(review.days.count())]
+    assert tabs == [
+        "Mon 23", "Tue 24", f"Wed 25 · {clock_text(week.seconds)}", "Thu 26", "Fri 27",
+        "Sat 28", "Sun 29",
+    ]  # fmt: skip
     # The manifest names the contract; the heading says whose word that is.
     assert "of Website for " in review.heading.text()
     assert review.heading.text().endswith("(as the bundle states; not signed)")
