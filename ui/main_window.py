@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diary.records import SegmentState
 from diary.times import SEGMENT, slot_start
 from sync.segment_marks import link_summary
 from tracker.clock import Clock
@@ -53,6 +54,7 @@ from tracker.events import (
 from tracker.live_totals import LiveTotals
 from tracker.records import Contract, Screenshot
 from tracker.store import Store
+from tracker.zones import LOCAL
 
 from .activity_meter import ACTIVE, QUIET, UNTRACKED, ActivityMeter
 from .combo import chosen_id
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
             where = "the marketplace on this computer" if link.local else link.url
             self.sync_panel.show_link(f"signed in to {where}", link.email)
         self._recall_memo()
+        self._recall_screenshot()
         self.memo.setFocus()
         #: Contracts, segments and edits made elsewhere (the engine's thread, a terminal).
         self.watcher = DatabaseWatcher(store, self)
@@ -786,6 +789,23 @@ class MainWindow(QMainWindow):
             minutes[index] = ACTIVE if active else QUIET
         self.activity.set_minutes(minutes)
         self.refresh_times()
+
+    def _recall_screenshot(self) -> None:
+        """After a start, today's last screenshot that is still kept, as it was shown before
+        the app quit (a deleted one is gone from disk, and a deleted segment's too)."""
+        now = self._clock.now()
+        start, _ = LOCAL.day_range(LOCAL.today(now))
+        views = self._store.views(self._store.segments_between(start, now))
+        kept = [
+            shot
+            for view in views
+            if view.state is not SegmentState.DELETED
+            for shot in view.screenshots
+            if shot.thumb_path is not None and (self._data_dir / shot.thumb_path).exists()
+        ]
+        if kept:
+            last = max(kept, key=lambda shot: shot.taken_at)
+            self._screenshot(last.thumb_path, last.taken_at, None)
 
     def _screenshot(self, thumb: str | None, taken_at: datetime, missing: str | None) -> None:
         local = taken_at.astimezone().strftime("%H:%M:%S")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from itertools import pairwise
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from diary.records import SegmentKind
+from diary.records import AmendmentKind, SegmentKind
 from tests.tracker.helpers import all_views, at
+from tests.ui.diary_seed import add_segment
 from tracker.activity import ActivityCounter
 from tracker.clock import FakeClock
 from tracker.engine import Engine
@@ -125,3 +127,22 @@ def test_long_messages_make_room_instead_of_overlapping(
     status = main_window.sync_status
     assert status.height() >= status.heightForWidth(status.width())
     assert spans[-1][1] <= main_window.height()
+
+
+def test_a_start_shows_todays_last_screenshot_still_kept(
+    qtbot: QtBot, store: Store, fake_clock: FakeClock, data_dir: Path, contract_id: int
+) -> None:
+    """The app quit and started again: the window shows the screenshot it showed before, not
+    "No screenshot yet"; a deleted segment's is not shown again."""
+    add_segment(store, data_dir, contract_id, 1, at(8, 0))
+    deleted = add_segment(store, data_dir, contract_id, 2, at(9, 0))
+    store.add_amendment(deleted.id, AmendmentKind.DELETE_SEGMENT, reason="private")
+    window = MainWindow(store, fake_clock, data_dir)
+    qtbot.addWidget(window)
+    taken = at(8, 3).astimezone().strftime("%H:%M:%S")
+    assert window.screenshot_time.text() == f"Taken at {taken}"
+    pixmap = window.thumbnail.pixmap()
+    assert not pixmap.isNull() and abs(pixmap.toImage().pixelColor(5, 5).red() - 30) <= 6
+    fresh = MainWindow(Store(data_dir / "other.sqlite3", fake_clock), fake_clock, data_dir)
+    qtbot.addWidget(fresh)
+    assert fresh.thumbnail.text() == "No screenshot yet"
