@@ -20,6 +20,7 @@ import random
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from tracker.events import EngineEvent, IdleResolved, SegmentClosed, TrackingStopped
 
@@ -56,6 +57,21 @@ class SignOnClose:
             self._sign()
 
 
+class LaterRound(Protocol):
+    """A round waiting for its moment (threading.Timer's part of it)."""
+
+    def start(self) -> None: ...
+    def cancel(self) -> None: ...
+    def is_alive(self) -> bool: ...
+
+
+def daemon_timer(seconds: float, run: Callable[[], None]) -> LaterRound:
+    """``run`` in ``seconds``, on a thread that never keeps the program from ending."""
+    timer = threading.Timer(seconds, run)
+    timer.daemon = True
+    return timer
+
+
 class SigningRunner:
     """Runs the sign command on a background thread, one round at a time.
 
@@ -69,8 +85,10 @@ class SigningRunner:
         report: Callable[[SigningReport], None],
         spread: float = UPLOAD_SPREAD_SECONDS,
         rng: random.Random | None = None,
+        timer: Callable[[float, Callable[[], None]], LaterRound] = daemon_timer,
     ) -> None:
         self._command = list(command)
+        self._timer = timer
         self._report = report
         self._spread = spread
         self._rng = rng or random.Random()
@@ -79,7 +97,7 @@ class SigningRunner:
         self._again = False
         self._idle = threading.Event()
         self._idle.set()
-        self._later: threading.Timer | None = None
+        self._later: LaterRound | None = None
 
     def request(self) -> None:
         with self._lock:
@@ -98,8 +116,7 @@ class SigningRunner:
         with self._lock:
             if self._later is not None and self._later.is_alive():
                 return
-            self._later = threading.Timer(self._rng.uniform(0, self._spread), self.request)
-            self._later.daemon = True
+            self._later = self._timer(self._rng.uniform(0, self._spread), self.request)
             self._later.start()
 
     def wait(self, timeout: float) -> bool:

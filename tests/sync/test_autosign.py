@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sync.autosign import UPLOAD_SPREAD_SECONDS, SigningRunner, SignOnClose
@@ -129,22 +130,61 @@ def test_later_requests_make_one_round_at_the_drawn_moment(tmp_path: Path) -> No
     assert runner.wait(30) and log.read_text() == "x"
 
 
+class HeldTimer:
+    """A round's timer whose moment comes when the test says, and which, as threading.Timer,
+    runs nothing once cancelled."""
+
+    def __init__(self, seconds: float, run: Callable[[], None]) -> None:
+        self.seconds, self.run = seconds, run
+        self.started = self.cancelled = self.fired = False
+
+    def start(self) -> None:
+        self.started = True
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def is_alive(self) -> bool:
+        return self.started and not (self.cancelled or self.fired)
+
+    def fire(self) -> None:
+        self.fired = True
+        if not self.cancelled:
+            self.run()
+
+
+class HeldTimers(list[HeldTimer]):
+    def __call__(self, seconds: float, run: Callable[[], None]) -> HeldTimer:
+        self.append(HeldTimer(seconds, run))
+        return self[-1]
+
+
 def test_a_program_that_ends_does_not_wait_for_a_round_that_waits_for_its_moment(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "rounds"
-    runner = SigningRunner(_counting(log), lambda report: None, spread=10, rng=Fixed(1.0))
+    timers = HeldTimers()
+    runner = SigningRunner(
+        _counting(log), lambda report: None, spread=10, rng=Fixed(1.0), timer=timers
+    )
     runner.request_later()
     assert runner.wait(0.1)  # nothing runs: the stop's own round signed what it would have
-    time.sleep(1.5)  # past the moment it had drawn: it never runs
+    (later,) = timers
+    later.fire()  # the moment it had drawn: it never runs
+    assert runner.wait(30)
     assert not log.exists()
 
 
 def test_a_round_asked_for_now_makes_the_waiting_one_moot(tmp_path: Path) -> None:
     log = tmp_path / "rounds"
-    runner = SigningRunner(_counting(log), lambda report: None, spread=10, rng=Fixed(1.0))
+    timers = HeldTimers()
+    runner = SigningRunner(
+        _counting(log), lambda report: None, spread=10, rng=Fixed(1.0), timer=timers
+    )
     runner.request_later()  # the segment a stop closed
     runner.request()  # the stop
     assert runner.wait(30) and log.read_text() == "x"
-    time.sleep(1.5)  # past the later round's moment: it never runs
+    (later,) = timers
+    later.fire()  # the later round's moment: it never runs
+    assert runner.wait(30)
     assert log.read_text() == "x"
