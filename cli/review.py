@@ -303,11 +303,11 @@ def run_dispute(args: argparse.Namespace, parts: Composition) -> int:
             f"{money_text(held)} would be held in escrow until a mediator decides."
         )
         if protected:
+            one = len(protected) == 1
             print(
-                f"{len(protected)} of them {'is' if len(protected) == 1 else 'are'} protected "
-                f"(their evidence meets the rule): {'it stays' if len(protected) == 1 else 'they stay'} "
-                "payable unless a mediator rules otherwise: "
-                + ", ".join(f"{s.start:%a %H:%M}" for s in protected)
+                f"{len(protected)} of them {'is' if one else 'are'} protected (their evidence "
+                f"meets the rule): {'it stays' if one else 'they stay'} payable unless a "
+                "mediator rules otherwise: " + ", ".join(f"{s.start:%a %H:%M}" for s in protected)
             )
         if not args.yes and not _confirmed():
             print("Nothing was disputed.")

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from diary.records import SegmentState
 from diary.times import SEGMENT, slot_start
 from sync.segment_marks import link_summary
 from tracker.clock import Clock
@@ -52,6 +51,7 @@ from tracker.events import (
     TrackingStopped,
 )
 from tracker.live_totals import LiveTotals
+from tracker.recent_screenshot import last_kept_screenshot
 from tracker.records import Contract, Screenshot
 from tracker.store import Store
 from tracker.zones import LOCAL
@@ -791,20 +791,11 @@ class MainWindow(QMainWindow):
         self.refresh_times()
 
     def _recall_screenshot(self) -> None:
-        """After a start, today's last screenshot that is still kept, as it was shown before
-        the app quit (a deleted one is gone from disk, and a deleted segment's too)."""
+        """After a start, today's last screenshot still kept, as shown before the app quit."""
         now = self._clock.now()
         start, _ = LOCAL.day_range(LOCAL.today(now))
-        views = self._store.views(self._store.segments_between(start, now))
-        kept = [
-            shot
-            for view in views
-            if view.state is not SegmentState.DELETED
-            for shot in view.screenshots
-            if shot.thumb_path is not None and (self._data_dir / shot.thumb_path).exists()
-        ]
-        if kept:
-            last = max(kept, key=lambda shot: shot.taken_at)
+        last = last_kept_screenshot(self._store, self._data_dir, start, now)
+        if last is not None:
             self._screenshot(last.thumb_path, last.taken_at, None)
 
     def _screenshot(self, thumb: str | None, taken_at: datetime, missing: str | None) -> None:
